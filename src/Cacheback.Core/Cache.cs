@@ -1,0 +1,63 @@
+using Microsoft.Extensions.Logging;
+
+namespace Cacheback;
+
+/// <summary>
+/// Turns an async fetch into a cached one: <c>Cache.Wrap(fetch, policy)</c>. (C# cannot name a
+/// class after its own namespace, so the entry point of the <c>Cacheback</c> namespace is
+/// <c>Cache</c>.)
+/// </summary>
+public static class Cache
+{
+    /// <summary>
+    /// Wraps <paramref name="fetch"/> in a cache that serves stale values while refreshing them in
+    /// the background: callers never wait for a refresh, and concurrent callers of one key share one fetch.
+    /// </summary>
+    /// <param name="fetch">The expensive read. It is given a cancellation token that only a refresh timeout cancels, never a caller.</param>
+    /// <param name="policy">The thresholds (default: <see cref="Policy.Default"/>).</param>
+    /// <param name="key">The key of a call's arguments (default: <see cref="KeyEncoding.For{TArgs}"/>: a string is its own key).</param>
+    /// <param name="name">The job's name: its store partition and its name in refresh requests (default: the fetch's declaring type and method).</param>
+    /// <param name="empty">What a miss returns when <see cref="Policy.FetchOnMiss"/> is false (default: <c>default</c>).</param>
+    /// <param name="runtime">The store, queue and refresh pipeline (default: <see cref="CachebackRuntime.Default"/>, embedded).</param>
+    /// <param name="serializer">How values are encoded for stores that keep bytes (default: JSON).</param>
+    /// <param name="argumentSerializer">How arguments travel in refresh requests (default: JSON, fields included).</param>
+    /// <exception cref="ArgumentException">The arguments' type cannot be made into a key, or <paramref name="name"/> is unusable.</exception>
+    public static CachedFetch<TArgs, TResult> Wrap<TArgs, TResult>(
+        Func<TArgs, CancellationToken, Task<TResult>> fetch,
+        Policy? policy = null,
+        Func<TArgs, string>? key = null,
+        string? name = null,
+        TResult? empty = default,
+        CachebackRuntime? runtime = null,
+        IPayloadSerializer<TResult>? serializer = null,
+        IPayloadSerializer<TArgs>? argumentSerializer = null)
+    {
+        ArgumentNullException.ThrowIfNull(fetch);
+        name ??= JobName.For(fetch);
+        JobName.Validate(name);
+        var spec = new JobSpec<TArgs, TResult>(
+            name,
+            fetch,
+            policy ?? Policy.Default,
+            key ?? KeyEncoding.For<TArgs>(),
+            empty!,
+            serializer ?? JsonPayloadSerializer<TResult>.Default,
+            argumentSerializer ?? new JsonPayloadSerializer<TArgs>(KeyEncoding.Canonical));
+        return new CachedFetch<TArgs, TResult>(new Executor<TArgs, TResult>(runtime ?? CachebackRuntime.Default, spec));
+    }
+
+    /// <summary>Wraps a fetch that takes no cancellation token; see the main overload.</summary>
+    public static CachedFetch<TArgs, TResult> Wrap<TArgs, TResult>(
+        Func<TArgs, Task<TResult>> fetch,
+        Policy? policy = null,
+        Func<TArgs, string>? key = null,
+        string? name = null,
+        TResult? empty = default,
+        CachebackRuntime? runtime = null,
+        IPayloadSerializer<TResult>? serializer = null,
+        IPayloadSerializer<TArgs>? argumentSerializer = null)
+    {
+        ArgumentNullException.ThrowIfNull(fetch);
+        return Wrap<TArgs, TResult>((args, _) => fetch(args), policy, key, name ?? JobName.For(fetch), empty, runtime, serializer, argumentSerializer);
+    }
+}

@@ -1,0 +1,71 @@
+using LanguageExt;
+
+namespace Cacheback;
+
+/// <summary>
+/// A fetch with a cache in front of it, made by <see cref="Cache.Wrap{TArgs, TResult}(Func{TArgs, CancellationToken, Task{TResult}}, Policy?, Func{TArgs, string}?, string?, TResult, CachebackRuntime?, IPayloadSerializer{TResult}?, IPayloadSerializer{TArgs}?)"/>.
+/// Call <see cref="GetAsync"/> (or use it as a delegate through <see cref="AsFunc"/>); the other
+/// operations reach the cache behind it.
+/// </summary>
+public sealed class CachedFetch<TArgs, TResult>
+{
+    private readonly Executor<TArgs, TResult> _executor;
+
+    internal CachedFetch(Executor<TArgs, TResult> executor) => _executor = executor;
+
+    /// <summary>The job's registered name.</summary>
+    public string Name => _executor.Name;
+
+    /// <summary>The thresholds.</summary>
+    public Policy Policy => _executor.Policy;
+
+    /// <summary>The key <paramref name="args"/> are cached under.</summary>
+    /// <exception cref="ArgumentException">The arguments cannot be encoded.</exception>
+    public string KeyOf(TArgs args) => _executor.KeyOf(args);
+
+    /// <summary>
+    /// The cached value: fresh, or stale while one refresh runs in the background, or fetched now on
+    /// a miss (one fetch shared by every concurrent caller in this process).
+    /// </summary>
+    /// <param name="args">The fetch's arguments.</param>
+    /// <param name="cancellationToken">Stops this caller waiting; never cancels a fetch others share.</param>
+    /// <exception cref="OperationCanceledException">The caller cancelled.</exception>
+    /// <remarks>Only a synchronous fetch's own exception is thrown; store and queue failures are logged and worked around.</remarks>
+    public ValueTask<TResult> GetAsync(TArgs args, CancellationToken cancellationToken = default) =>
+        _executor.GetAsync(args, cancellationToken);
+
+    /// <summary><see cref="GetAsync"/> under a key the caller already has (skips building one).</summary>
+    public ValueTask<TResult> GetByKeyAsync(string key, TArgs args, CancellationToken cancellationToken = default) =>
+        _executor.GetAsync(key, args, cancellationToken);
+
+    /// <summary>Stores <paramref name="value"/> for <paramref name="args"/> as if just fetched.</summary>
+    public Task SetAsync(TArgs args, TResult value, CancellationToken cancellationToken = default) =>
+        _executor.SetAsync(KeyOf(args), value, cancellationToken);
+
+    /// <summary>Removes the item; whether one was there.</summary>
+    public Task<bool> DeleteAsync(TArgs args, CancellationToken cancellationToken = default) =>
+        _executor.DeleteAsync(KeyOf(args), cancellationToken);
+
+    /// <summary>Marks the item stale and enqueues its refresh; whether an item was there.</summary>
+    public Task<bool> InvalidateAsync(TArgs args, CancellationToken cancellationToken = default) =>
+        _executor.InvalidateAsync(KeyOf(args), args, cancellationToken);
+
+    /// <summary>The stored envelope (value, times, lease), with no side effects; none when absent.</summary>
+    public Task<Option<Envelope<TResult>>> RawGetAsync(TArgs args, CancellationToken cancellationToken = default) =>
+        _executor.RawGetAsync(KeyOf(args), cancellationToken);
+
+    /// <summary>Fetches now, stores and returns the value.</summary>
+    public Task<TResult> RefreshAsync(TArgs args, CancellationToken cancellationToken = default) =>
+        _executor.RefreshAsync(KeyOf(args), args, cancellationToken);
+
+    /// <summary>Enqueues a background refresh; if the queue cannot take it, refreshes now (and logs). Never throws for either.</summary>
+    public Task EnqueueRefreshAsync(TArgs args, CancellationToken cancellationToken = default) =>
+        _executor.EnqueueRefreshAsync(KeyOf(args), args, cancellationToken);
+
+    /// <summary>This cached fetch as a delegate.</summary>
+    public Func<TArgs, CancellationToken, ValueTask<TResult>> AsFunc() => _executor.GetAsync;
+
+    /// <summary>This cached fetch as a delegate.</summary>
+    public static implicit operator Func<TArgs, CancellationToken, ValueTask<TResult>>(CachedFetch<TArgs, TResult> cached) =>
+        cached?.AsFunc() ?? throw new ArgumentNullException(nameof(cached));
+}

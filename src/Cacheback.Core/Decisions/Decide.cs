@@ -1,0 +1,76 @@
+using System.Diagnostics.Contracts;
+using LanguageExt;
+
+namespace Cacheback;
+
+/// <summary>
+/// The cache's rules as one pure, total function from (now, what is stored, policy) to an
+/// <see cref="Effect{T}"/>. It reads no clock, store or queue.
+/// </summary>
+public static class Decide
+{
+    /// <summary>Decides what a read at <paramref name="now"/> does with <paramref name="stored"/>.</summary>
+    /// <remarks>
+    /// <list type="bullet">
+    /// <item>Nothing stored, or older than <see cref="Policy.CacheTtl"/>, or an empty placeholder: a miss.
+    /// With <see cref="Policy.FetchOnMiss"/>, fetch now; otherwise return empty and claim a
+    /// background fill (unless a placeholder's lease is still held).</item>
+    /// <item>Before <see cref="Envelope{T}.FreshUntil"/>: return it, a hit.</item>
+    /// <item>Stale and older than <see cref="Policy.FetchOnStaleThreshold"/> (measured from the fetch,
+    /// not the lease): fetch now. Stale with a lease held: return it. Otherwise return it and claim
+    /// the refresh for <see cref="Policy.RefreshTimeout"/>.</item>
+    /// </list>
+    /// </remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="policy"/> is null.</exception>
+    [Pure]
+    public static Effect<T> Read<T>(DateTimeOffset now, Option<Envelope<T>> stored, Policy policy)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        return Read(now.ToUnixTimeMilliseconds(), stored.Match(e => e, () => (Envelope<T>?)null), policy);
+    }
+
+    [Pure]
+    internal static Effect<T> Read<T>(long nowMs, Envelope<T>? stored, Policy policy)
+    {
+        if (stored is null || nowMs >= stored.FetchedAtMs + policy.CacheTtlMs)
+            return Missing<T>(nowMs, stored?.Version ?? 0, policy);
+
+        if (!stored.HasValue)
+        {
+            if (policy.FetchOnMiss)
+                return new Effect<T>.FetchSync(CacheStatus.Miss, stored.Version);
+            return nowMs < stored.LeaseUntilMs
+                ? new Effect<T>.Return(Option<T>.None, CacheStatus.Miss)
+                : new Effect<T>.ReturnAndEnqueue(Option<T>.None, CacheStatus.Miss, ClaimFor(nowMs, stored.Version, stored, policy));
+        }
+
+        if (nowMs < stored.FreshUntilMs)
+            return stored.HitEffect;
+
+        if (nowMs - stored.FetchedAtMs > policy.FetchOnStaleThresholdMs)
+            return new Effect<T>.FetchSync(CacheStatus.Stale, stored.Version);
+
+        return nowMs < stored.LeaseUntilMs
+            ? new Effect<T>.Return(stored.Value, CacheStatus.Stale)
+            : new Effect<T>.ReturnAndEnqueue(stored.Value, CacheStatus.Stale, ClaimFor(nowMs, stored.Version, stored, policy));
+    }
+
+    private static Effect<T> Missing<T>(long nowMs, long version, Policy policy)
+    {
+        if (policy.FetchOnMiss)
+            return new Effect<T>.FetchSync(CacheStatus.Miss, version);
+        var placeholder = Envelope.FromMs(-1, false, default(T)!, nowMs, nowMs, 0);
+        return new Effect<T>.ReturnAndEnqueue(Option<T>.None, CacheStatus.Miss, ClaimFor(nowMs, version, placeholder, policy));
+    }
+
+    private static Claim<T> ClaimFor<T>(long nowMs, long expectedVersion, Envelope<T> leased, Policy policy)
+    {
+        // The lease must not keep an item alive past its TTL: the store keeps what is left of it.
+        var ttlMs = Math.Max(1, leased.FetchedAtMs + policy.CacheTtlMs - nowMs);
+        return new Claim<T>(
+            expectedVersion,
+            DateTimeOffset.FromUnixTimeMilliseconds(nowMs + policy.RefreshTimeoutMs),
+            TimeSpan.FromMilliseconds(ttlMs),
+            leased);
+    }
+}

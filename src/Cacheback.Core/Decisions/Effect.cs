@@ -1,0 +1,86 @@
+using System.Diagnostics.Contracts;
+using LanguageExt;
+
+namespace Cacheback;
+
+/// <summary>
+/// What a read must do, as decided by <see cref="Decide"/>: a closed union of
+/// <see cref="Return"/>, <see cref="ReturnAndEnqueue"/> and <see cref="FetchSync"/>.
+/// </summary>
+/// <typeparam name="T">The cached value's type.</typeparam>
+public abstract partial record Effect<T>
+{
+    private Effect()
+    {
+    }
+
+    /// <summary>The cache status the read reports.</summary>
+    public abstract CacheStatus Status { get; }
+
+    /// <summary>Runs the function for this case.</summary>
+    [Pure]
+    public TResult Match<TResult>(
+        Func<Return, TResult> Return,
+        Func<ReturnAndEnqueue, TResult> ReturnAndEnqueue,
+        Func<FetchSync, TResult> FetchSync)
+    {
+        ArgumentNullException.ThrowIfNull(Return);
+        ArgumentNullException.ThrowIfNull(ReturnAndEnqueue);
+        ArgumentNullException.ThrowIfNull(FetchSync);
+        return this switch
+        {
+            Return r => Return(r),
+            ReturnAndEnqueue e => ReturnAndEnqueue(e),
+            FetchSync f => FetchSync(f),
+            _ => throw new InvalidOperationException("Effect is a closed union."),
+        };
+    }
+
+    /// <summary>Return what is stored; touch nothing.</summary>
+    /// <param name="Value">The stored value, or none for a placeholder (the read returns the empty value).</param>
+    /// <param name="Status">What the read found.</param>
+    public sealed partial record Return(Option<T> Value, CacheStatus Status) : Effect<T>
+    {
+        /// <inheritdoc />
+        public override CacheStatus Status { get; } = Status;
+    }
+
+    /// <summary>
+    /// Return what is stored (or the empty value) at once, and try to claim the refresh; only the
+    /// caller whose claim wins enqueues it.
+    /// </summary>
+    /// <param name="Value">The stale value, or none on a miss.</param>
+    /// <param name="Status">What the read found.</param>
+    /// <param name="Claim">The compare-and-set that takes the refresh lease.</param>
+    public sealed record ReturnAndEnqueue(Option<T> Value, CacheStatus Status, Claim<T> Claim) : Effect<T>
+    {
+        /// <inheritdoc />
+        public override CacheStatus Status { get; } = Status;
+    }
+
+    /// <summary>Fetch now (once per key per process), store the result, return it.</summary>
+    /// <param name="Status">Miss, or Stale when the data is older than the stale threshold.</param>
+    /// <param name="ExpectedVersion">The version read (0: none); the result is stored only if it is still there.</param>
+    public sealed record FetchSync(CacheStatus Status, long ExpectedVersion) : Effect<T>
+    {
+        /// <inheritdoc />
+        public override CacheStatus Status { get; } = Status;
+    }
+}
+
+/// <summary>Constructors of <see cref="Effect{T}"/>.</summary>
+public static class Effect
+{
+    /// <summary>Return what is stored.</summary>
+    [Pure]
+    public static Effect<T> Return<T>(Option<T> value, CacheStatus status) => new Effect<T>.Return(value, status);
+
+    /// <summary>Return at once and claim a background refresh.</summary>
+    [Pure]
+    public static Effect<T> ReturnAndEnqueue<T>(Option<T> value, CacheStatus status, Claim<T> claim) =>
+        new Effect<T>.ReturnAndEnqueue(value, status, claim);
+
+    /// <summary>Fetch synchronously.</summary>
+    [Pure]
+    public static Effect<T> FetchSync<T>(CacheStatus status, long expectedVersion) => new Effect<T>.FetchSync(status, expectedVersion);
+}

@@ -1,0 +1,81 @@
+using System.Diagnostics.Contracts;
+using LanguageExt;
+
+namespace Cacheback;
+
+/// <summary>
+/// What the store holds for one key: the value (or none, for the placeholder a background fill
+/// leaves), when it was fetched, until when it is fresh, until when a refresh lease is held, and
+/// a version that changes on every write. Times are kept to the millisecond, as the wire format
+/// stores them.
+/// </summary>
+/// <typeparam name="T">The cached value's type.</typeparam>
+public sealed class Envelope<T> : IEquatable<Envelope<T>>
+{
+    private readonly T _value;
+
+    internal Envelope(long version, bool hasValue, T value, long fetchedAtMs, long freshUntilMs, long leaseUntilMs)
+    {
+        Version = version;
+        HasValue = hasValue;
+        _value = value;
+        FetchedAtMs = fetchedAtMs;
+        FreshUntilMs = freshUntilMs;
+        LeaseUntilMs = leaseUntilMs;
+        // A fresh read of this envelope always decides the same thing: build it once, so a hit allocates nothing.
+        HitEffect = new Effect<T>.Return(Value, CacheStatus.Hit);
+    }
+
+    /// <summary>Changes on every write; a refresh writes back only if the version it claimed is still stored.</summary>
+    public long Version { get; }
+
+    /// <summary>The cached value, or none for a placeholder (a null value reads as none).</summary>
+    public Option<T> Value => HasValue ? Prelude.Optional(_value) : Option<T>.None;
+
+    /// <summary>Whether this is a real value rather than the empty placeholder.</summary>
+    public bool HasValue { get; }
+
+    /// <summary>When the data was fetched (for a placeholder: when it was written).</summary>
+    public DateTimeOffset FetchedAt => DateTimeOffset.FromUnixTimeMilliseconds(FetchedAtMs);
+
+    /// <summary>Until when the item is fresh; from then on it is stale.</summary>
+    public DateTimeOffset FreshUntil => DateTimeOffset.FromUnixTimeMilliseconds(FreshUntilMs);
+
+    /// <summary>Until when a triggered refresh holds the key, if one was triggered.</summary>
+    public Option<DateTimeOffset> LeaseUntil =>
+        LeaseUntilMs == 0 ? Option<DateTimeOffset>.None : Option<DateTimeOffset>.Some(DateTimeOffset.FromUnixTimeMilliseconds(LeaseUntilMs));
+
+    internal long FetchedAtMs { get; }
+    internal long FreshUntilMs { get; }
+    /// <summary>0 when no lease is held.</summary>
+    internal long LeaseUntilMs { get; }
+    internal Effect<T>.Return HitEffect { get; }
+
+    /// <summary>The value without the Option wrapper (default when there is none); for the hot path.</summary>
+    internal T RawValue => _value;
+
+    /// <summary>The same item, leased until <paramref name="leaseUntilMs"/>, under a new version.</summary>
+    [Pure]
+    internal Envelope<T> Leased(long leaseUntilMs, long version) =>
+        new(version, HasValue, _value, FetchedAtMs, FreshUntilMs, leaseUntilMs);
+
+    /// <inheritdoc />
+    public bool Equals(Envelope<T>? other) =>
+        other is not null
+        && Version == other.Version
+        && HasValue == other.HasValue
+        && EqualityComparer<T>.Default.Equals(_value, other._value)
+        && FetchedAtMs == other.FetchedAtMs
+        && FreshUntilMs == other.FreshUntilMs
+        && LeaseUntilMs == other.LeaseUntilMs;
+
+    /// <inheritdoc />
+    public override bool Equals(object? obj) => Equals(obj as Envelope<T>);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Version, HasValue, _value, FetchedAtMs, FreshUntilMs, LeaseUntilMs);
+
+    /// <inheritdoc />
+    public override string ToString() =>
+        $"Envelope(v{Version}, {(HasValue ? _value?.ToString() : "<empty>")}, fetched {FetchedAt:O}, fresh until {FreshUntil:O}, lease {(LeaseUntilMs == 0 ? "none" : LeaseUntil.ToString())})";
+}

@@ -1,0 +1,57 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+
+namespace Cacheback;
+
+/// <summary>
+/// Jobs by registered name: how a refresh request finds the code that runs it. A name that is not
+/// registered is logged and dropped; no type is ever loaded from a name.
+/// </summary>
+public sealed class JobRegistry
+{
+    private readonly ConcurrentDictionary<string, IRefreshHandler> _jobs = new(StringComparer.Ordinal);
+    private readonly ILogger _logger;
+
+    /// <summary>Creates an empty registry that logs to <paramref name="logger"/>.</summary>
+    public JobRegistry(ILogger? logger = null) => _logger = logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+
+    /// <summary>The registered names.</summary>
+    public IReadOnlyCollection<string> Names => _jobs.Keys.ToArray();
+
+    /// <summary>Registers <paramref name="handler"/> under <paramref name="name"/>.</summary>
+    /// <exception cref="ArgumentException">The name is empty or already taken.</exception>
+    public void Register(string name, IRefreshHandler handler)
+    {
+        JobName.Validate(name);
+        ArgumentNullException.ThrowIfNull(handler);
+        if (!_jobs.TryAdd(name, handler))
+            throw new ArgumentException($"A job named '{name}' is already registered; job names must be unique.", nameof(name));
+    }
+
+    /// <summary>Registers under <paramref name="name"/>, or if taken under <c>name#2</c>, <c>name#3</c>, ...; returns the name used.</summary>
+    internal string RegisterUnique(string name, IRefreshHandler handler)
+    {
+        for (var n = 1; ; n++)
+        {
+            var candidate = n == 1 ? name : $"{name}#{n}";
+            if (_jobs.TryAdd(candidate, handler))
+                return candidate;
+        }
+    }
+
+    /// <summary>Removes a job; whether it was registered.</summary>
+    public bool Unregister(string name) => _jobs.TryRemove(name, out _);
+
+    /// <summary>Whether a job of that name is registered.</summary>
+    public bool Contains(string name) => _jobs.ContainsKey(name);
+
+    /// <summary>Runs the request with the job it names; <see cref="RefreshResult.UnknownJob"/> (logged) when there is none.</summary>
+    public Task<RefreshResult> DispatchAsync(RefreshRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (_jobs.TryGetValue(request.Job, out var handler))
+            return handler.RefreshAsync(request, cancellationToken);
+        Log.UnknownJob(_logger, request.Job, request.Key);
+        return Task.FromResult(RefreshResult.UnknownJob);
+    }
+}

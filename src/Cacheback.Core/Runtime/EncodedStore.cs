@@ -1,0 +1,64 @@
+using LanguageExt;
+
+namespace Cacheback;
+
+/// <summary>
+/// An <see cref="ICacheStore"/> over an <see cref="IBinaryStore"/>: envelopes are encoded with
+/// <see cref="EnvelopeCodec"/> under the key <c>{prefix}{job}:{key}</c>. Bytes that do not decode
+/// are reported to the partition's <see cref="PartitionSpec{T}.OnUnreadable"/> and read as none.
+/// </summary>
+public sealed class EncodedStore : ICacheStore
+{
+    private readonly IBinaryStore _bytes;
+    private readonly string _prefix;
+
+    /// <summary>Creates the store.</summary>
+    /// <param name="bytes">Where the bytes live.</param>
+    /// <param name="keyPrefix">Prepended to every key (an application's namespace in a shared backend).</param>
+    /// <param name="maxPayloadBytes">Larger payloads are unreadable (a miss), not loaded.</param>
+    public EncodedStore(IBinaryStore bytes, string keyPrefix = "", int maxPayloadBytes = EnvelopeCodec.DefaultMaxPayloadBytes)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        ArgumentNullException.ThrowIfNull(keyPrefix);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxPayloadBytes);
+        _bytes = bytes;
+        _prefix = keyPrefix;
+        MaxPayloadBytes = maxPayloadBytes;
+    }
+
+    /// <summary>The largest payload read.</summary>
+    public int MaxPayloadBytes { get; }
+
+    /// <inheritdoc />
+    public IEnvelopeStore<T> Partition<T>(PartitionSpec<T> spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return new Encoded<T>(this, spec, _prefix + spec.Job + ":");
+    }
+
+    private sealed class Encoded<T>(EncodedStore owner, PartitionSpec<T> spec, string prefix) : IEnvelopeStore<T>
+    {
+        public async ValueTask<Option<Envelope<T>>> ReadAsync(string key, CancellationToken cancellationToken = default)
+        {
+            var bytes = await owner._bytes.GetAsync(prefix + key, cancellationToken).ConfigureAwait(false);
+            if (bytes is null)
+                return Option<Envelope<T>>.None;
+            return EnvelopeCodec.Decode(bytes, spec.Serializer, owner.MaxPayloadBytes).Match(
+                Decoded: Option<Envelope<T>>.Some,
+                Failed: (error, detail) =>
+                {
+                    spec.OnUnreadable(key, error, detail);
+                    return Option<Envelope<T>>.None;
+                });
+        }
+
+        public ValueTask<bool> CompareAndSetAsync(string key, long expectedVersion, Envelope<T> next, TimeSpan ttl, CancellationToken cancellationToken = default) =>
+            owner._bytes.SetIfVersionAsync(prefix + key, expectedVersion, EnvelopeCodec.Encode(next, spec.Serializer), ttl, cancellationToken);
+
+        public ValueTask WriteAsync(string key, Envelope<T> envelope, TimeSpan ttl, CancellationToken cancellationToken = default) =>
+            owner._bytes.SetAsync(prefix + key, EnvelopeCodec.Encode(envelope, spec.Serializer), ttl, cancellationToken);
+
+        public ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken = default) =>
+            owner._bytes.DeleteAsync(prefix + key, cancellationToken);
+    }
+}

@@ -1,0 +1,73 @@
+namespace Cacheback;
+
+/// <summary>Background refreshes: claiming, enqueueing, and running them when the pipeline asks.</summary>
+internal sealed partial class Executor<TArgs, T>
+{
+    /// <summary>Runs a refresh request taken from the queue (the pipeline calls this).</summary>
+    public async Task<RefreshResult> RefreshAsync(RefreshRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var args = _argsSerializer.Deserialize(request.Arguments);
+        var value = await FetchTimedAsync(args, cancellationToken).ConfigureAwait(false);
+        return await StoreFreshAsync(request.Key, value, request.ExpectedVersion, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task ClaimAndEnqueueAsync(string key, TArgs args, Claim<T> claim)
+    {
+        var version = Envelope.NewVersion();
+        bool won;
+        try
+        {
+            won = await _store.CompareAndSetAsync(key, claim.ExpectedVersion, claim.ToEnvelope(version), claim.Ttl).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Nothing claimed: the next read tries again.
+            StoreFailed(key, "claim", e);
+            return;
+        }
+
+        if (!won || await TryEnqueueAsync(key, args, version, CancellationToken.None).ConfigureAwait(false))
+            return;
+        // The queue is down: refresh here, off the reader's thread.
+        await Task.Yield();
+        await RefreshHereAsync(key, args, version).ConfigureAwait(false);
+    }
+
+    /// <summary>Enqueues a refresh; false (logged, reported) when the queue would not take it.</summary>
+    private async Task<bool> TryEnqueueAsync(string key, TArgs args, long? expectedVersion, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var request = new RefreshRequest(Name, key, expectedVersion, _argsSerializer.Serialize(args), _clock.Now());
+            await _runtime.Queue.EnqueueAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            Log.QueueFailed(_logger, Name, key, e);
+            Publish(CacheEventKind.QueueFailed, key, error: e);
+            return false;
+        }
+
+        CachebackMetrics.RefreshesStarted.Add(1, _tag);
+        Publish(CacheEventKind.RefreshEnqueued, key);
+        return true;
+    }
+
+    /// <summary>The fallback when the queue is down: fetch and store here; failures are logged, never thrown.</summary>
+    private async Task RefreshHereAsync(string key, TArgs args, long? expectedVersion)
+    {
+        try
+        {
+            var value = await FetchTimedAsync(args, CancellationToken.None).ConfigureAwait(false);
+            await StoreFreshAsync(key, value, expectedVersion, CancellationToken.None).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // The caller asked for a background refresh: it never sees this failure.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            Log.FallbackRefreshFailed(_logger, Name, key, e);
+            Publish(CacheEventKind.RefreshCompleted, key, error: e, result: RefreshResult.Failed);
+        }
+    }
+}

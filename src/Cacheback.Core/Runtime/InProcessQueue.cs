@@ -1,0 +1,64 @@
+using System.Reactive.Linq;
+using System.Threading.Channels;
+
+namespace Cacheback;
+
+/// <summary>
+/// The embedded default queue: a bounded channel in this process. Enqueueing never waits; a full
+/// queue refuses with <see cref="RefreshQueueUnavailableException"/> (and the caller refreshes
+/// itself). Requests are delivered to one subscriber.
+/// </summary>
+public sealed class InProcessQueue : IRefreshQueue
+{
+    private readonly Channel<RefreshRequest> _channel;
+
+    /// <summary>Creates a queue that holds at most <paramref name="capacity"/> waiting requests.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacity"/> is not positive.</exception>
+    public InProcessQueue(int capacity = 10_000)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
+        Capacity = capacity;
+        _channel = Channel.CreateBounded<RefreshRequest>(new BoundedChannelOptions(capacity)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        Requests = Observable.Create<RefreshRequest>(async (observer, cancellationToken) =>
+        {
+            try
+            {
+                await foreach (var request in _channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+                    observer.OnNext(request);
+                observer.OnCompleted();
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Unsubscribed: nothing more to deliver.
+            }
+        });
+    }
+
+    /// <summary>How many requests may wait.</summary>
+    public int Capacity { get; }
+
+    /// <summary>How many requests are waiting.</summary>
+    public int Count => _channel.Reader.Count;
+
+    /// <inheritdoc />
+    public IObservable<RefreshRequest> Requests { get; }
+
+    /// <inheritdoc />
+    public ValueTask EnqueueAsync(RefreshRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!_channel.Writer.TryWrite(request))
+            throw new RefreshQueueUnavailableException($"The in-process refresh queue is full ({Capacity} requests waiting) or closed.");
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public ValueTask CompleteAsync(RefreshOutcome outcome, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+
+    /// <summary>Takes no more requests; the subscriber completes once the waiting ones are delivered.</summary>
+    public void Close() => _channel.Writer.TryComplete();
+}

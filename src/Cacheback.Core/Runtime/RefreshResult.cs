@@ -1,0 +1,23 @@
+namespace Cacheback;
+
+/// <summary>How a refresh request ended.</summary>
+public enum RefreshResult
+{
+    /// <summary>Fetched and stored.</summary>
+    Succeeded,
+
+    /// <summary>Fetched, but a newer write (a set, an invalidation, a delete) had replaced the claimed version: discarded.</summary>
+    Superseded,
+
+    /// <summary>The fetch threw. The stale value stays; the next read after the lease triggers again.</summary>
+    Failed,
+
+    /// <summary>The fetch outlasted the pipeline's timeout and was cancelled.</summary>
+    TimedOut,
+
+    /// <summary>A refresh of the same key was already queued or running: this one was not run.</summary>
+    Duplicate,
+
+    /// <summary>No job of that name is registered here: logged and dropped.</summary>
+    UnknownJob,
+}
