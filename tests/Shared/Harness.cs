@@ -1,0 +1,82 @@
+using System.Collections.Concurrent;
+using System.Reactive.Linq;
+using System.Reactive.Threading.Tasks;
+
+namespace Cacheback.Tests;
+
+/// <summary>A runtime on a manual clock, with its events and log entries recorded.</summary>
+public sealed class Harness : IDisposable
+{
+    private readonly IDisposable _subscription;
+
+    public Harness(ICacheStore? store = null, IRefreshQueue? queue = null, RefreshPipelineOptions? refresh = null)
+    {
+        Runtime = new CachebackRuntime(new CachebackRuntimeOptions
+        {
+            TimeProvider = Time,
+            LoggerFactory = Logs,
+            Store = store ?? new MemoryStore(Time),
+            Queue = queue,
+            Refresh = refresh ?? new RefreshPipelineOptions(),
+        });
+        _subscription = Runtime.Events.Subscribe(Events.Enqueue);
+    }
+
+    public ManualTimeProvider Time { get; } = new();
+
+    public ListLoggerFactory Logs { get; } = new();
+
+    public ConcurrentQueue<CacheEvent> Events { get; } = new();
+
+    public CachebackRuntime Runtime { get; }
+
+    public int Count(CacheEventKind kind) => Events.Count(e => e.Kind == kind);
+
+    /// <summary>The next refresh outcome; call before triggering the refresh.</summary>
+    public Task<RefreshOutcome> NextOutcome() => Runtime.Outcomes.FirstAsync().ToTask();
+
+    public void Dispose()
+    {
+        _subscription.Dispose();
+        Runtime.Dispose();
+    }
+}
+
+/// <summary>A fetch whose calls are counted and which waits for a gate the test opens.</summary>
+public sealed class GatedFetch<T>
+{
+    private readonly Func<int, T> _value;
+    private int _calls;
+
+    public GatedFetch(Func<int, T> value) => _value = value;
+
+    public TaskCompletionSource Gate { get; private set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public TaskCompletionSource Started { get; private set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Exception? Throw { get; set; }
+
+    public int Calls => Volatile.Read(ref _calls);
+
+    public CancellationToken LastToken { get; private set; }
+
+    public async Task<T> Fetch(string args, CancellationToken cancellationToken)
+    {
+        var call = Interlocked.Increment(ref _calls);
+        LastToken = cancellationToken;
+        Started.TrySetResult();
+        await Gate.Task.WaitAsync(cancellationToken);
+        if (Throw is not null)
+            throw Throw;
+        return _value(call);
+    }
+
+    public void Open() => Gate.TrySetResult();
+
+    /// <summary>Closes the gate again for the next call.</summary>
+    public void Reset()
+    {
+        Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
