@@ -26,7 +26,7 @@ public static class Decide
     public static Effect<T> Read<T>(DateTimeOffset now, Option<Envelope<T>> stored, Policy policy)
     {
         ArgumentNullException.ThrowIfNull(policy);
-        return Read(now.ToUnixTimeMilliseconds(), stored.Match(e => e, () => (Envelope<T>?)null), policy);
+        return Read(now.ToUnixTimeMilliseconds(), stored.OrNull(), policy);
     }
 
     [Pure]
@@ -65,8 +65,9 @@ public static class Decide
 
     private static Claim<T> ClaimFor<T>(long nowMs, long expectedVersion, Envelope<T> leased, Policy policy)
     {
-        // The lease must not keep an item alive past its TTL: the store keeps what is left of it.
-        var ttlMs = Math.Max(1, leased.FetchedAtMs + policy.CacheTtlMs - nowMs);
+        // The lease must not keep an item alive past its TTL: the store keeps what is left of it
+        // (never more than the TTL, even for data stamped ahead of this clock).
+        var ttlMs = Math.Clamp(leased.FetchedAtMs + policy.CacheTtlMs - nowMs, 1, policy.CacheTtlMs);
         return new Claim<T>(
             expectedVersion,
             DateTimeOffset.FromUnixTimeMilliseconds(nowMs + policy.RefreshTimeoutMs),
