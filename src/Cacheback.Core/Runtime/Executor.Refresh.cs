@@ -60,13 +60,17 @@ internal sealed partial class Executor<TArgs, T>
         try
         {
             var value = await FetchTimedAsync(args, CancellationToken.None).ConfigureAwait(false);
-            await StoreFreshAsync(key, value, expectedVersion, CancellationToken.None).ConfigureAwait(false);
+            var result = await StoreFreshAsync(key, value, expectedVersion, CancellationToken.None).ConfigureAwait(false);
+            if (result == RefreshResult.Succeeded)
+                CachebackMetrics.RefreshesSucceeded.Add(1, _tag);
+            Publish(CacheEventKind.RefreshCompleted, key, result: result);
         }
 #pragma warning disable CA1031 // The caller asked for a background refresh: it never sees this failure.
         catch (Exception e)
 #pragma warning restore CA1031
         {
             Log.FallbackRefreshFailed(_logger, Name, key, e);
+            CachebackMetrics.RefreshesFailed.Add(1, _tag);
             Publish(CacheEventKind.RefreshCompleted, key, error: e, result: RefreshResult.Failed);
         }
     }

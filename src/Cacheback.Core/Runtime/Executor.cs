@@ -118,12 +118,6 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler
 
     private async Task<T> FetchAndStoreAsync(string key, TArgs args, long expectedVersion)
     {
-        // Someone may have stored a fresh value between our read and this flight: use it.
-        if (await TryReadAsync(key).ConfigureAwait(false) is { HasValue: true } current
-            && current.Version != expectedVersion
-            && ReferenceEquals(Decide.Read(_clock.NowMs(), current, Policy), current.HitEffect))
-            return current.RawValue;
-
         T value;
         try
         {
@@ -171,18 +165,5 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler
         return await _store.CompareAndSetAsync(key, expected, envelope, Policy.CacheTtl, cancellationToken).ConfigureAwait(false)
             ? RefreshResult.Succeeded
             : RefreshResult.Superseded;
-    }
-
-    private async Task<Envelope<T>?> TryReadAsync(string key)
-    {
-        try
-        {
-            return (await _store.ReadAsync(key).ConfigureAwait(false)).OrNull();
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            StoreFailed(key, "read", e);
-            return null;
-        }
     }
 }

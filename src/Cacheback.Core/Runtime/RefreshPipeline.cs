@@ -5,8 +5,10 @@ using System.Reactive.Linq;
 namespace Cacheback;
 
 /// <summary>
-/// Runs refresh requests: requests in, outcomes out. A key already queued or running is not run
-/// again (its duplicate comes out as <see cref="RefreshResult.Duplicate"/>), at most
+/// Runs refresh requests: requests in, outcomes out. A request for a key and claim (expected
+/// version) already queued or running is not run again (it comes out as
+/// <see cref="RefreshResult.Duplicate"/>): a redelivered request never runs twice at once, while a
+/// newer claim on the same key does run, and supersedes the older one. At most
 /// <see cref="RefreshPipelineOptions.MaxConcurrency"/> run at once, and each one is cancelled after
 /// <see cref="RefreshPipelineOptions.Timeout"/>. Every request yields exactly one outcome. The same
 /// pipeline runs in-process and in worker processes.
@@ -33,12 +35,18 @@ public static class RefreshPipeline
 
         return Observable.Defer(() =>
         {
-            var pending = new ConcurrentDictionary<(string Job, string Key), byte>();
+            var pending = new ConcurrentDictionary<(string Job, string Key, long? Version), byte>();
             return requests
-                .Select(request => pending.TryAdd((request.Job, request.Key), 0)
-                    ? RunOne(request, refresh, options.Timeout, scheduler)
-                        .Finally(() => pending.TryRemove((request.Job, request.Key), out _))
-                    : Observable.Return(new RefreshOutcome(request, RefreshResult.Duplicate, TimeSpan.Zero)))
+                .Select(request =>
+                {
+                    var claim = (request.Job, request.Key, request.ExpectedVersion);
+                    if (!pending.TryAdd(claim, 0))
+                        return Observable.Return(new RefreshOutcome(request, RefreshResult.Duplicate, TimeSpan.Zero));
+                    // Released before the outcome goes out, so whoever reacts to it may enqueue the key again.
+                    return RunOne(request, refresh, options.Timeout, scheduler)
+                        .Do(outcome => pending.TryRemove(claim, out var unused))
+                        .Finally(() => pending.TryRemove(claim, out _));
+                })
                 .Merge(options.MaxConcurrency);
         });
     }
