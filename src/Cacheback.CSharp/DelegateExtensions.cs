@@ -1,0 +1,25 @@
+namespace Cacheback;
+
+/// <summary>The decorator, the .NET way: <c>fetch.Cached(policy)</c>.</summary>
+public static class DelegateExtensions
+{
+    /// <summary>Wraps <paramref name="fetch"/> in a cache; see <see cref="Cache"/>.</summary>
+    /// <exception cref="ArgumentException">The arguments' type cannot be made into a key, or the name is unusable.</exception>
+    public static CachedFetch<TArgs, TResult> Cached<TArgs, TResult>(
+        this Func<TArgs, CancellationToken, Task<TResult>> fetch,
+        Policy? policy = null,
+        Func<TArgs, string>? key = null,
+        string? name = null,
+        CachebackRuntime? runtime = null) =>
+        Cache.Wrap(fetch, policy, key, name, runtime: runtime);
+
+    /// <summary>Wraps <paramref name="fetch"/>, which takes no cancellation token, in a cache; see <see cref="Cache"/>.</summary>
+    /// <exception cref="ArgumentException">The arguments' type cannot be made into a key, or the name is unusable.</exception>
+    public static CachedFetch<TArgs, TResult> Cached<TArgs, TResult>(
+        this Func<TArgs, Task<TResult>> fetch,
+        Policy? policy = null,
+        Func<TArgs, string>? key = null,
+        string? name = null,
+        CachebackRuntime? runtime = null) =>
+        Cache.Wrap(fetch, policy, key, name, runtime: runtime);
+}

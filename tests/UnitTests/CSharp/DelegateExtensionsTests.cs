@@ -1,0 +1,18 @@
+namespace Cacheback.Tests.CSharp;
+
+public class DelegateExtensionsTests
+{
+    [Fact]
+    public async Task Cached_WrapsTheDelegate()
+    {
+        using var runtime = new CachebackRuntime(new CachebackRuntimeOptions { TimeProvider = new ManualTimeProvider() });
+        var calls = 0;
+        Func<int, Task<string>> load = id => Task.FromResult($"item {id} #{++calls}");
+
+        var cached = load.Cached(Policy.Default, runtime: runtime, name: "items");
+
+        Assert.Equal("item 1 #1", await cached.GetAsync(1));
+        Assert.Equal("item 1 #1", await cached.GetAsync(1));
+        Assert.Equal("items", cached.Name);
+    }
+}
