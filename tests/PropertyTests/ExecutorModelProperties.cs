@@ -1,0 +1,117 @@
+using System.Reactive.Linq;
+using FsCheck;
+using FsCheck.Fluent;
+
+namespace Cacheback.Tests.Properties;
+
+/// <summary>
+/// Random sequences of reads, writes, time and refresh deliveries against the real executor,
+/// checked against the invariants: one refresh per key per lease window, and a refresh never
+/// overwrites a newer write.
+/// </summary>
+public class ExecutorModelProperties
+{
+    private static readonly Policy Policy = Cacheback.Policy.Create(
+        lifetime: TimeSpan.FromSeconds(10), refreshTimeout: TimeSpan.FromSeconds(30), cacheTtl: TimeSpan.FromHours(1));
+
+    public enum Op { Read, Advance, Deliver, Set, Delete, Invalidate }
+
+    private static Gen<(Op Op, int Arg)> Commands =>
+        Gen.Zip(
+            Gen.Frequency((6, Gen.Constant(Op.Read)), (4, Gen.Constant(Op.Advance)), (3, Gen.Constant(Op.Deliver)),
+                (1, Gen.Constant(Op.Set)), (1, Gen.Constant(Op.Delete)), (1, Gen.Constant(Op.Invalidate))),
+            Gen.Choose(1, 20_000));
+
+    [Fact]
+    public void Executor_RandomHistories_KeepTheInvariants() =>
+        Checks.Run(Prop.ForAll(Gen.ListOf(Commands, 60).ToArbitrary(), Run), maxTest: 1000);
+
+    private static bool Run(List<(Op Op, int Arg)> commands)
+    {
+        var time = new ManualTimeProvider();
+        var queue = new CapturingQueue();
+        using var runtime = new CachebackRuntime(new CachebackRuntimeOptions { TimeProvider = time, Queue = queue, RunRefreshes = false });
+        var fetches = 0;
+        var cached = Cache.Wrap<string, string>((_, _) => Task.FromResult($"fetched-{++fetches}"), Policy, runtime: runtime, name: "model");
+        var lastReadEnqueue = (DateTimeOffset?)null;
+        var lastWriteAt = DateTimeOffset.MinValue; // a set, delete, invalidate or landed refresh: a new episode
+        var sets = 0;
+
+        foreach (var (op, arg) in commands)
+        {
+            var now = time.GetUtcNow();
+            switch (op)
+            {
+                case Op.Read:
+                    var before = queue.Pending.Count;
+                    cached.GetAsync("k").AsTask().Wait();
+                    if (queue.Pending.Count > before)
+                    {
+                        // A read-triggered refresh: never twice inside one lease window of one episode.
+                        if (lastReadEnqueue is { } previous && previous > lastWriteAt && now - previous < Policy.RefreshTimeout)
+                            throw new InvalidOperationException($"A read at {now:O} enqueued a second refresh inside the lease taken at {previous:O}.");
+                        lastReadEnqueue = now;
+                    }
+
+                    break;
+                case Op.Advance:
+                    time.Advance(TimeSpan.FromMilliseconds(arg * 3));
+                    break;
+                case Op.Deliver when queue.Pending.Count > 0:
+                    var request = queue.Pending[arg % queue.Pending.Count];
+                    queue.Pending.Remove(request);
+                    var stored = ValueOf(cached);
+                    var result = runtime.Registry.DispatchAsync(request, CancellationToken.None).Result;
+                    // A refresh enqueued before the latest write must not land over it, and one that
+                    // does not land leaves the store as it was.
+                    if (request.EnqueuedAt < lastWriteAt && result == RefreshResult.Succeeded)
+                        throw new InvalidOperationException($"A refresh enqueued at {request.EnqueuedAt:O} landed over a write at {lastWriteAt:O}.");
+                    if (result != RefreshResult.Succeeded && ValueOf(cached) != stored)
+                        throw new InvalidOperationException($"A refresh that ended {result} changed the store from {stored} to {ValueOf(cached)}.");
+                    if (result == RefreshResult.Succeeded)
+                        lastWriteAt = Tick(time); // landed: the stale episode is over
+                    break;
+                case Op.Set:
+                    cached.SetAsync("k", $"set-{++sets}").Wait();
+                    lastWriteAt = Tick(time);
+                    break;
+                case Op.Delete:
+                    cached.DeleteAsync("k").Wait();
+                    lastWriteAt = Tick(time);
+                    break;
+                case Op.Invalidate:
+                    cached.InvalidateAsync("k").Wait();
+                    lastWriteAt = Tick(time);
+                    break;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Moves the clock one millisecond on, so that what follows a write is strictly after it.</summary>
+    private static DateTimeOffset Tick(ManualTimeProvider time)
+    {
+        var at = time.GetUtcNow();
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        return at;
+    }
+
+    private static string ValueOf(CachedFetch<string, string> cached) =>
+        cached.RawGetAsync("k").Result.Bind(e => e.Value).Match(v => v, () => "<absent>");
+
+    private sealed class CapturingQueue : IRefreshQueue
+    {
+        public List<RefreshRequest> Pending { get; } = [];
+
+        public IObservable<RefreshRequest> Requests => Observable.Never<RefreshRequest>();
+
+        public ValueTask EnqueueAsync(RefreshRequest request, CancellationToken cancellationToken = default)
+        {
+            Pending.Add(request);
+            return ValueTask.CompletedTask;
+        }
+
+        public ValueTask CompleteAsync(RefreshOutcome outcome, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+    }
+}
