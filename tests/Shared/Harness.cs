@@ -16,7 +16,7 @@ public sealed class Harness : IDisposable
             TimeProvider = Time,
             LoggerFactory = Logs,
             Store = store ?? new MemoryStore(Time),
-            Queue = queue,
+            Queue = Queue = new CountingQueue(queue ?? new InProcessQueue()),
             Refresh = refresh ?? new RefreshPipelineOptions(),
         });
         _subscription = Runtime.Events.Subscribe(Events.Enqueue);
@@ -29,6 +29,12 @@ public sealed class Harness : IDisposable
     public ConcurrentQueue<CacheEvent> Events { get; } = new();
 
     public CachebackRuntime Runtime { get; }
+
+    /// <summary>The runtime's queue; it counts requests as they are handed to it, before any consumer can see them.</summary>
+    public CountingQueue Queue { get; }
+
+    /// <summary>How many refresh requests were enqueued (deterministic, unlike the event published after the enqueue).</summary>
+    public int Enqueued => Queue.Count;
 
     public int Count(CacheEventKind kind) => Events.Count(e => e.Kind == kind);
 
@@ -79,4 +85,24 @@ public sealed class GatedFetch<T>
         Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
     }
+}
+
+/// <summary>Counts requests on their way into a queue.</summary>
+public sealed class CountingQueue(IRefreshQueue inner) : IRefreshQueue
+{
+    private int _count;
+
+    public int Count => Volatile.Read(ref _count);
+
+    public IObservable<RefreshRequest> Requests => inner.Requests;
+
+    public ValueTask EnqueueAsync(RefreshRequest request, CancellationToken cancellationToken = default)
+    {
+        var enqueued = inner.EnqueueAsync(request, cancellationToken);
+        // Counted only once the inner queue took it (it throws synchronously when it refuses).
+        Interlocked.Increment(ref _count);
+        return enqueued;
+    }
+
+    public ValueTask CompleteAsync(RefreshOutcome outcome, CancellationToken cancellationToken = default) => inner.CompleteAsync(outcome, cancellationToken);
 }

@@ -27,16 +27,22 @@ internal sealed partial class Executor<TArgs, T>
             return;
         }
 
-        if (!won || await TryEnqueueAsync(key, args, version, CancellationToken.None).ConfigureAwait(false))
+        if (!won)
             return;
-        // The queue is down: refresh here, off the reader's thread.
+        // A memory store claims synchronously, on the reader's thread: leave it before encoding the
+        // arguments (the first JSON serialization in a process costs tens of ms) and enqueueing.
         await Task.Yield();
+        if (await TryEnqueueAsync(key, args, version, CancellationToken.None).ConfigureAwait(false))
+            return;
+        // The queue is down: refresh here (already off the reader's thread).
         await RefreshHereAsync(key, args, version).ConfigureAwait(false);
     }
 
     /// <summary>Enqueues a refresh; false (logged, reported) when the queue would not take it.</summary>
     private async Task<bool> TryEnqueueAsync(string key, TArgs args, long? expectedVersion, CancellationToken cancellationToken)
     {
+        // Counted as started whichever way it runs: through the queue, or here when the queue refuses.
+        CachebackMetrics.RefreshesStarted.Add(1, _tag);
         try
         {
             var request = new RefreshRequest(Name, key, expectedVersion, _argsSerializer.Serialize(args), _clock.Now());
@@ -49,7 +55,6 @@ internal sealed partial class Executor<TArgs, T>
             return false;
         }
 
-        CachebackMetrics.RefreshesStarted.Add(1, _tag);
         Publish(CacheEventKind.RefreshEnqueued, key);
         return true;
     }

@@ -55,7 +55,7 @@ public class CacheWrapTests
         await fetch.Started.Task;
 
         Assert.All(results, r => Assert.Equal("old", r));
-        Assert.Equal(1, h.Count(CacheEventKind.RefreshEnqueued));
+        Assert.Equal(1, h.Enqueued);
         fetch.Open();
         Assert.Equal(RefreshResult.Succeeded, (await outcome).Result);
         Assert.Equal(1, fetch.Calls);
@@ -86,7 +86,7 @@ public class CacheWrapTests
         // Inside the lease: still the stale value, and no second refresh.
         h.Time.Advance(TimeSpan.FromSeconds(29));
         Assert.Equal("old", await cached.GetAsync("k"));
-        Assert.Equal(1, h.Count(CacheEventKind.RefreshEnqueued));
+        Assert.Equal(1, h.Enqueued);
 
         // The first read after the lease triggers again: no limbo.
         h.Time.Advance(TimeSpan.FromSeconds(2));
@@ -94,7 +94,7 @@ public class CacheWrapTests
         var retry = h.NextOutcome();
         Assert.Equal("old", await cached.GetAsync("k"));
         Assert.Equal(RefreshResult.Succeeded, (await retry).Result);
-        Assert.Equal(2, h.Count(CacheEventKind.RefreshEnqueued));
+        Assert.Equal(2, h.Enqueued);
         Assert.Equal("new", await cached.GetAsync("k"));
     }
 
@@ -133,10 +133,10 @@ public class CacheWrapTests
         Assert.Equal("(empty)", await first);
         // Inside the placeholder's lease, reads stay empty and enqueue nothing more.
         Assert.Equal("(empty)", await cached.GetAsync("k"));
-        Assert.Equal(1, h.Count(CacheEventKind.RefreshEnqueued));
 
         fetch.Open();
         Assert.Equal(RefreshResult.Succeeded, (await filled).Result);
+        Assert.Equal(1, h.Enqueued);
         Assert.Equal("filled", await cached.GetAsync("k"));
         Assert.Equal(1, fetch.Calls);
     }
@@ -153,7 +153,7 @@ public class CacheWrapTests
         h.Time.Advance(TimeSpan.FromSeconds(61));
 
         Assert.Equal("v2", await cached.GetAsync("k"));
-        Assert.Equal(0, h.Count(CacheEventKind.RefreshEnqueued));
+        Assert.Equal(0, h.Enqueued);
     }
 
     [Fact]

@@ -36,7 +36,7 @@ public class ExecutorOperationsTests
         Assert.True((await cached.RawGetAsync("k")).IsNone);
 
         Assert.Equal(0, fetch.Calls);
-        Assert.Equal(0, h.Count(CacheEventKind.RefreshEnqueued));
+        Assert.Equal(0, h.Enqueued);
     }
 
     [Fact]
@@ -65,7 +65,7 @@ public class ExecutorOperationsTests
         Assert.Equal("old", await cached.GetAsync("k"));
 
         Assert.Equal(1, h.Count(CacheEventKind.StaleHit));
-        Assert.Equal(1, h.Count(CacheEventKind.RefreshEnqueued));
+        Assert.Equal(1, h.Enqueued);
         fetch.Open();
         Assert.Equal(RefreshResult.Succeeded, (await refreshed).Result);
         Assert.Equal("refreshed", await cached.GetAsync("k"));
