@@ -38,9 +38,9 @@ public static class Cache
         var spec = new JobSpec<TArgs, TResult>(
             name,
             fetch,
-            policy ?? Policy.Default,
+            policy ?? (runtime ?? CachebackRuntime.Default).Options.DefaultPolicy,
             key ?? KeyEncoding.For<TArgs>(),
-            empty!,
+            () => empty!,
             serializer ?? JsonPayloadSerializer<TResult>.Default,
             argumentSerializer ?? new JsonPayloadSerializer<TArgs>(KeyEncoding.Canonical));
         return new CachedFetch<TArgs, TResult>(new Executor<TArgs, TResult>(runtime ?? CachebackRuntime.Default, spec));

@@ -40,7 +40,7 @@ public sealed class CachedFetch<TArgs, TResult>
 
     /// <summary>Stores <paramref name="value"/> for <paramref name="args"/> as if just fetched.</summary>
     public Task SetAsync(TArgs args, TResult value, CancellationToken cancellationToken = default) =>
-        _executor.SetAsync(KeyOf(args), value, cancellationToken);
+        _executor.SetAsync(KeyOf(args), args, value, cancellationToken);
 
     /// <summary>Removes the item; whether one was there.</summary>
     public Task<bool> DeleteAsync(TArgs args, CancellationToken cancellationToken = default) =>

@@ -43,10 +43,14 @@ public class ExecutorModelProperties
             switch (op)
             {
                 case Op.Read:
-                    var before = queue.Pending.Count;
+                    var before = Lease(cached);
                     cached.GetAsync("k").AsTask().Wait();
-                    if (queue.Pending.Count > before)
+                    var after = Lease(cached);
+                    if (after.Version != before.Version && after.LeaseUntil.IsSome)
                     {
+                        // This read won a claim: its refresh is enqueued off the reader's thread; wait for it.
+                        if (!queue.Arrived.Wait(TimeSpan.FromSeconds(30)))
+                            throw new InvalidOperationException($"A read at {now:O} claimed a refresh that was never enqueued.");
                         // A read-triggered refresh: never twice inside one lease window of one episode.
                         if (lastReadEnqueue is { } previous && previous > lastWriteAt && now - previous < Policy.RefreshTimeout)
                             throw new InvalidOperationException($"A read at {now:O} enqueued a second refresh inside the lease taken at {previous:O}.");
@@ -58,8 +62,7 @@ public class ExecutorModelProperties
                     time.Advance(TimeSpan.FromMilliseconds(arg * 3));
                     break;
                 case Op.Deliver when queue.Pending.Count > 0:
-                    var request = queue.Pending[arg % queue.Pending.Count];
-                    queue.Pending.Remove(request);
+                    var request = queue.Take(arg);
                     var stored = ValueOf(cached);
                     var result = runtime.Registry.DispatchAsync(request, CancellationToken.None).Result;
                     // A refresh enqueued before the latest write must not land over it, and one that
@@ -81,6 +84,11 @@ public class ExecutorModelProperties
                     break;
                 case Op.Invalidate:
                     cached.InvalidateAsync("k").Wait();
+                    while (queue.Arrived.Wait(0))
+                    {
+                        // Invalidate enqueues before it returns: its arrival is no read's.
+                    }
+
                     lastWriteAt = Tick(time);
                     break;
             }
@@ -100,15 +108,35 @@ public class ExecutorModelProperties
     private static string ValueOf(CachedFetch<string, string> cached) =>
         cached.RawGetAsync("k").Result.Bind(e => e.Value).Match(v => v, () => "<absent>");
 
+    private static (long Version, LanguageExt.Option<DateTimeOffset> LeaseUntil) Lease(CachedFetch<string, string> cached) =>
+        cached.RawGetAsync("k").Result.Match(e => (e.Version, e.LeaseUntil), () => (0L, LanguageExt.Option<DateTimeOffset>.None));
+
+    /// <summary>Keeps requests until the history delivers them; signals each arrival.</summary>
     private sealed class CapturingQueue : IRefreshQueue
     {
+        private readonly object _gate = new();
+
         public List<RefreshRequest> Pending { get; } = [];
+
+        public SemaphoreSlim Arrived { get; } = new(0);
 
         public IObservable<RefreshRequest> Requests => Observable.Never<RefreshRequest>();
 
+        public RefreshRequest Take(int index)
+        {
+            lock (_gate)
+            {
+                var request = Pending[index % Pending.Count];
+                Pending.Remove(request);
+                return request;
+            }
+        }
+
         public ValueTask EnqueueAsync(RefreshRequest request, CancellationToken cancellationToken = default)
         {
-            Pending.Add(request);
+            lock (_gate)
+                Pending.Add(request);
+            Arrived.Release();
             return ValueTask.CompletedTask;
         }
 

@@ -35,4 +35,13 @@ internal static partial class Log
 
     [LoggerMessage(10, LogLevel.Warning, "{Job} '{Key}': the queue could not record the refresh outcome {Result}; it may deliver the request again")]
     public static partial void AcknowledgeFailed(ILogger logger, string job, string key, RefreshResult result, Exception error);
+
+    [LoggerMessage(11, LogLevel.Error, "The refresh worker's pipeline failed; its queue is no longer drained")]
+    public static partial void WorkerFailed(ILogger logger, Exception error);
+
+    [LoggerMessage(12, LogLevel.Information, "Refresh worker stopped; {Completed} refreshes finished while draining, none dropped")]
+    public static partial void WorkerDrained(ILogger logger, int completed);
+
+    [LoggerMessage(13, LogLevel.Warning, "Refresh worker stopped; {Completed} refreshes finished while draining, {Abandoned} were cancelled unfinished ({Keys}) and {LeftInQueue} were left in in-process queues")]
+    public static partial void WorkerDropped(ILogger logger, int completed, int abandoned, int leftInQueue, string keys);
 }

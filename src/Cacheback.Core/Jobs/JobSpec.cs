@@ -6,6 +6,16 @@ internal sealed record JobSpec<TArgs, T>(
     Func<TArgs, CancellationToken, Task<T>> Fetch,
     Policy Policy,
     Func<TArgs, string> Key,
-    T Empty,
+    Func<T> Empty,
     IPayloadSerializer<T> ValueSerializer,
-    IPayloadSerializer<TArgs> ArgumentSerializer);
+    IPayloadSerializer<TArgs> ArgumentSerializer)
+{
+    /// <summary>Per-call overrides of the policy (a job class's hooks); none for a wrapped function.</summary>
+    public IJobHooks<TArgs>? Hooks { get; init; }
+
+    /// <summary>The runtime's store to use.</summary>
+    public string StoreName { get; init; } = CachebackRuntimeOptions.DefaultName;
+
+    /// <summary>The runtime's queue to send refreshes to.</summary>
+    public string QueueName { get; init; } = CachebackRuntimeOptions.DefaultName;
+}

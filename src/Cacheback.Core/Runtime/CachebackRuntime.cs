@@ -1,45 +1,39 @@
-using System.Reactive.Linq;
-using System.Reactive.Subjects;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Cacheback;
 
 /// <summary>
-/// What cached functions share: a clock, a store, a refresh queue, the registry of job names, the
-/// refresh pipeline that drains the queue, and the event stream. <see cref="Default"/> is the
+/// What cached functions share: a clock, stores, refresh queues, the registry of job names, the
+/// refresh worker that drains the queues, and the event stream. <see cref="Default"/> is the
 /// embedded one (memory store, in-process queue, no server).
 /// </summary>
 public sealed class CachebackRuntime : IDisposable
 {
     private static readonly Lazy<CachebackRuntime> LazyDefault = new(() => new CachebackRuntime());
-    private readonly Subject<RefreshOutcome> _outcomes = new();
-    private readonly IDisposable _pipeline;
+    private readonly Dictionary<string, ICacheStore> _stores;
+    private readonly Dictionary<string, IRefreshQueue> _queues;
     private readonly ILogger _refreshLogger;
     private int _disposed;
 
-    /// <summary>Builds a runtime and, unless <see cref="CachebackRuntimeOptions.RunRefreshes"/> is false, starts its refresh pipeline.</summary>
+    /// <summary>Builds a runtime and, unless <see cref="CachebackRuntimeOptions.RunRefreshes"/> is false, starts its refresh worker.</summary>
+    /// <exception cref="ArgumentException">An option is invalid (the message names it).</exception>
     public CachebackRuntime(CachebackRuntimeOptions? options = null)
     {
         options ??= new CachebackRuntimeOptions();
         ArgumentNullException.ThrowIfNull(options.TimeProvider, nameof(options.TimeProvider));
+        ArgumentNullException.ThrowIfNull(options.DefaultPolicy, nameof(options.DefaultPolicy));
         options.Refresh.Validate();
         Options = options;
         Clock = new Clock(options.TimeProvider);
-        Store = options.Store ?? new MemoryStore(options.TimeProvider);
-        Queue = options.Queue ?? new InProcessQueue();
         LoggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
         _refreshLogger = LoggerFactory.CreateLogger("Cacheback.Refresh");
+        _stores = Named(options.Store ?? new MemoryStore(options.TimeProvider), options.Stores, "store");
+        _queues = Named(options.Queue ?? new InProcessQueue(), options.Queues, "queue");
         Registry = new JobRegistry(_refreshLogger);
-        _pipeline = options.RunRefreshes
-            ? RefreshPipeline.Run(Queue.Requests, Registry.DispatchAsync, options.Refresh, options.Scheduler)
-                .SelectMany(async outcome =>
-                {
-                    await Complete(outcome).ConfigureAwait(false);
-                    return outcome;
-                })
-                .Subscribe(_outcomes.OnNext, e => _outcomes.OnError(e), _outcomes.OnCompleted)
-            : System.Reactive.Disposables.Disposable.Empty;
+        Worker = new RefreshWorker(_queues.Values.Distinct().ToArray(), Registry.DispatchAsync, options.Refresh, options.Scheduler, Complete, _refreshLogger);
+        if (options.RunRefreshes)
+            Worker.Start();
     }
 
     /// <summary>The embedded runtime: memory store, in-process queue, system clock, no logging.</summary>
@@ -51,35 +45,63 @@ public sealed class CachebackRuntime : IDisposable
     /// <summary>Every decision and refresh outcome of every job in this runtime.</summary>
     public IObservable<CacheEvent> Events => EventHub;
 
-    /// <summary>Each refresh request's outcome, as the pipeline finishes it.</summary>
-    public IObservable<RefreshOutcome> Outcomes => _outcomes.AsObservable();
+    /// <summary>Each refresh request's outcome, as the worker finishes it.</summary>
+    public IObservable<RefreshOutcome> Outcomes => Worker.Outcomes;
 
     /// <summary>The jobs this runtime can refresh, by name.</summary>
     public JobRegistry Registry { get; }
 
-    /// <summary>The store.</summary>
-    public ICacheStore Store { get; }
+    /// <summary>Drains the queues; started with the runtime unless <see cref="CachebackRuntimeOptions.RunRefreshes"/> is false.</summary>
+    public RefreshWorker Worker { get; }
 
-    /// <summary>The refresh queue.</summary>
-    public IRefreshQueue Queue { get; }
+    /// <summary>The default store.</summary>
+    public ICacheStore Store => _stores[CachebackRuntimeOptions.DefaultName];
+
+    /// <summary>The default refresh queue.</summary>
+    public IRefreshQueue Queue => _queues[CachebackRuntimeOptions.DefaultName];
 
     internal Clock Clock { get; }
     internal ILoggerFactory LoggerFactory { get; }
     internal EventHub EventHub { get; } = new();
 
-    /// <summary>Stops the refresh pipeline and the event stream.</summary>
+    /// <summary>The store configured under <paramref name="name"/>.</summary>
+    /// <exception cref="ArgumentException">No store has that name.</exception>
+    public ICacheStore StoreNamed(string name) => Lookup(_stores, name, "store");
+
+    /// <summary>The queue configured under <paramref name="name"/>.</summary>
+    /// <exception cref="ArgumentException">No queue has that name.</exception>
+    public IRefreshQueue QueueNamed(string name) => Lookup(_queues, name, "queue");
+
+    /// <summary>Stops the refresh worker at once, and the event stream.</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
             return;
-        _pipeline.Dispose();
-        (Queue as InProcessQueue)?.Close();
-        _outcomes.OnCompleted();
-        _outcomes.Dispose();
+        Worker.Dispose();
+        foreach (var queue in _queues.Values.OfType<InProcessQueue>())
+            queue.Close();
         EventHub.Dispose();
     }
 
-    private async Task Complete(RefreshOutcome outcome)
+    private static Dictionary<string, T> Named<T>(T defaultOne, IReadOnlyDictionary<string, T> others, string what)
+    {
+        var all = new Dictionary<string, T>(StringComparer.Ordinal) { [CachebackRuntimeOptions.DefaultName] = defaultOne };
+        foreach (var (name, value) in others)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(name);
+            if (!all.TryAdd(name, value ?? throw new ArgumentException($"The {what} named '{name}' is null.", nameof(others))))
+                throw new ArgumentException($"A {what} is named '{name}' twice ('{CachebackRuntimeOptions.DefaultName}' is the default one's name).", nameof(others));
+        }
+
+        return all;
+    }
+
+    private static T Lookup<T>(Dictionary<string, T> all, string name, string what) =>
+        all.TryGetValue(name, out var found)
+            ? found
+            : throw new ArgumentException($"No {what} named '{name}' is configured; there are: {string.Join(", ", all.Keys.Order(StringComparer.Ordinal))}.", nameof(name));
+
+    private async Task Complete(IRefreshQueue queue, RefreshOutcome outcome)
     {
         var (request, result, duration, error) = (outcome.Request, outcome.Result, outcome.Duration, outcome.Error);
         var tag = CachebackMetrics.JobTag(request.Job);
@@ -99,7 +121,7 @@ public sealed class CachebackRuntime : IDisposable
             EventHub.Publish(new CacheEvent(CacheEventKind.RefreshCompleted, request.Job, request.Key, Clock.Now()) { Result = result, Duration = duration, Error = error });
         try
         {
-            await Queue.CompleteAsync(outcome).ConfigureAwait(false);
+            await queue.CompleteAsync(outcome).ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // A queue that cannot acknowledge will redeliver: log it and carry on.
         catch (Exception e)

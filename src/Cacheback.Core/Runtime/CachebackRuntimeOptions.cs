@@ -6,6 +6,9 @@ namespace Cacheback;
 /// <summary>How a <see cref="CachebackRuntime"/> is put together. Every part has an embedded default.</summary>
 public sealed record CachebackRuntimeOptions
 {
+    /// <summary>The name of the default store and the default queue.</summary>
+    public const string DefaultName = "default";
+
     /// <summary>Where time comes from.</summary>
     /// <value>Default <see cref="TimeProvider.System"/>; a test clock in tests.</value>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
@@ -14,9 +17,21 @@ public sealed record CachebackRuntimeOptions
     /// <value>Default: a new <see cref="MemoryStore"/>.</value>
     public ICacheStore? Store { get; init; }
 
+    /// <summary>Stores besides the default one, by name (django-cacheback's cache aliases); a job picks one by name.</summary>
+    /// <value>Default: none.</value>
+    public IReadOnlyDictionary<string, ICacheStore> Stores { get; init; } = new Dictionary<string, ICacheStore>();
+
     /// <summary>Where refresh requests go.</summary>
     /// <value>Default: a new <see cref="InProcessQueue"/>.</value>
     public IRefreshQueue? Queue { get; init; }
+
+    /// <summary>Queues besides the default one, by name (django-cacheback's task queues); a job picks one by name. The worker drains them all.</summary>
+    /// <value>Default: none.</value>
+    public IReadOnlyDictionary<string, IRefreshQueue> Queues { get; init; } = new Dictionary<string, IRefreshQueue>();
+
+    /// <summary>The policy of jobs that do not give their own.</summary>
+    /// <value>Default <see cref="Policy.Default"/>.</value>
+    public Policy DefaultPolicy { get; init; } = Policy.Default;
 
     /// <summary>Where log lines go; categories are <c>Cacheback.Job.{name}</c> and <c>Cacheback.Refresh</c>.</summary>
     /// <value>Default: nowhere.</value>
@@ -30,8 +45,9 @@ public sealed record CachebackRuntimeOptions
     public RefreshPipelineOptions Refresh { get; init; } = new();
 
     /// <summary>
-    /// Whether this runtime runs the refreshes it enqueues. False for a node that only reads and
-    /// leaves refreshing to worker processes on a shared queue.
+    /// Whether the refresh worker starts with the runtime. False for a node that only reads and
+    /// leaves refreshing to worker processes on a shared queue, or when a host starts it
+    /// (<see cref="CachebackRuntime.Worker"/>).
     /// </summary>
     /// <value>Default <see langword="true"/>.</value>
     public bool RunRefreshes { get; init; } = true;

@@ -6,8 +6,8 @@ namespace Cacheback;
 internal sealed partial class Executor<TArgs, T>
 {
     /// <summary>Stores <paramref name="value"/> as freshly fetched.</summary>
-    public async Task SetAsync(string key, T value, CancellationToken cancellationToken) =>
-        await StoreFreshAsync(key, value, expectedVersion: null, cancellationToken).ConfigureAwait(false);
+    public async Task SetAsync(string key, TArgs args, T value, CancellationToken cancellationToken) =>
+        await StoreFreshAsync(key, args, value, expectedVersion: null, cancellationToken).ConfigureAwait(false);
 
     /// <summary>Removes the item; whether one was there.</summary>
     public async Task<bool> DeleteAsync(string key, CancellationToken cancellationToken) =>
@@ -33,8 +33,8 @@ internal sealed partial class Executor<TArgs, T>
         var now = _clock.NowMs();
         var version = Envelope.NewVersion();
         var leased = Envelope.FromMs(version, stored.HasValue, stored.RawValue, stored.FetchedAtMs,
-            Math.Min(stored.FreshUntilMs, now), now + Policy.RefreshTimeoutMs);
-        var ttl = TimeSpan.FromMilliseconds(Math.Max(1, stored.FetchedAtMs + Policy.CacheTtlMs - now));
+            Math.Min(stored.FreshUntilMs, now), LeaseUntilMs(args, now));
+        var ttl = TimeSpan.FromMilliseconds(Math.Clamp(stored.FetchedAtMs + Policy.CacheTtlMs - now, 1, Policy.CacheTtlMs));
         if (!await _store.CompareAndSetAsync(key, stored.Version, leased, ttl, cancellationToken).ConfigureAwait(false))
             return true; // Changed meanwhile: whatever replaced it is newer than what we invalidated.
         if (!await TryEnqueueAsync(key, args, version, cancellationToken).ConfigureAwait(false))
@@ -46,7 +46,7 @@ internal sealed partial class Executor<TArgs, T>
     public async Task<T> RefreshAsync(string key, TArgs args, CancellationToken cancellationToken)
     {
         var value = await FetchTimedAsync(args, cancellationToken).ConfigureAwait(false);
-        await StoreFreshAsync(key, value, expectedVersion: null, cancellationToken).ConfigureAwait(false);
+        await StoreFreshAsync(key, args, value, expectedVersion: null, cancellationToken).ConfigureAwait(false);
         return value;
     }
 

@@ -9,7 +9,7 @@ internal sealed partial class Executor<TArgs, T>
         ArgumentNullException.ThrowIfNull(request);
         var args = _argsSerializer.Deserialize(request.Arguments);
         var value = await FetchTimedAsync(args, cancellationToken).ConfigureAwait(false);
-        return await StoreFreshAsync(request.Key, value, request.ExpectedVersion, cancellationToken).ConfigureAwait(false);
+        return await StoreFreshAsync(request.Key, args, value, request.ExpectedVersion, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task ClaimAndEnqueueAsync(string key, TArgs args, Claim<T> claim)
@@ -46,7 +46,7 @@ internal sealed partial class Executor<TArgs, T>
         try
         {
             var request = new RefreshRequest(Name, key, expectedVersion, _argsSerializer.Serialize(args), _clock.Now());
-            await _runtime.Queue.EnqueueAsync(request, cancellationToken).ConfigureAwait(false);
+            await _queue.EnqueueAsync(request, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -65,7 +65,7 @@ internal sealed partial class Executor<TArgs, T>
         try
         {
             var value = await FetchTimedAsync(args, CancellationToken.None).ConfigureAwait(false);
-            var result = await StoreFreshAsync(key, value, expectedVersion, CancellationToken.None).ConfigureAwait(false);
+            var result = await StoreFreshAsync(key, args, value, expectedVersion, CancellationToken.None).ConfigureAwait(false);
             if (result == RefreshResult.Succeeded)
                 CachebackMetrics.RefreshesSucceeded.Add(1, _tag);
             Publish(CacheEventKind.RefreshCompleted, key, result: result);

@@ -14,6 +14,8 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler
     private readonly Func<TArgs, CancellationToken, Task<T>> _fetch;
     private readonly IPayloadSerializer<TArgs> _argsSerializer;
     private readonly IEnvelopeStore<T> _store;
+    private readonly IRefreshQueue _queue;
+    private readonly IJobHooks<TArgs>? _hooks;
     private readonly SingleFlight<T> _flights = new();
     private readonly Clock _clock;
     private readonly ILogger _logger;
@@ -24,52 +26,71 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler
         _runtime = runtime;
         _fetch = spec.Fetch;
         _argsSerializer = spec.ArgumentSerializer;
+        _hooks = spec.Hooks;
         KeyOf = spec.Key;
         Empty = spec.Empty;
         Policy = spec.Policy;
         _clock = runtime.Clock;
+        _queue = runtime.QueueNamed(spec.QueueName);
+        var store = runtime.StoreNamed(spec.StoreName);
         Name = runtime.Registry.RegisterUnique(spec.Name, this);
         _logger = runtime.LoggerFactory.CreateLogger("Cacheback.Job." + Name);
         _tag = CachebackMetrics.JobTag(Name);
-        _store = runtime.Store.Partition(new PartitionSpec<T>(Name, spec.ValueSerializer, OnUnreadable));
+        _store = store.Partition(new PartitionSpec<T>(Name, spec.ValueSerializer, OnUnreadable));
     }
 
     public string Name { get; }
     public Policy Policy { get; }
     public Func<TArgs, string> KeyOf { get; }
-    public T Empty { get; }
+    public Func<T> Empty { get; }
 
     public ValueTask<T> GetAsync(TArgs args, CancellationToken cancellationToken) => GetAsync(KeyOf(args), args, cancellationToken);
 
     public ValueTask<T> GetAsync(string key, TArgs args, CancellationToken cancellationToken)
     {
-        ValueTask<Option<Envelope<T>>> read;
-        try
-        {
-            read = _store.ReadAsync(key, cancellationToken);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            return StoreDown(key, args, e, cancellationToken);
-        }
+        var read = GetReadAsync(key, args, cancellationToken);
+        return read.IsCompletedSuccessfully ? new ValueTask<T>(read.Result.Value) : ValueOf(read);
+    }
 
+    /// <summary>Reads <paramref name="key"/>: the value, the status, and whether this read fetched.</summary>
+    public ValueTask<CacheRead<T>> GetReadAsync(string key, TArgs args, CancellationToken cancellationToken)
+    {
+        var read = StartRead(key, cancellationToken);
         if (!read.IsCompletedSuccessfully)
-            return GetSlowAsync(read, key, args, cancellationToken);
+            return ReadSlowAsync(read, key, args, cancellationToken);
         var stored = read.Result.OrNull();
-        var effect = Decide.Read(_clock.NowMs(), stored, Policy);
+        var now = _clock.NowMs();
+        var effect = Decide.Read(now, stored, Policy);
         if (stored is not null && ReferenceEquals(effect, stored.HitEffect))
         {
             // The hot path: no allocation, no await.
             CachebackMetrics.Hits.Add(1, _tag);
             if (_runtime.EventHub.IsObserved)
                 Publish(CacheEventKind.Hit, key);
-            return new ValueTask<T>(stored.RawValue);
+            return new ValueTask<CacheRead<T>>(new CacheRead<T>(stored.RawValue, CacheStatus.Hit, null));
         }
 
-        return Interpret(effect, key, args, cancellationToken);
+        return Interpret(_hooks is null ? effect : Refine(effect, stored, args, now), key, args, cancellationToken);
     }
 
-    private async ValueTask<T> GetSlowAsync(ValueTask<Option<Envelope<T>>> read, string key, TArgs args, CancellationToken cancellationToken)
+    private static async ValueTask<T> ValueOf(ValueTask<CacheRead<T>> read) => (await read.ConfigureAwait(false)).Value;
+
+    /// <summary>The store's read, with a synchronous throw turned into a faulted task.</summary>
+    private ValueTask<Option<Envelope<T>>> StartRead(string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return _store.ReadAsync(key, cancellationToken);
+        }
+#pragma warning disable CA1031 // ReadSlowAsync sorts what the store threw.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            return ValueTask.FromException<Option<Envelope<T>>>(e);
+        }
+    }
+
+    private async ValueTask<CacheRead<T>> ReadSlowAsync(ValueTask<Option<Envelope<T>>> read, string key, TArgs args, CancellationToken cancellationToken)
     {
         Envelope<T>? stored;
         try
@@ -78,42 +99,44 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            return await StoreDown(key, args, e, cancellationToken).ConfigureAwait(false);
+            // The store is down: degrade to fetching.
+            StoreFailed(key, "read", e);
+            Count(CacheStatus.Miss, key);
+            return await FetchShared(key, args, expectedVersion: 0, CacheStatus.Miss, cancellationToken).ConfigureAwait(false);
         }
 
-        return await Interpret(Decide.Read(_clock.NowMs(), stored, Policy), key, args, cancellationToken).ConfigureAwait(false);
+        var now = _clock.NowMs();
+        var effect = Decide.Read(now, stored, Policy);
+        return await Interpret(_hooks is null ? effect : Refine(effect, stored, args, now), key, args, cancellationToken).ConfigureAwait(false);
     }
 
-    private ValueTask<T> Interpret(Effect<T> effect, string key, TArgs args, CancellationToken cancellationToken)
+    private ValueTask<CacheRead<T>> Interpret(Effect<T> effect, string key, TArgs args, CancellationToken cancellationToken)
     {
         Count(effect.Status, key);
         switch (effect)
         {
             case Effect<T>.Return r:
-                return new ValueTask<T>(r.Value.IfNoneUnsafe(Empty)!);
+                // A placeholder inside its lease: the fill was left to a refresh. A hit or a leased stale value: no fetch needed.
+                return new(new CacheRead<T>(ValueOrEmpty(r.Value), r.Status, r.Status == CacheStatus.Miss ? false : null));
             case Effect<T>.ReturnAndEnqueue e:
-                // Claiming and enqueueing do not hold the caller up; a failure there is logged, never thrown.
+                // The claim is a compare-and-set; what follows it never holds the caller up, and its failures are logged, not thrown.
                 _ = ClaimAndEnqueueAsync(key, args, e.Claim);
-                return new ValueTask<T>(e.Value.IfNoneUnsafe(Empty)!);
+                return new(new CacheRead<T>(ValueOrEmpty(e.Value), e.Status, false));
             case Effect<T>.FetchSync f:
-                return FetchShared(key, args, f.ExpectedVersion, cancellationToken);
+                return FetchShared(key, args, f.ExpectedVersion, f.Status, cancellationToken);
             default:
                 throw new InvalidOperationException("Effect is a closed union.");
         }
     }
 
-    private ValueTask<T> StoreDown(string key, TArgs args, Exception error, CancellationToken cancellationToken)
-    {
-        StoreFailed(key, "read", error);
-        Count(CacheStatus.Miss, key);
-        return FetchShared(key, args, expectedVersion: 0, cancellationToken);
-    }
+    private T ValueOrEmpty(Option<T> value) => value.IsSome ? (T)value : Empty();
 
-    private ValueTask<T> FetchShared(string key, TArgs args, long expectedVersion, CancellationToken cancellationToken)
+    private async ValueTask<CacheRead<T>> FetchShared(string key, TArgs args, long expectedVersion, CacheStatus status, CancellationToken cancellationToken)
     {
         var flight = _flights.Run(key, (Self: this, Key: key, Args: args, Expected: expectedVersion),
             static s => s.Self.FetchAndStoreAsync(s.Key, s.Args, s.Expected));
-        return new ValueTask<T>(flight.IsCompleted ? flight : flight.WaitAsync(cancellationToken));
+        var value = await flight.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return new CacheRead<T>(value, status, true);
     }
 
     private async Task<T> FetchAndStoreAsync(string key, TArgs args, long expectedVersion)
@@ -132,7 +155,7 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler
 
         try
         {
-            await StoreFreshAsync(key, value, expectedVersion, CancellationToken.None).ConfigureAwait(false);
+            await StoreFreshAsync(key, args, value, expectedVersion, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -152,10 +175,11 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler
     }
 
     /// <summary>Stores a fetched value: unconditionally when <paramref name="expectedVersion"/> is null, else only over that version.</summary>
-    private async Task<RefreshResult> StoreFreshAsync(string key, T value, long? expectedVersion, CancellationToken cancellationToken)
+    private async Task<RefreshResult> StoreFreshAsync(string key, TArgs args, T value, long? expectedVersion, CancellationToken cancellationToken)
     {
         var now = _clock.NowMs();
-        var envelope = Envelope.FromMs(Envelope.NewVersion(), true, value, now, now + Policy.LifetimeMs, 0);
+        var freshUntil = _hooks is null ? now + Policy.LifetimeMs : _hooks.Expiry(args, DateTimeOffset.FromUnixTimeMilliseconds(now)).ToUnixTimeMilliseconds();
+        var envelope = Envelope.FromMs(Envelope.NewVersion(), true, value, now, freshUntil, 0);
         if (expectedVersion is not { } expected)
         {
             await _store.WriteAsync(key, envelope, Policy.CacheTtl, cancellationToken).ConfigureAwait(false);

@@ -1,0 +1,147 @@
+using System.Collections.Concurrent;
+using System.Reactive;
+using System.Reactive.Concurrency;
+using System.Reactive.Linq;
+using System.Reactive.Subjects;
+using Microsoft.Extensions.Logging;
+
+namespace Cacheback;
+
+/// <summary>
+/// Drains refresh queues through the <see cref="RefreshPipeline"/>, one pipeline per queue, and
+/// tells each queue its requests' outcomes. Stopping it drains: it takes no new requests, lets
+/// the running ones finish within a bounded time, then cancels the rest and reports them.
+/// </summary>
+public sealed class RefreshWorker : IDisposable
+{
+    private readonly IReadOnlyList<IRefreshQueue> _queues;
+    private readonly Func<RefreshRequest, CancellationToken, Task<RefreshResult>> _dispatch;
+    private readonly RefreshPipelineOptions _options;
+    private readonly IScheduler? _scheduler;
+    private readonly Func<IRefreshQueue, RefreshOutcome, Task> _complete;
+    private readonly ILogger _logger;
+    private readonly Subject<RefreshOutcome> _outcomes = new();
+    private readonly Subject<Unit> _stop = new();
+    private readonly ConcurrentDictionary<RefreshRequest, byte> _inFlight = new(ReferenceEqualityComparer.Instance);
+    private readonly List<IDisposable> _subscriptions = [];
+    private readonly object _gate = new();
+    private Task? _drained;
+    private int _completed;
+
+    internal RefreshWorker(
+        IReadOnlyList<IRefreshQueue> queues,
+        Func<RefreshRequest, CancellationToken, Task<RefreshResult>> dispatch,
+        RefreshPipelineOptions options,
+        IScheduler? scheduler,
+        Func<IRefreshQueue, RefreshOutcome, Task> complete,
+        ILogger logger)
+    {
+        _queues = queues;
+        _dispatch = dispatch;
+        _options = options;
+        _scheduler = scheduler;
+        _complete = complete;
+        _logger = logger;
+    }
+
+    /// <summary>Each outcome, as the pipelines finish them.</summary>
+    public IObservable<RefreshOutcome> Outcomes => _outcomes.AsObservable();
+
+    /// <summary>Whether it is taking requests.</summary>
+    public bool IsRunning { get; private set; }
+
+    /// <summary>Requests taken and not finished yet.</summary>
+    public int InFlight => _inFlight.Count;
+
+    /// <summary>Starts taking requests; does nothing if already started.</summary>
+    public void Start()
+    {
+        lock (_gate)
+        {
+            if (_drained is not null)
+                return;
+            var done = _queues.Select(queue =>
+            {
+                var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                var requests = queue.Requests.TakeUntil(_stop).Do(r => _inFlight.TryAdd(r, 0));
+                _subscriptions.Add(RefreshPipeline.Run(requests, _dispatch, _options, _scheduler)
+                    .Do(o => _inFlight.TryRemove(o.Request, out var unused))
+                    .SelectMany(async outcome =>
+                    {
+                        await _complete(queue, outcome).ConfigureAwait(false);
+                        Interlocked.Increment(ref _completed);
+                        return outcome;
+                    })
+                    .Subscribe(_outcomes.OnNext, e =>
+                    {
+                        Log.WorkerFailed(_logger, e);
+                        finished.TrySetResult();
+                    }, finished.SetResult));
+                return finished.Task;
+            }).ToArray();
+            _drained = Task.WhenAll(done);
+            IsRunning = true;
+        }
+    }
+
+    /// <summary>
+    /// Stops taking requests and waits up to <paramref name="drainTimeout"/> for the running ones;
+    /// cancels what is left, and reports (and logs) everything that did not finish.
+    /// </summary>
+    public async Task<DrainReport> StopAsync(TimeSpan drainTimeout, CancellationToken cancellationToken = default)
+    {
+        Task drained;
+        lock (_gate)
+        {
+            if (_drained is null || !IsRunning)
+                return new DrainReport(0, [], LeftInQueues());
+            IsRunning = false;
+            drained = _drained;
+        }
+
+        var before = Volatile.Read(ref _completed);
+        _stop.OnNext(Unit.Default);
+        try
+        {
+            await drained.WaitAsync(drainTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+        {
+            // Out of time: what still runs is abandoned.
+        }
+
+        var abandoned = _inFlight.Keys.ToArray();
+        CancelAll();
+        var report = new DrainReport(Volatile.Read(ref _completed) - before, abandoned, LeftInQueues());
+        if (report.IsClean)
+            Log.WorkerDrained(_logger, report.Completed);
+        else
+            Log.WorkerDropped(_logger, report.Completed, abandoned.Length, report.LeftInQueue,
+                string.Join(", ", abandoned.Take(20).Select(r => $"{r.Job}:{r.Key}")));
+        return report;
+    }
+
+    /// <summary>Stops at once, cancelling whatever runs.</summary>
+    public void Dispose()
+    {
+        lock (_gate)
+            IsRunning = false;
+        CancelAll();
+        _outcomes.OnCompleted();
+        _outcomes.Dispose();
+        _stop.Dispose();
+    }
+
+    private void CancelAll()
+    {
+        lock (_gate)
+        {
+            foreach (var subscription in _subscriptions)
+                subscription.Dispose();
+            _subscriptions.Clear();
+            _inFlight.Clear();
+        }
+    }
+
+    private int LeftInQueues() => _queues.OfType<InProcessQueue>().Sum(q => q.Count);
+}
