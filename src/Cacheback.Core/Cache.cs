@@ -16,12 +16,12 @@ public static class Cache
     /// <param name="fetch">The expensive read. It is given a cancellation token that only a refresh timeout cancels, never a caller.</param>
     /// <param name="policy">The thresholds (default: <see cref="Policy.Default"/>).</param>
     /// <param name="key">The key of a call's arguments (default: <see cref="KeyEncoding.For{TArgs}"/>: a string is its own key).</param>
-    /// <param name="name">The job's name: its store partition and its name in refresh requests (default: the fetch's declaring type and method).</param>
+    /// <param name="name">The job's name: its store partition and its name in refresh requests (default: the fetch's declaring type and method, with <c>#2</c>, <c>#3</c>... if taken). A name given here must be free.</param>
     /// <param name="empty">What a miss returns when <see cref="Policy.FetchOnMiss"/> is false (default: <c>default</c>).</param>
     /// <param name="runtime">The store, queue and refresh pipeline (default: <see cref="CachebackRuntime.Default"/>, embedded).</param>
     /// <param name="serializer">How values are encoded for stores that keep bytes (default: JSON).</param>
     /// <param name="argumentSerializer">How arguments travel in refresh requests (default: JSON, fields included).</param>
-    /// <exception cref="ArgumentException">The arguments' type cannot be made into a key, or <paramref name="name"/> is unusable.</exception>
+    /// <exception cref="ArgumentException">The arguments' type cannot be made into a key or cannot travel in a refresh request, or <paramref name="name"/> is unusable or taken.</exception>
     public static CachedFetch<TArgs, TResult> Wrap<TArgs, TResult>(
         Func<TArgs, CancellationToken, Task<TResult>> fetch,
         Policy? policy = null,
@@ -33,8 +33,25 @@ public static class Cache
         IPayloadSerializer<TArgs>? argumentSerializer = null)
     {
         ArgumentNullException.ThrowIfNull(fetch);
-        name ??= JobName.For(fetch);
+        return Build(fetch, fetch, policy, key, name, empty, runtime, serializer, argumentSerializer);
+    }
+
+    private static CachedFetch<TArgs, TResult> Build<TArgs, TResult>(
+        Func<TArgs, CancellationToken, Task<TResult>> fetch,
+        Delegate original,
+        Policy? policy,
+        Func<TArgs, string>? key,
+        string? name,
+        TResult? empty,
+        CachebackRuntime? runtime,
+        IPayloadSerializer<TResult>? serializer,
+        IPayloadSerializer<TArgs>? argumentSerializer)
+    {
+        var generated = name is null;
+        name ??= JobName.For(original);
         JobName.Validate(name);
+        if (argumentSerializer is null)
+            ArgumentCheck.EnsureRoundTrips<TArgs>();
         var spec = new JobSpec<TArgs, TResult>(
             name,
             fetch,
@@ -42,7 +59,10 @@ public static class Cache
             key ?? KeyEncoding.For<TArgs>(),
             () => empty!,
             serializer ?? JsonPayloadSerializer<TResult>.Default,
-            argumentSerializer ?? new JsonPayloadSerializer<TArgs>(KeyEncoding.Canonical));
+            argumentSerializer ?? new JsonPayloadSerializer<TArgs>(KeyEncoding.Canonical))
+        {
+            RenameIfTaken = generated,
+        };
         return new CachedFetch<TArgs, TResult>(new Executor<TArgs, TResult>(runtime ?? CachebackRuntime.Default, spec));
     }
 
@@ -58,6 +78,6 @@ public static class Cache
         IPayloadSerializer<TArgs>? argumentSerializer = null)
     {
         ArgumentNullException.ThrowIfNull(fetch);
-        return Wrap<TArgs, TResult>((args, _) => fetch(args), policy, key, name ?? JobName.For(fetch), empty, runtime, serializer, argumentSerializer);
+        return Build<TArgs, TResult>((args, _) => fetch(args), fetch, policy, key, name, empty, runtime, serializer, argumentSerializer);
     }
 }

@@ -16,6 +16,9 @@ internal sealed record JobSpec<TArgs, T>(
     /// <summary>The runtime's store to use.</summary>
     public string StoreName { get; init; } = CachebackRuntimeOptions.DefaultName;
 
+    /// <summary>Register as <c>name#2</c>, <c>name#3</c>... if the name is taken (for generated names), instead of failing.</summary>
+    public bool RenameIfTaken { get; init; }
+
     /// <summary>The runtime's queue to send refreshes to.</summary>
     public string QueueName { get; init; } = CachebackRuntimeOptions.DefaultName;
 }

@@ -33,13 +33,19 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler
         _clock = runtime.Clock;
         _queue = runtime.QueueNamed(spec.QueueName);
         var store = runtime.StoreNamed(spec.StoreName);
-        Name = runtime.Registry.RegisterUnique(spec.Name, this);
+        Name = spec.RenameIfTaken ? runtime.Registry.RegisterUnique(spec.Name, this) : Register(runtime.Registry, spec.Name);
         _logger = runtime.LoggerFactory.CreateLogger("Cacheback.Job." + Name);
         _tag = CachebackMetrics.JobTag(Name);
         _store = store.Partition(new PartitionSpec<T>(Name, spec.ValueSerializer, OnUnreadable));
     }
 
     public string Name { get; }
+
+    private string Register(JobRegistry registry, string name)
+    {
+        registry.Register(name, this);
+        return name;
+    }
     public Policy Policy { get; }
     public Func<TArgs, string> KeyOf { get; }
     public Func<T> Empty { get; }

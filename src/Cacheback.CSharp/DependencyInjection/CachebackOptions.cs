@@ -1,0 +1,67 @@
+namespace Cacheback;
+
+/// <summary>
+/// Cacheback's settings, bound from the configuration section <c>"Cacheback"</c> (names match the
+/// thresholds: <c>"Lifetime": "00:10:00"</c>, ...) and then from the code given to <c>AddCacheback</c>.
+/// </summary>
+public sealed class CachebackOptions
+{
+    /// <summary>The configuration section read.</summary>
+    public const string SectionName = "Cacheback";
+
+    /// <summary>Jobs' default lifetime.</summary>
+    /// <value>Default 600 seconds.</value>
+    public TimeSpan Lifetime { get; set; } = PolicyDefaults.Lifetime;
+
+    /// <summary>Jobs' default cache TTL.</summary>
+    /// <value>Default 30 days.</value>
+    public TimeSpan CacheTtl { get; set; } = PolicyDefaults.CacheTtl;
+
+    /// <summary>Jobs' default refresh timeout.</summary>
+    /// <value>Default 60 seconds.</value>
+    public TimeSpan RefreshTimeout { get; set; } = PolicyDefaults.RefreshTimeout;
+
+    /// <summary>Whether jobs fetch synchronously on a miss by default.</summary>
+    /// <value>Default true.</value>
+    public bool FetchOnMiss { get; set; } = PolicyDefaults.FetchOnMiss;
+
+    /// <summary>Jobs' default stale threshold.</summary>
+    /// <value>Default none.</value>
+    public TimeSpan? FetchOnStaleThreshold { get; set; }
+
+    /// <summary>How many refreshes run at once, per queue.</summary>
+    /// <value>Default 16.</value>
+    public int MaxConcurrentRefreshes { get; set; } = 16;
+
+    /// <summary>A background refresh running longer than this is cancelled.</summary>
+    /// <value>Default: <see cref="RefreshTimeout"/>.</value>
+    public TimeSpan? RefreshFetchTimeout { get; set; }
+
+    /// <summary>Whether this process runs refreshes (a hosted worker). False for a node that leaves them to worker processes.</summary>
+    /// <value>Default true.</value>
+    public bool RunRefreshWorker { get; set; } = true;
+
+    /// <summary>On shutdown, how long running refreshes may take to finish before they are cancelled and reported.</summary>
+    /// <value>Default 30 seconds.</value>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How many refresh requests an in-process queue holds.</summary>
+    /// <value>Default 10,000.</value>
+    public int QueueCapacity { get; set; } = 10_000;
+
+    /// <summary>Names of extra in-memory stores (cache aliases) to create, besides "default".</summary>
+    public IList<string> StoreNames { get; } = [];
+
+    /// <summary>Names of extra in-process queues to create, besides "default".</summary>
+    public IList<string> QueueNames { get; } = [];
+
+    /// <summary>Stores given in code, by name (a Redis store, say); "default" replaces the default one.</summary>
+    public IDictionary<string, ICacheStore> Stores { get; } = new Dictionary<string, ICacheStore>();
+
+    /// <summary>Queues given in code, by name; "default" replaces the default one.</summary>
+    public IDictionary<string, IRefreshQueue> Queues { get; } = new Dictionary<string, IRefreshQueue>();
+
+    /// <summary>The default policy these settings make.</summary>
+    /// <exception cref="PolicyValidationException">A threshold is invalid; the message names each one.</exception>
+    public Policy ToPolicy() => Policy.Create(Lifetime, CacheTtl, RefreshTimeout, FetchOnMiss, FetchOnStaleThreshold);
+}

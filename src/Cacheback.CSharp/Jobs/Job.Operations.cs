@@ -1,0 +1,47 @@
+using LanguageExt;
+
+namespace Cacheback;
+
+/// <summary>What client code calls on a job.</summary>
+public abstract partial class Job<TArgs, TResult>
+{
+    /// <summary>
+    /// The cached value, through <see cref="ProcessResult"/>: fresh, or stale while one refresh
+    /// runs in the background, or fetched now on a miss (one fetch shared by concurrent callers).
+    /// </summary>
+    /// <param name="args">The arguments.</param>
+    /// <param name="cancellationToken">Stops this caller waiting; never cancels a fetch others share.</param>
+    /// <exception cref="OperationCanceledException">The caller cancelled.</exception>
+    public async ValueTask<TResult> GetAsync(TArgs args, CancellationToken cancellationToken = default)
+    {
+        var read = await Executor.GetReadAsync(Key(args), args, cancellationToken).ConfigureAwait(false);
+        return ProcessResult(read.Value, args, read.Status, read.SyncFetch);
+    }
+
+    /// <summary>Stores <paramref name="value"/> for <paramref name="args"/>, fresh until <see cref="Expiry"/>.</summary>
+    public Task SetAsync(TArgs args, TResult value, CancellationToken cancellationToken = default) =>
+        Executor.SetAsync(Key(args), args, value, cancellationToken);
+
+    /// <summary>Removes the item; whether one was there.</summary>
+    public Task<bool> DeleteAsync(TArgs args, CancellationToken cancellationToken = default) =>
+        Executor.DeleteAsync(Key(args), cancellationToken);
+
+    /// <summary>Marks a present item stale and enqueues its refresh; whether an item was there.</summary>
+    public Task<bool> InvalidateAsync(TArgs args, CancellationToken cancellationToken = default) =>
+        Executor.InvalidateAsync(Key(args), args, cancellationToken);
+
+    /// <summary>What is stored (the value and until when it is fresh, in an envelope), with no side effects; none when absent.</summary>
+    public Task<Option<Envelope<TResult>>> RawGetAsync(TArgs args, CancellationToken cancellationToken = default) =>
+        Executor.RawGetAsync(Key(args), cancellationToken);
+
+    /// <summary>Fetches now, stores and returns the value.</summary>
+    public Task<TResult> RefreshAsync(TArgs args, CancellationToken cancellationToken = default) =>
+        Executor.RefreshAsync(Key(args), args, cancellationToken);
+
+    /// <summary>
+    /// Enqueues a background refresh. When the queue cannot take it, refreshes now and logs; when
+    /// that fails too, logs. Never throws for either.
+    /// </summary>
+    public Task EnqueueRefreshAsync(TArgs args, CancellationToken cancellationToken = default) =>
+        Executor.EnqueueRefreshAsync(Key(args), args, cancellationToken);
+}
