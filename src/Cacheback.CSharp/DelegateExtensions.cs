@@ -3,15 +3,18 @@ namespace Cacheback;
 /// <summary>The decorator, the .NET way: <c>fetch.Cached(policy)</c>.</summary>
 public static class DelegateExtensions
 {
-    /// <summary>Wraps <paramref name="fetch"/> in a cache; see <see cref="Cache"/>.</summary>
+    /// <summary>Wraps <paramref name="fetch"/> in a cache; see <see cref="Cache"/>. The <see cref="CachedFetch{TArgs, TResult}"/> returned is the job behind it: <c>SetAsync</c>, <c>InvalidateAsync</c>, <c>RawGetAsync</c>...</summary>
     /// <exception cref="ArgumentException">The arguments' type cannot be made into a key, or the name is unusable.</exception>
     public static CachedFetch<TArgs, TResult> Cached<TArgs, TResult>(
         this Func<TArgs, CancellationToken, Task<TResult>> fetch,
         Policy? policy = null,
         Func<TArgs, string>? key = null,
         string? name = null,
-        CachebackRuntime? runtime = null) =>
-        Cache.Wrap(fetch, policy, key, name, runtime: runtime);
+        CachebackRuntime? runtime = null,
+        TResult? empty = default,
+        string storeName = CachebackRuntimeOptions.DefaultName,
+        string queueName = CachebackRuntimeOptions.DefaultName) =>
+        Cache.Wrap(fetch, policy, key, name, empty, runtime, storeName: storeName, queueName: queueName);
 
     /// <summary>Wraps <paramref name="fetch"/>, which takes no cancellation token, in a cache; see <see cref="Cache"/>.</summary>
     /// <exception cref="ArgumentException">The arguments' type cannot be made into a key, or the name is unusable.</exception>
@@ -20,6 +23,9 @@ public static class DelegateExtensions
         Policy? policy = null,
         Func<TArgs, string>? key = null,
         string? name = null,
-        CachebackRuntime? runtime = null) =>
-        Cache.Wrap(fetch, policy, key, name, runtime: runtime);
+        CachebackRuntime? runtime = null,
+        TResult? empty = default,
+        string storeName = CachebackRuntimeOptions.DefaultName,
+        string queueName = CachebackRuntimeOptions.DefaultName) =>
+        Cache.Wrap(fetch, policy, key, name, empty, runtime, storeName: storeName, queueName: queueName);
 }

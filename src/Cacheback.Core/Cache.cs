@@ -21,6 +21,8 @@ public static class Cache
     /// <param name="runtime">The store, queue and refresh pipeline (default: <see cref="CachebackRuntime.Default"/>, embedded).</param>
     /// <param name="serializer">How values are encoded for stores that keep bytes (default: JSON).</param>
     /// <param name="argumentSerializer">How arguments travel in refresh requests (default: JSON, fields included).</param>
+    /// <param name="storeName">Which of the runtime's stores to use (django-cacheback's cache alias).</param>
+    /// <param name="queueName">Which of the runtime's queues refreshes go to.</param>
     /// <exception cref="ArgumentException">The arguments' type cannot be made into a key or cannot travel in a refresh request, or <paramref name="name"/> is unusable or taken.</exception>
     public static CachedFetch<TArgs, TResult> Wrap<TArgs, TResult>(
         Func<TArgs, CancellationToken, Task<TResult>> fetch,
@@ -30,10 +32,12 @@ public static class Cache
         TResult? empty = default,
         CachebackRuntime? runtime = null,
         IPayloadSerializer<TResult>? serializer = null,
-        IPayloadSerializer<TArgs>? argumentSerializer = null)
+        IPayloadSerializer<TArgs>? argumentSerializer = null,
+        string storeName = CachebackRuntimeOptions.DefaultName,
+        string queueName = CachebackRuntimeOptions.DefaultName)
     {
         ArgumentNullException.ThrowIfNull(fetch);
-        return Build(fetch, fetch, policy, key, name, empty, runtime, serializer, argumentSerializer);
+        return Build(fetch, fetch, policy, key, name, empty, runtime, serializer, argumentSerializer, storeName, queueName);
     }
 
     private static CachedFetch<TArgs, TResult> Build<TArgs, TResult>(
@@ -45,7 +49,9 @@ public static class Cache
         TResult? empty,
         CachebackRuntime? runtime,
         IPayloadSerializer<TResult>? serializer,
-        IPayloadSerializer<TArgs>? argumentSerializer)
+        IPayloadSerializer<TArgs>? argumentSerializer,
+        string storeName,
+        string queueName)
     {
         var generated = name is null;
         name ??= JobName.For(original);
@@ -62,6 +68,8 @@ public static class Cache
             argumentSerializer ?? new JsonPayloadSerializer<TArgs>(KeyEncoding.Canonical))
         {
             RenameIfTaken = generated,
+            StoreName = storeName,
+            QueueName = queueName,
         };
         return new CachedFetch<TArgs, TResult>(new Executor<TArgs, TResult>(runtime ?? CachebackRuntime.Default, spec));
     }
@@ -75,9 +83,11 @@ public static class Cache
         TResult? empty = default,
         CachebackRuntime? runtime = null,
         IPayloadSerializer<TResult>? serializer = null,
-        IPayloadSerializer<TArgs>? argumentSerializer = null)
+        IPayloadSerializer<TArgs>? argumentSerializer = null,
+        string storeName = CachebackRuntimeOptions.DefaultName,
+        string queueName = CachebackRuntimeOptions.DefaultName)
     {
         ArgumentNullException.ThrowIfNull(fetch);
-        return Build<TArgs, TResult>((args, _) => fetch(args), fetch, policy, key, name, empty, runtime, serializer, argumentSerializer);
+        return Build<TArgs, TResult>((args, _) => fetch(args), fetch, policy, key, name, empty, runtime, serializer, argumentSerializer, storeName, queueName);
     }
 }

@@ -3,7 +3,7 @@ using LanguageExt;
 namespace Cacheback;
 
 /// <summary>
-/// A fetch with a cache in front of it, made by <see cref="Cache.Wrap{TArgs, TResult}(Func{TArgs, CancellationToken, Task{TResult}}, Policy?, Func{TArgs, string}?, string?, TResult, CachebackRuntime?, IPayloadSerializer{TResult}?, IPayloadSerializer{TArgs}?)"/>.
+/// A fetch with a cache in front of it, made by <c>Cache.Wrap</c> (or <c>fetch.Cached()</c>).
 /// Call <see cref="GetAsync"/> (or use it as a delegate through <see cref="AsFunc"/>); the other
 /// operations reach the cache behind it.
 /// </summary>
