@@ -19,6 +19,12 @@ public sealed class CachedFetch<TArgs, TResult>
     /// <summary>The thresholds.</summary>
     public Policy Policy => _executor.Policy;
 
+    /// <summary>The runtime's store it uses (django-cacheback's cache alias).</summary>
+    public string StoreName => _executor.StoreName;
+
+    /// <summary>The runtime's queue its refreshes go to.</summary>
+    public string QueueName => _executor.QueueName;
+
     /// <summary>The key <paramref name="args"/> are cached under.</summary>
     /// <exception cref="ArgumentException">The arguments cannot be encoded.</exception>
     public string KeyOf(TArgs args) => _executor.KeyOf(args);

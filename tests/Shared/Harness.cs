@@ -9,7 +9,13 @@ public sealed class Harness : IDisposable
 {
     private readonly IDisposable _subscription;
 
-    public Harness(ICacheStore? store = null, IRefreshQueue? queue = null, RefreshPipelineOptions? refresh = null)
+    public Harness(
+        ICacheStore? store = null,
+        IRefreshQueue? queue = null,
+        RefreshPipelineOptions? refresh = null,
+        IReadOnlyDictionary<string, ICacheStore>? stores = null,
+        IReadOnlyDictionary<string, IRefreshQueue>? queues = null,
+        bool runRefreshes = true)
     {
         Runtime = new CachebackRuntime(new CachebackRuntimeOptions
         {
@@ -17,7 +23,10 @@ public sealed class Harness : IDisposable
             LoggerFactory = Logs,
             Store = store ?? new MemoryStore(Time),
             Queue = Queue = new CountingQueue(queue ?? new InProcessQueue()),
+            Stores = stores ?? new Dictionary<string, ICacheStore>(),
+            Queues = queues ?? new Dictionary<string, IRefreshQueue>(),
             Refresh = refresh ?? new RefreshPipelineOptions(),
+            RunRefreshes = runRefreshes,
         });
         _subscription = Runtime.Events.Subscribe(Events.Enqueue);
     }
@@ -37,6 +46,9 @@ public sealed class Harness : IDisposable
     public int Enqueued => Queue.Count;
 
     public int Count(CacheEventKind kind) => Events.Count(e => e.Kind == kind);
+
+    /// <summary>The next request handed to the default queue; call before triggering it.</summary>
+    public Task<RefreshRequest> NextEnqueue() => Queue.Next();
 
     /// <summary>The next refresh outcome; call before triggering the refresh.</summary>
     public Task<RefreshOutcome> NextOutcome() => Runtime.Outcomes.FirstAsync().ToTask();
@@ -91,8 +103,14 @@ public sealed class GatedFetch<T>
 public sealed class CountingQueue(IRefreshQueue inner) : IRefreshQueue
 {
     private int _count;
+    private TaskCompletionSource<RefreshRequest> _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public int Count => Volatile.Read(ref _count);
+
+    public ConcurrentQueue<RefreshRequest> Received { get; } = new();
+
+    /// <summary>The next request to arrive.</summary>
+    public Task<RefreshRequest> Next() => Volatile.Read(ref _next).Task;
 
     public IObservable<RefreshRequest> Requests => inner.Requests;
 
@@ -100,7 +118,9 @@ public sealed class CountingQueue(IRefreshQueue inner) : IRefreshQueue
     {
         var enqueued = inner.EnqueueAsync(request, cancellationToken);
         // Counted only once the inner queue took it (it throws synchronously when it refuses).
+        Received.Enqueue(request);
         Interlocked.Increment(ref _count);
+        Interlocked.Exchange(ref _next, new TaskCompletionSource<RefreshRequest>(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult(request);
         return enqueued;
     }
 

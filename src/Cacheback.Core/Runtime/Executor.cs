@@ -33,6 +33,8 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler
         _clock = runtime.Clock;
         _queue = runtime.QueueNamed(spec.QueueName);
         var store = runtime.StoreNamed(spec.StoreName);
+        StoreName = spec.StoreName;
+        QueueName = spec.QueueName;
         Name = spec.RenameIfTaken ? runtime.Registry.RegisterUnique(spec.Name, this) : Register(runtime.Registry, spec.Name);
         _logger = runtime.LoggerFactory.CreateLogger("Cacheback.Job." + Name);
         _tag = CachebackMetrics.JobTag(Name);
@@ -47,6 +49,8 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler
         return name;
     }
     public Policy Policy { get; }
+    public string StoreName { get; }
+    public string QueueName { get; }
     public Func<TArgs, string> KeyOf { get; }
     public Func<T> Empty { get; }
 
