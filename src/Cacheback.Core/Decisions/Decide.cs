@@ -29,6 +29,18 @@ public static class Decide
         return Read(now.ToUnixTimeMilliseconds(), stored.OrNull(), policy);
     }
 
+    /// <summary>
+    /// <see cref="Read{T}(DateTimeOffset, Option{Envelope{T}}, Policy)"/> with null for "nothing
+    /// stored": the same decision, for callers without LanguageExt's Option at hand (F#, say).
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="policy"/> is null.</exception>
+    [Pure]
+    public static Effect<T> Read<T>(DateTimeOffset now, Envelope<T>? stored, Policy policy)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        return Read(now.ToUnixTimeMilliseconds(), stored, policy);
+    }
+
     [Pure]
     internal static Effect<T> Read<T>(long nowMs, Envelope<T>? stored, Policy policy)
     {

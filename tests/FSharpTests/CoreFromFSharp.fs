@@ -1,0 +1,88 @@
+/// Cacheback's core, used the way an F# developer would: a cached fetch inside a task pipeline,
+/// and the decision function checked as a property.
+module Cacheback.FSharpTests.CoreFromFSharp
+
+open System
+open System.Threading
+open System.Threading.Tasks
+open FsCheck
+open FsCheck.FSharp
+open Xunit
+open Cacheback
+
+let private epoch = DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero)
+
+type private Clock(start: DateTimeOffset) =
+    inherit TimeProvider()
+    let mutable now = start
+    member _.Advance(by: TimeSpan) = now <- now + by
+    override _.GetUtcNow() = now
+
+let private fetchProfile (calls: int ref) (user: string) (_: CancellationToken) : Task<string> =
+    task {
+        calls.Value <- calls.Value + 1
+        return $"profile of {user} #{calls.Value}"
+    }
+
+[<Fact>]
+let ``a wrapped fetch serves hits, then stale values while one refresh runs`` () =
+    task {
+        let clock = Clock(epoch)
+        use runtime = new CachebackRuntime(CachebackRuntimeOptions(TimeProvider = clock))
+        let calls = ref 0
+        let policy = Policy.Create(lifetime = TimeSpan.FromSeconds 10., refreshTimeout = TimeSpan.FromSeconds 30.)
+        let profiles = Cache.Wrap(fetchProfile calls, policy, name = "profiles", runtime = runtime)
+
+        let! first = profiles.GetAsync "ada"
+        let! second = profiles.GetAsync "ada"
+        clock.Advance(TimeSpan.FromSeconds 11.)
+        let refreshed = runtime.Outcomes |> Reactive.Linq.Observable.FirstAsync |> Reactive.Threading.Tasks.TaskObservableExtensions.ToTask
+        let! stale = profiles.GetAsync "ada"
+        let! outcome = refreshed
+        let! fresh = profiles.GetAsync "ada"
+
+        Assert.Equal("profile of ada #1", first)
+        Assert.Equal(first, second)
+        Assert.Equal(first, stale)
+        Assert.Equal(RefreshResult.Succeeded, outcome.Result)
+        Assert.Equal("profile of ada #2", fresh)
+    }
+
+[<Fact>]
+let ``a cached fetch composes as an ordinary function`` () =
+    task {
+        use runtime = new CachebackRuntime()
+        let calls = ref 0
+        let get : string -> Task<string> =
+            let cached = Cache.Wrap(fetchProfile calls, name = "compose", runtime = runtime)
+            fun user -> cached.GetAsync(user).AsTask()
+
+        let! profiles = [ "ada"; "grace"; "ada" ] |> List.map get |> Task.WhenAll
+
+        Assert.Equal<string[]>([| "profile of ada #1"; "profile of grace #2"; "profile of ada #1" |], profiles)
+        Assert.Equal(2, calls.Value)
+    }
+
+/// What a read of a fresh envelope decides, named the F# way.
+let private describe (effect: Effect<string>) =
+    effect.Match(
+        Return = (fun r -> $"return {r.Status}"),
+        ReturnAndEnqueue = (fun e -> $"return {e.Status} and enqueue"),
+        FetchSync = (fun f -> $"fetch {f.Status}"))
+
+[<Fact>]
+let ``Decide: a fresh envelope is a hit, whatever the moment before it goes stale`` () =
+    let lifetime = TimeSpan.FromMinutes 10.
+    let policy = Policy.Create(lifetime = lifetime)
+    let stored = Envelope.Fresh(1L, "v", epoch, epoch + lifetime)
+    let property (NonNegativeInt offset) =
+        let now = epoch + TimeSpan.FromMilliseconds(float (offset % int lifetime.TotalMilliseconds))
+        describe (Decide.Read(now, stored, policy)) = "return Hit"
+    let config = Config.QuickThrowOnFailure.WithMaxTest(1000).WithReplay(Some { Rnd = Rnd(20261121UL, 1442695040888963407UL); Size = None })
+    Check.One(config, property)
+
+[<Fact>]
+let ``Decide: nothing stored fetches now by default, or fills in the background`` () =
+    let nothing : Envelope<string> = null
+    Assert.Equal("fetch Miss", describe (Decide.Read(epoch, nothing, Policy.Default)))
+    Assert.Equal("return Miss and enqueue", describe (Decide.Read(epoch, nothing, Policy.Default.With(fetchOnMiss = false))))
