@@ -1,0 +1,104 @@
+namespace Cacheback.Tests.CSharp;
+
+/// <summary>The overridable hooks of django-cacheback's docs (usage, advanced, api), on Job.</summary>
+public class JobHooksTests
+{
+    public sealed class TweetsJob : Job<string, string>
+    {
+        private int _calls;
+
+        public int Calls => _calls;
+
+        public override TimeSpan Lifetime => TimeSpan.FromMinutes(10);
+
+        // usage.rst: usernames starting with "a" are cached for 20 minutes, and fetched synchronously on a miss.
+        public override DateTimeOffset Expiry(string args, DateTimeOffset now) =>
+            now + (args.StartsWith('a') ? TimeSpan.FromMinutes(20) : TimeSpan.FromMinutes(10));
+
+        public override bool ShouldMissingItemBeFetchedSynchronously(string args) => args.StartsWith('a');
+
+        public override DateTimeOffset Timeout(string args, DateTimeOffset now) => now + TimeSpan.FromSeconds(5);
+
+        public override string Empty() => "(loading)";
+
+        // usage.rst, post-processing: say whether the result came from the cache.
+        public override string ProcessResult(string result, string call, CacheStatus status, bool? syncFetch) =>
+            $"{result} [{status}, fetched now: {syncFetch?.ToString() ?? "n/a"}]";
+
+        protected internal override Task<string> Fetch(string args, CancellationToken cancellationToken) =>
+            Task.FromResult($"tweets of {args} #{Interlocked.Increment(ref _calls)}");
+    }
+
+    private static (Harness Harness, TweetsJob Job) Create()
+    {
+        var h = new Harness();
+        var job = new TweetsJob();
+        job.AttachTo(h.Runtime);
+        return (h, job);
+    }
+
+    [Fact]
+    public async Task ProcessResult_SeesTheStatusAndWhetherTheCallFetched()
+    {
+        var (h, job) = Create();
+        using var _ = h;
+
+        Assert.Equal("tweets of ann #1 [Miss, fetched now: True]", await job.GetAsync("ann"));
+        Assert.Equal("tweets of ann #1 [Hit, fetched now: n/a]", await job.GetAsync("ann"));
+        h.Time.Advance(TimeSpan.FromMinutes(21));
+        var refreshed = h.NextOutcome();
+        Assert.Equal("tweets of ann #1 [Stale, fetched now: False]", await job.GetAsync("ann"));
+        await refreshed;
+    }
+
+    [Fact]
+    public async Task ShouldMissingItemBeFetchedSynchronously_DecidesPerCall()
+    {
+        var (h, job) = Create();
+        using var _ = h;
+        var filled = h.NextOutcome();
+
+        Assert.StartsWith("tweets of ann #1", await job.GetAsync("ann"));
+        Assert.StartsWith("(loading) [Miss, fetched now: False]", await job.GetAsync("bob"));
+        await filled;
+        Assert.StartsWith("tweets of bob", await job.GetAsync("bob"));
+    }
+
+    [Fact]
+    public async Task Expiry_SetsHowLongEachItemIsFresh()
+    {
+        var (h, job) = Create();
+        using var _ = h;
+        await job.SetAsync("ann", "a");
+        await job.SetAsync("zoe", "z");
+
+        h.Time.Advance(TimeSpan.FromMinutes(15));
+
+        Assert.EndsWith("[Hit, fetched now: n/a]", await job.GetAsync("ann"));
+        var refreshed = h.NextOutcome();
+        Assert.EndsWith("[Stale, fetched now: False]", await job.GetAsync("zoe"));
+        await refreshed;
+    }
+
+    [Fact]
+    public async Task Timeout_SetsHowLongTheLeaseHolds()
+    {
+        using var stale = new Harness(runRefreshes: false);
+        var parked = new TweetsJob();
+        parked.AttachTo(stale.Runtime);
+        await parked.SetAsync("zoe", "z");
+        stale.Time.Advance(TimeSpan.FromMinutes(11));
+
+        var first = stale.NextEnqueue();
+        await parked.GetAsync("zoe"); // claims for 5 s; the refresh never runs (no worker)
+        await first.WaitAsync(TimeSpan.FromSeconds(30));
+        stale.Time.Advance(TimeSpan.FromSeconds(4));
+        await parked.GetAsync("zoe"); // inside the lease: no second claim
+        var second = stale.NextEnqueue();
+        stale.Time.Advance(TimeSpan.FromSeconds(2));
+        await parked.GetAsync("zoe"); // past it: claims again
+
+        await second.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(2, stale.Enqueued);
+    }
+}
