@@ -7,7 +7,7 @@ namespace Cacheback;
 /// Call <see cref="GetAsync"/> (or use it as a delegate through <see cref="AsFunc"/>); the other
 /// operations reach the cache behind it.
 /// </summary>
-public sealed class CachedFetch<TArgs, TResult>
+public sealed class CachedFetch<TArgs, TResult> : IDisposable
 {
     private readonly Executor<TArgs, TResult> _executor;
 
@@ -67,6 +67,12 @@ public sealed class CachedFetch<TArgs, TResult>
     /// <summary>Enqueues a background refresh; if the queue cannot take it, refreshes now (and logs). Never throws for either.</summary>
     public Task EnqueueRefreshAsync(TArgs args, CancellationToken cancellationToken = default) =>
         _executor.EnqueueRefreshAsync(KeyOf(args), args, cancellationToken);
+
+    /// <summary>
+    /// Unregisters the job from its runtime (what is stored stays until its TTL). Wrap once and
+    /// keep the result; dispose it only when the job is done for good.
+    /// </summary>
+    public void Dispose() => _executor.Dispose();
 
     /// <summary>This cached fetch as a delegate.</summary>
     public Func<TArgs, CancellationToken, ValueTask<TResult>> AsFunc() => _executor.GetAsync;

@@ -120,7 +120,7 @@ public class ExecutorModelProperties
 
         public SemaphoreSlim Arrived { get; } = new(0);
 
-        public IObservable<RefreshRequest> Requests => Observable.Never<RefreshRequest>();
+        public ValueTask<RefreshRequest?> TakeAsync(CancellationToken cancellationToken) => NeverTake.Until(cancellationToken);
 
         public RefreshRequest Take(int index)
         {

@@ -112,7 +112,7 @@ public sealed class CountingQueue(IRefreshQueue inner) : IRefreshQueue
     /// <summary>The next request to arrive.</summary>
     public Task<RefreshRequest> Next() => Volatile.Read(ref _next).Task;
 
-    public IObservable<RefreshRequest> Requests => inner.Requests;
+    public ValueTask<RefreshRequest?> TakeAsync(CancellationToken cancellationToken) => inner.TakeAsync(cancellationToken);
 
     public ValueTask EnqueueAsync(RefreshRequest request, CancellationToken cancellationToken = default)
     {

@@ -1,12 +1,14 @@
 using System.Reactive.Subjects;
+using Microsoft.Extensions.Logging;
 
 namespace Cacheback;
 
 /// <summary>
 /// The stream of <see cref="CacheEvent"/>s of one runtime. Publishing is free when nobody observes;
-/// when someone does, events are delivered one at a time, on the thread that caused them.
+/// when someone does, events are delivered one at a time, on the thread that caused them (so a
+/// subscriber doing slow work should hand it off, with ObserveOn).
 /// </summary>
-internal sealed class EventHub : IObservable<CacheEvent>, IDisposable
+internal sealed class EventHub(ILogger logger) : IObservable<CacheEvent>, IDisposable
 {
     private readonly Subject<CacheEvent> _subject = new();
     private readonly object _gate = new();
@@ -17,9 +19,19 @@ internal sealed class EventHub : IObservable<CacheEvent>, IDisposable
     {
         if (!_subject.HasObservers)
             return;
-        // Rx observers expect calls one at a time; readers publish from many threads.
-        lock (_gate)
-            _subject.OnNext(cacheEvent);
+        // Rx observers expect calls one at a time; readers publish from many threads. A subscriber
+        // that throws must not fail the read that published: it is logged.
+        try
+        {
+            lock (_gate)
+                _subject.OnNext(cacheEvent);
+        }
+#pragma warning disable CA1031 // Whatever a subscriber throws.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            Log.ObserverFailed(logger, e);
+        }
     }
 
     public IDisposable Subscribe(IObserver<CacheEvent> observer) => _subject.Subscribe(observer);

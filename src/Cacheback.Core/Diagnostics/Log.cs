@@ -44,4 +44,10 @@ internal static partial class Log
 
     [LoggerMessage(13, LogLevel.Warning, "Refresh worker stopped; {Completed} refreshes finished while draining, {Abandoned} were cancelled unfinished ({Keys}) and {LeftInQueue} were left in in-process queues")]
     public static partial void WorkerDropped(ILogger logger, int completed, int abandoned, int leftInQueue, string keys);
+
+    [LoggerMessage(14, LogLevel.Error, "A Cacheback event or outcome subscriber threw; the exception was logged and ignored")]
+    public static partial void ObserverFailed(ILogger logger, Exception error);
+
+    [LoggerMessage(15, LogLevel.Warning, "The runtime was disposed with {Count} refresh requests still in an in-process queue; they were not run")]
+    public static partial void QueueDropped(ILogger logger, int count);
 }

@@ -11,7 +11,7 @@ namespace Cacheback;
 /// <para>Format version 1: a MessagePack array of six elements.</para>
 /// <code>
 ///  [0] format version   int   1
-///  [1] version          int   non-zero, below 2^53 (Lua in Redis reads it as a double)
+///  [1] version          int   in [1, 2^53): Lua in Redis reads it as a double
 ///  [2] fetched at       int   Unix milliseconds
 ///  [3] fresh until      int   Unix milliseconds
 ///  [4] lease until      int   Unix milliseconds, 0 when no lease is held
@@ -69,7 +69,7 @@ public static class EnvelopeCodec
         if (!reader.TryReadInt(out var version) || !reader.TryReadInt(out var fetched)
             || !reader.TryReadInt(out var fresh) || !reader.TryReadInt(out var lease))
             return Fail<T>(reader.Error, reader.Detail);
-        if (version == 0 || fetched <= 0 || fresh <= 0 || lease < 0)
+        if (version is < 1 or >= Envelope.MaxVersion || !IsTime(fetched) || !IsTime(fresh) || (lease != 0 && !IsTime(lease)))
             return Fail<T>(DecodeError.InvalidField, $"version {version}, fetched {fetched}, fresh {fresh}, lease {lease}");
         if (!reader.TryReadBinOrNil(maxPayloadBytes, out var hasPayload, out var payload))
             return Fail<T>(reader.Error, reader.Detail);
@@ -100,7 +100,7 @@ public static class EnvelopeCodec
     {
         var reader = new Reader(bytes);
         version = 0;
-        return ReadHeader(ref reader) is null && reader.TryReadInt(out version) && version != 0;
+        return ReadHeader(ref reader) is null && reader.TryReadInt(out version) && version is >= 1 and < Envelope.MaxVersion;
     }
 
     private static (DecodeError Error, string Detail)? ReadHeader(ref Reader reader)
@@ -119,6 +119,12 @@ public static class EnvelopeCodec
     }
 
     private static DecodeResult<T> Fail<T>(DecodeError error, string detail) => new DecodeResult<T>.Failed(error, detail);
+
+    /// <summary>A time an envelope can hold: after 1970 and within what <see cref="DateTimeOffset"/> represents.</summary>
+    private static bool IsTime(long unixMs) => unixMs is > 0 and <= MaxUnixMs;
+
+    // DateTimeOffset.MaxValue in Unix milliseconds (9999-12-31T23:59:59.999Z).
+    private const long MaxUnixMs = 253_402_300_799_999;
 
     private static int IntSize(long value) => value switch
     {

@@ -28,6 +28,7 @@ public sealed class CachebackRuntime : IDisposable
         Clock = new Clock(options.TimeProvider);
         LoggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
         _refreshLogger = LoggerFactory.CreateLogger("Cacheback.Refresh");
+        EventHub = new EventHub(LoggerFactory.CreateLogger("Cacheback.Events"));
         _stores = Named(options.Store ?? new MemoryStore(options.TimeProvider), options.Stores, "store");
         _queues = Named(options.Queue ?? new InProcessQueue(), options.Queues, "queue");
         Registry = new JobRegistry(_refreshLogger);
@@ -62,7 +63,7 @@ public sealed class CachebackRuntime : IDisposable
 
     internal Clock Clock { get; }
     internal ILoggerFactory LoggerFactory { get; }
-    internal EventHub EventHub { get; } = new();
+    internal EventHub EventHub { get; }
 
     /// <summary>The store configured under <paramref name="name"/>.</summary>
     /// <exception cref="ArgumentException">No store has that name.</exception>
@@ -79,7 +80,12 @@ public sealed class CachebackRuntime : IDisposable
             return;
         Worker.Dispose();
         foreach (var queue in _queues.Values.OfType<InProcessQueue>())
+        {
             queue.Close();
+            if (queue.Count > 0)
+                Log.QueueDropped(_refreshLogger, queue.Count);
+        }
+
         EventHub.Dispose();
     }
 

@@ -52,8 +52,22 @@ public sealed class EncodedStore : ICacheStore
                 });
         }
 
-        public ValueTask<bool> CompareAndSetAsync(string key, long expectedVersion, Envelope<T> next, TimeSpan ttl, CancellationToken cancellationToken = default) =>
-            owner._bytes.SetIfVersionAsync(prefix + key, expectedVersion, EnvelopeCodec.Encode(next, spec.Serializer), ttl, cancellationToken);
+        public async ValueTask<bool> CompareAndSetAsync(string key, long expectedVersion, Envelope<T> next, TimeSpan ttl, CancellationToken cancellationToken = default)
+        {
+            var bytes = EnvelopeCodec.Encode(next, spec.Serializer);
+            if (await owner._bytes.SetIfVersionAsync(prefix + key, expectedVersion, bytes, ttl, cancellationToken).ConfigureAwait(false))
+                return true;
+            if (expectedVersion != 0)
+                return false;
+            // Expecting "nothing readable": an envelope whose header reads but whose payload does
+            // not (a value type that changed between deploys) was read as nothing, yet the byte
+            // store sees its version. Replace it over that version, or it would stay until its TTL.
+            var current = await owner._bytes.GetAsync(prefix + key, cancellationToken).ConfigureAwait(false);
+            return current is not null
+                && EnvelopeCodec.TryReadVersion(current, out var unreadable)
+                && EnvelopeCodec.Decode(current, spec.Serializer, owner.MaxPayloadBytes) is DecodeResult<T>.Failed
+                && await owner._bytes.SetIfVersionAsync(prefix + key, unreadable, bytes, ttl, cancellationToken).ConfigureAwait(false);
+        }
 
         public ValueTask WriteAsync(string key, Envelope<T> envelope, TimeSpan ttl, CancellationToken cancellationToken = default) =>
             owner._bytes.SetAsync(prefix + key, EnvelopeCodec.Encode(envelope, spec.Serializer), ttl, cancellationToken);

@@ -27,36 +27,68 @@ internal sealed partial class Executor<TArgs, T>
     /// </summary>
     public async Task<bool> InvalidateAsync(string key, TArgs args, CancellationToken cancellationToken)
     {
-        var stored = (await _store.ReadAsync(key, cancellationToken).ConfigureAwait(false)).OrNull();
-        if (stored is null)
-            return false;
-        var now = _clock.NowMs();
-        var version = Envelope.NewVersion();
-        var leased = Envelope.FromMs(version, stored.HasValue, stored.RawValue, stored.FetchedAtMs,
-            Math.Min(stored.FreshUntilMs, now), LeaseUntilMs(args, now));
-        var ttl = TimeSpan.FromMilliseconds(Math.Clamp(stored.FetchedAtMs + Policy.CacheTtlMs - now, 1, Policy.CacheTtlMs));
-        if (!await _store.CompareAndSetAsync(key, stored.Version, leased, ttl, cancellationToken).ConfigureAwait(false))
-            return true; // Changed meanwhile: whatever replaced it is newer than what we invalidated.
-        if (!await TryEnqueueAsync(key, args, version, cancellationToken).ConfigureAwait(false))
-            await RefreshHereAsync(key, args, version).ConfigureAwait(false);
-        return true;
+        var claim = await ClaimAsync(key, args, markStale: true, cancellationToken).ConfigureAwait(false);
+        if (claim.Expected is { } expected)
+            await EnqueueOrRefreshHereAsync(key, args, expected, cancellationToken).ConfigureAwait(false);
+        return claim.Present;
     }
 
-    /// <summary>Fetches now, stores and returns the value; the fetch's exception propagates.</summary>
+    /// <summary>
+    /// Fetches now, stores and returns the value. It is stored only over what was there when the
+    /// fetch started: a write made meanwhile is newer, and wins.
+    /// </summary>
     public async Task<T> RefreshAsync(string key, TArgs args, CancellationToken cancellationToken)
     {
+        var before = (await _store.ReadAsync(key, cancellationToken).ConfigureAwait(false)).OrNull();
         var value = await FetchTimedAsync(args, cancellationToken).ConfigureAwait(false);
-        await StoreFreshAsync(key, args, value, expectedVersion: null, cancellationToken).ConfigureAwait(false);
+        await StoreFreshAsync(key, args, value, before?.Version ?? 0, cancellationToken).ConfigureAwait(false);
         return value;
     }
 
     /// <summary>
-    /// Enqueues a refresh; when the queue cannot take it, refreshes here (and logs); when that fails
-    /// too, logs. Never throws for either.
+    /// Enqueues a refresh that will land only over what is stored now (leased, so that stale
+    /// reads do not start another); when the queue cannot take it, refreshes here (and logs); when
+    /// that fails too, logs. Never throws for either.
     /// </summary>
     public async Task EnqueueRefreshAsync(string key, TArgs args, CancellationToken cancellationToken)
     {
-        if (!await TryEnqueueAsync(key, args, expectedVersion: null, cancellationToken).ConfigureAwait(false))
-            await RefreshHereAsync(key, args, expectedVersion: null).ConfigureAwait(false);
+        var claim = await ClaimAsync(key, args, markStale: false, cancellationToken).ConfigureAwait(false);
+        if (claim.Expected is { } expected)
+            await EnqueueOrRefreshHereAsync(key, args, expected, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task EnqueueOrRefreshHereAsync(string key, TArgs args, long expected, CancellationToken cancellationToken)
+    {
+        if (!await TryEnqueueAsync(key, args, expected, cancellationToken).ConfigureAwait(false))
+            await RefreshHereAsync(key, args, expected).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Leases a present item under a new version (marking it stale if asked): the version its
+    /// refresh must find. Absent: nothing is written, and the refresh must find nothing (0).
+    /// Expected is null when another writer changed the item first (its refresh, or its write, wins).
+    /// </summary>
+    private async Task<(bool Present, long? Expected)> ClaimAsync(string key, TArgs args, bool markStale, CancellationToken cancellationToken)
+    {
+        Envelope<T>? stored;
+        try
+        {
+            stored = (await _store.ReadAsync(key, cancellationToken).ConfigureAwait(false)).OrNull();
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            StoreFailed(key, "read", e);
+            stored = null;
+        }
+
+        if (stored is null)
+            return (false, markStale ? null : 0);
+        var now = _clock.NowMs();
+        var version = Envelope.NewVersion();
+        var leased = Envelope.FromMs(version, stored.HasValue, stored.RawValue, stored.FetchedAtMs,
+            markStale ? Math.Min(stored.FreshUntilMs, now) : stored.FreshUntilMs, LeaseUntilMs(args, now));
+        var ttl = TimeSpan.FromMilliseconds(Math.Clamp(stored.FetchedAtMs + Policy.CacheTtlMs - now, 1, Policy.CacheTtlMs));
+        var won = await _store.CompareAndSetAsync(key, stored.Version, leased, ttl, cancellationToken).ConfigureAwait(false);
+        return (true, won ? version : null);
     }
 }

@@ -9,6 +9,8 @@ internal sealed partial class Executor<TArgs, T>
         ArgumentNullException.ThrowIfNull(request);
         var args = _argsSerializer.Deserialize(request.Arguments);
         var value = await FetchTimedAsync(args, cancellationToken).ConfigureAwait(false);
+        // A refresh the pipeline gave up on (timed out) must not land after its outcome was reported.
+        cancellationToken.ThrowIfCancellationRequested();
         return await StoreFreshAsync(request.Key, args, value, request.ExpectedVersion, cancellationToken).ConfigureAwait(false);
     }
 
@@ -20,7 +22,9 @@ internal sealed partial class Executor<TArgs, T>
         {
             won = await _store.CompareAndSetAsync(key, claim.ExpectedVersion, claim.ToEnvelope(version), claim.Ttl).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+#pragma warning disable CA1031 // Nobody awaits this task: whatever the store throws is logged here.
+        catch (Exception e)
+#pragma warning restore CA1031
         {
             // Nothing claimed: the next read tries again.
             StoreFailed(key, "claim", e);

@@ -8,7 +8,7 @@ namespace Cacheback;
 /// that awaits. A read never fails because of the store or the queue; only a synchronous fetch's
 /// own exception reaches its callers.
 /// </summary>
-internal sealed partial class Executor<TArgs, T> : IRefreshHandler
+internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
 {
     private readonly CachebackRuntime _runtime;
     private readonly Func<TArgs, CancellationToken, Task<T>> _fetch;
@@ -42,6 +42,9 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler
     }
 
     public string Name { get; }
+
+    /// <summary>Leaves the registry: refresh requests naming it are dropped from now on.</summary>
+    public void Dispose() => _runtime.Registry.Unregister(Name);
 
     private string Register(JobRegistry registry, string name)
     {
@@ -80,7 +83,7 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler
             return new ValueTask<CacheRead<T>>(new CacheRead<T>(stored.RawValue, CacheStatus.Hit, null));
         }
 
-        return Interpret(_hooks is null ? effect : Refine(effect, stored, args, now), key, args, cancellationToken);
+        return Interpret(_hooks is null ? effect : Refine(effect, stored, args, now), stored, key, args, cancellationToken);
     }
 
     private static async ValueTask<T> ValueOf(ValueTask<CacheRead<T>> read) => (await read.ConfigureAwait(false)).Value;
@@ -117,29 +120,29 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler
 
         var now = _clock.NowMs();
         var effect = Decide.Read(now, stored, Policy);
-        return await Interpret(_hooks is null ? effect : Refine(effect, stored, args, now), key, args, cancellationToken).ConfigureAwait(false);
+        return await Interpret(_hooks is null ? effect : Refine(effect, stored, args, now), stored, key, args, cancellationToken).ConfigureAwait(false);
     }
 
-    private ValueTask<CacheRead<T>> Interpret(Effect<T> effect, string key, TArgs args, CancellationToken cancellationToken)
+    private ValueTask<CacheRead<T>> Interpret(Effect<T> effect, Envelope<T>? stored, string key, TArgs args, CancellationToken cancellationToken)
     {
         Count(effect.Status, key);
+        // What a returning effect serves is the stored value, as a hit serves it (a stored null stays null), or the empty value.
+        var served = effect.Status != CacheStatus.Miss && stored is { HasValue: true } ? stored.RawValue : default;
         switch (effect)
         {
             case Effect<T>.Return r:
                 // A placeholder inside its lease: the fill was left to a refresh. A hit or a leased stale value: no fetch needed.
-                return new(new CacheRead<T>(ValueOrEmpty(r.Value), r.Status, r.Status == CacheStatus.Miss ? false : null));
+                return new(new CacheRead<T>(r.Status == CacheStatus.Miss ? Empty() : served!, r.Status, r.Status == CacheStatus.Miss ? false : null));
             case Effect<T>.ReturnAndEnqueue e:
                 // The claim is a compare-and-set; what follows it never holds the caller up, and its failures are logged, not thrown.
                 _ = ClaimAndEnqueueAsync(key, args, e.Claim);
-                return new(new CacheRead<T>(ValueOrEmpty(e.Value), e.Status, false));
+                return new(new CacheRead<T>(e.Status == CacheStatus.Miss ? Empty() : served!, e.Status, false));
             case Effect<T>.FetchSync f:
                 return FetchShared(key, args, f.ExpectedVersion, f.Status, cancellationToken);
             default:
                 throw new InvalidOperationException("Effect is a closed union.");
         }
     }
-
-    private T ValueOrEmpty(Option<T> value) => value.IsSome ? (T)value : Empty();
 
     private async ValueTask<CacheRead<T>> FetchShared(string key, TArgs args, long expectedVersion, CacheStatus status, CancellationToken cancellationToken)
     {
@@ -152,9 +155,12 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler
     private async Task<T> FetchAndStoreAsync(string key, TArgs args, long expectedVersion)
     {
         T value;
+        var timeout = _runtime.Options.Refresh.Timeout;
+        using var cancel = new CancellationTokenSource(timeout, _clock.TimeProvider);
         try
         {
-            value = await FetchTimedAsync(args, CancellationToken.None).ConfigureAwait(false);
+            // Bounded like a background refresh: a fetch that never returns must not hold its key, and the callers joined to it, forever.
+            value = await FetchTimedAsync(args, cancel.Token).WaitAsync(timeout, _clock.TimeProvider).ConfigureAwait(false);
         }
         catch (Exception e)
         {

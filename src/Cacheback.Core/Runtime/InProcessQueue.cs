@@ -1,4 +1,3 @@
-using System.Reactive.Linq;
 using System.Threading.Channels;
 
 namespace Cacheback;
@@ -6,7 +5,7 @@ namespace Cacheback;
 /// <summary>
 /// The embedded default queue: a bounded channel in this process. Enqueueing never waits; a full
 /// queue refuses with <see cref="RefreshQueueUnavailableException"/> (and the caller refreshes
-/// itself). Requests are delivered to one subscriber.
+/// itself). One worker takes from it.
 /// </summary>
 public sealed class InProcessQueue : IRefreshQueue
 {
@@ -23,19 +22,6 @@ public sealed class InProcessQueue : IRefreshQueue
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
-        Requests = Observable.Create<RefreshRequest>(async (observer, cancellationToken) =>
-        {
-            try
-            {
-                await foreach (var request in _channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-                    observer.OnNext(request);
-                observer.OnCompleted();
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                // Unsubscribed: nothing more to deliver.
-            }
-        });
     }
 
     /// <summary>How many requests may wait.</summary>
@@ -45,7 +31,16 @@ public sealed class InProcessQueue : IRefreshQueue
     public int Count => _channel.Reader.Count;
 
     /// <inheritdoc />
-    public IObservable<RefreshRequest> Requests { get; }
+    public async ValueTask<RefreshRequest?> TakeAsync(CancellationToken cancellationToken)
+    {
+        while (await _channel.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (_channel.Reader.TryRead(out var request))
+                return request;
+        }
+
+        return null;
+    }
 
     /// <inheritdoc />
     public ValueTask EnqueueAsync(RefreshRequest request, CancellationToken cancellationToken = default)
@@ -59,6 +54,6 @@ public sealed class InProcessQueue : IRefreshQueue
     /// <inheritdoc />
     public ValueTask CompleteAsync(RefreshOutcome outcome, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
 
-    /// <summary>Takes no more requests; the subscriber completes once the waiting ones are delivered.</summary>
+    /// <summary>Takes no more requests; <see cref="TakeAsync"/> returns null once the waiting ones are taken.</summary>
     public void Close() => _channel.Writer.TryComplete();
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+#pragma warning disable CA1031 // The worker logs what its parts throw and carries on: it must not die of a subscriber or a queue.
 using System.Reactive;
 using System.Reactive.Concurrency;
 using System.Reactive.Linq;
@@ -63,16 +64,36 @@ public sealed class RefreshWorker : IDisposable
             var done = _queues.Select(queue =>
             {
                 var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                var requests = queue.Requests.TakeUntil(_stop).Do(r => _inFlight.TryAdd(r, 0));
-                _subscriptions.Add(RefreshPipeline.Run(requests, _dispatch, _options, _scheduler)
-                    .Do(o => _inFlight.TryRemove(o.Request, out var unused))
+                // A request is taken only when a slot is free, so the queue's own bound holds; the
+                // slot is freed when the refresh's task ends, not when a timeout gives up on it.
+                var slots = new SemaphoreSlim(_options.MaxConcurrency);
+                async Task<RefreshResult> Run(RefreshRequest request, CancellationToken cancellationToken)
+                {
+                    try
+                    {
+                        return await _dispatch(request, cancellationToken).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        slots.Release();
+                    }
+                }
+
+                var requests = Take(queue, slots).TakeUntil(_stop).Do(r => _inFlight.TryAdd(r, 0));
+                _subscriptions.Add(RefreshPipeline.Run(requests, Run, _options, _scheduler)
+                    .Do(o =>
+                    {
+                        _inFlight.TryRemove(o.Request, out var unused);
+                        if (o.Result == RefreshResult.Duplicate)
+                            slots.Release(); // never dispatched
+                    })
                     .SelectMany(async outcome =>
                     {
                         await _complete(queue, outcome).ConfigureAwait(false);
                         Interlocked.Increment(ref _completed);
                         return outcome;
                     })
-                    .Subscribe(_outcomes.OnNext, e =>
+                    .Subscribe(Emit, e =>
                     {
                         Log.WorkerFailed(_logger, e);
                         finished.TrySetResult();
@@ -81,6 +102,45 @@ public sealed class RefreshWorker : IDisposable
             }).ToArray();
             _drained = Task.WhenAll(done);
             IsRunning = true;
+        }
+    }
+
+    private IObservable<RefreshRequest> Take(IRefreshQueue queue, SemaphoreSlim slots) =>
+        Observable.Create<RefreshRequest>(async (observer, cancellationToken) =>
+        {
+            try
+            {
+                while (true)
+                {
+                    await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    if (await queue.TakeAsync(cancellationToken).ConfigureAwait(false) is not { } request)
+                        break;
+                    observer.OnNext(request);
+                }
+
+                observer.OnCompleted();
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Stopped: nothing more to take.
+            }
+            catch (Exception e)
+            {
+                Log.WorkerFailed(_logger, e);
+                observer.OnCompleted();
+            }
+        });
+
+    /// <summary>Passes an outcome on; a subscriber that throws is logged, and never stops the worker.</summary>
+    private void Emit(RefreshOutcome outcome)
+    {
+        try
+        {
+            _outcomes.OnNext(outcome);
+        }
+        catch (Exception e)
+        {
+            Log.ObserverFailed(_logger, e);
         }
     }
 

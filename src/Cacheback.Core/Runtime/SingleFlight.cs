@@ -45,6 +45,8 @@ internal sealed class SingleFlight<T>
         {
             _flights.TryRemove(new KeyValuePair<string, Task<T>>(key, flight.Task));
             flight.SetException(e);
+            // Every caller may have stopped waiting: the failure was reported already, don't let it go unobserved.
+            _ = flight.Task.Exception;
         }
     }
 }

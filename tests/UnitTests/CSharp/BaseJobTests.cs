@@ -453,7 +453,7 @@ public class BaseJobTests
 
     private sealed class RefusingQueue : IRefreshQueue
     {
-        public IObservable<RefreshRequest> Requests => System.Reactive.Linq.Observable.Never<RefreshRequest>();
+        public ValueTask<RefreshRequest?> TakeAsync(CancellationToken cancellationToken) => NeverTake.Until(cancellationToken);
 
         public ValueTask EnqueueAsync(RefreshRequest request, CancellationToken cancellationToken = default) =>
             throw new RefreshQueueUnavailableException("connection refused");

@@ -120,7 +120,7 @@ public class FaultTests
 
     private sealed class BrokenQueue : IRefreshQueue
     {
-        public IObservable<RefreshRequest> Requests => System.Reactive.Linq.Observable.Never<RefreshRequest>();
+        public ValueTask<RefreshRequest?> TakeAsync(CancellationToken cancellationToken) => NeverTake.Until(cancellationToken);
 
         public ValueTask EnqueueAsync(RefreshRequest request, CancellationToken cancellationToken = default) =>
             ValueTask.FromException(new RefreshQueueUnavailableException("queue unreachable"));
