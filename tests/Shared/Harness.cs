@@ -15,7 +15,8 @@ public sealed class Harness : IDisposable
         RefreshPipelineOptions? refresh = null,
         IReadOnlyDictionary<string, ICacheStore>? stores = null,
         IReadOnlyDictionary<string, IRefreshQueue>? queues = null,
-        bool runRefreshes = true)
+        bool runRefreshes = true,
+        System.Reactive.Concurrency.IScheduler? scheduler = null)
     {
         Runtime = new CachebackRuntime(new CachebackRuntimeOptions
         {
@@ -27,6 +28,7 @@ public sealed class Harness : IDisposable
             Queues = queues ?? new Dictionary<string, IRefreshQueue>(),
             Refresh = refresh ?? new RefreshPipelineOptions(),
             RunRefreshes = runRefreshes,
+            Scheduler = scheduler,
         });
         _subscription = Runtime.Events.Subscribe(Events.Enqueue);
     }

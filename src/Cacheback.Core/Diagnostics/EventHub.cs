@@ -19,22 +19,33 @@ internal sealed class EventHub(ILogger logger) : IObservable<CacheEvent>, IDispo
     {
         if (!_subject.HasObservers)
             return;
-        // Rx observers expect calls one at a time; readers publish from many threads. A subscriber
-        // that throws must not fail the read that published: it is logged.
-        try
-        {
-            lock (_gate)
-                _subject.OnNext(cacheEvent);
-        }
-#pragma warning disable CA1031 // Whatever a subscriber throws.
-        catch (Exception e)
-#pragma warning restore CA1031
-        {
-            Log.ObserverFailed(logger, e);
-        }
+        // Rx observers expect calls one at a time; readers publish from many threads. Subscribe
+        // isolates each observer, so this does not throw.
+        lock (_gate)
+            _subject.OnNext(cacheEvent);
     }
 
-    public IDisposable Subscribe(IObserver<CacheEvent> observer) => _subject.Subscribe(observer);
+    /// <summary>Subscribes; if the observer throws, that is logged, and the other observers still get the event.</summary>
+    public IDisposable Subscribe(IObserver<CacheEvent> observer)
+    {
+        ArgumentNullException.ThrowIfNull(observer);
+        return _subject.Subscribe(
+            cacheEvent =>
+            {
+                try
+                {
+                    observer.OnNext(cacheEvent);
+                }
+#pragma warning disable CA1031 // Whatever a subscriber throws.
+                catch (Exception e)
+#pragma warning restore CA1031
+                {
+                    Log.ObserverFailed(logger, e);
+                }
+            },
+            observer.OnError,
+            observer.OnCompleted);
+    }
 
     public void Dispose()
     {

@@ -45,8 +45,21 @@ public sealed class RefreshWorker : IDisposable
         _logger = logger;
     }
 
-    /// <summary>Each outcome, as the pipelines finish them.</summary>
-    public IObservable<RefreshOutcome> Outcomes => _outcomes.AsObservable();
+    /// <summary>Each outcome, as the pipelines finish them. A subscriber that throws is logged; the others still get every outcome.</summary>
+    public IObservable<RefreshOutcome> Outcomes => Observable.Create<RefreshOutcome>(observer => _outcomes.Subscribe(
+        outcome =>
+        {
+            try
+            {
+                observer.OnNext(outcome);
+            }
+            catch (Exception e)
+            {
+                Log.ObserverFailed(_logger, e);
+            }
+        },
+        observer.OnError,
+        observer.OnCompleted));
 
     /// <summary>Whether it is taking requests.</summary>
     public bool IsRunning { get; private set; }
@@ -131,18 +144,8 @@ public sealed class RefreshWorker : IDisposable
             }
         });
 
-    /// <summary>Passes an outcome on; a subscriber that throws is logged, and never stops the worker.</summary>
-    private void Emit(RefreshOutcome outcome)
-    {
-        try
-        {
-            _outcomes.OnNext(outcome);
-        }
-        catch (Exception e)
-        {
-            Log.ObserverFailed(_logger, e);
-        }
-    }
+    /// <summary>Passes an outcome on; subscribers are isolated by <see cref="Outcomes"/>, so this never throws into the pipeline.</summary>
+    private void Emit(RefreshOutcome outcome) => _outcomes.OnNext(outcome);
 
     /// <summary>
     /// Stops taking requests and waits up to <paramref name="drainTimeout"/> for the running ones;
