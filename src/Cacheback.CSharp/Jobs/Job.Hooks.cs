@@ -6,7 +6,7 @@ public abstract partial class Job<TArgs, TResult>
     /// <summary>The expensive read: the only method a job must override.</summary>
     /// <param name="args">The arguments.</param>
     /// <param name="cancellationToken">Cancelled only by a refresh timeout, never by a caller.</param>
-    protected internal abstract Task<TResult> Fetch(TArgs args, CancellationToken cancellationToken);
+    protected abstract Task<TResult> Fetch(TArgs args, CancellationToken cancellationToken);
 
     /// <summary>The cache key of <paramref name="args"/> within this job.</summary>
     /// <remarks>Default: a string is its own key, scalars their invariant text, anything else the SHA-256 of its canonical JSON.</remarks>

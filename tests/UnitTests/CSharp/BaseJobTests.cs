@@ -13,7 +13,7 @@ public class BaseJobTests
 
     public class DummyJob : Job<string, (string Text, DateTimeOffset At)>
     {
-        protected internal override Task<(string Text, DateTimeOffset At)> Fetch(string args, CancellationToken cancellationToken) =>
+        protected override Task<(string Text, DateTimeOffset At)> Fetch(string args, CancellationToken cancellationToken) =>
             Task.FromResult(($"JOB-EXECUTED:{args}", Runtime.Options.TimeProvider.GetUtcNow()));
     }
 
@@ -34,7 +34,7 @@ public class BaseJobTests
 
     public sealed class FailJob : Job<string, string>
     {
-        protected internal override Task<string> Fetch(string args, CancellationToken cancellationToken) =>
+        protected override Task<string> Fetch(string args, CancellationToken cancellationToken) =>
             Task.FromException<string>(new InvalidOperationException("JOB-FAILED"));
     }
 
@@ -441,14 +441,14 @@ public class BaseJobTests
 
     public sealed class TupleJob : Job<(int, int, int), int>
     {
-        protected internal override Task<int> Fetch((int, int, int) args, CancellationToken cancellationToken) => Task.FromResult(args.Item1);
+        protected override Task<int> Fetch((int, int, int) args, CancellationToken cancellationToken) => Task.FromResult(args.Item1);
     }
 
     public sealed record Named(string Foo, string Bar);
 
     public sealed class RecordJob : Job<Named, string>
     {
-        protected internal override Task<string> Fetch(Named args, CancellationToken cancellationToken) => Task.FromResult(args.Foo);
+        protected override Task<string> Fetch(Named args, CancellationToken cancellationToken) => Task.FromResult(args.Foo);
     }
 
     private sealed class RefusingQueue : IRefreshQueue

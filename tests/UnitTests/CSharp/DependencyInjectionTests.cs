@@ -13,7 +13,7 @@ public class DependencyInjectionTests
 
         public override string Name => "users";
 
-        protected internal override Task<string> Fetch(string args, CancellationToken cancellationToken) => Task.FromResult($"user {args}");
+        protected override Task<string> Fetch(string args, CancellationToken cancellationToken) => Task.FromResult($"user {args}");
     }
 
     public sealed class GatedJob : Job<string, string>
@@ -26,7 +26,7 @@ public class DependencyInjectionTests
 
         public override bool FetchOnMiss => false;
 
-        protected internal override async Task<string> Fetch(string args, CancellationToken cancellationToken)
+        protected override async Task<string> Fetch(string args, CancellationToken cancellationToken)
         {
             Started.TrySetResult();
             await Gate.Task.WaitAsync(cancellationToken);

@@ -163,6 +163,6 @@ public class FunctionJobTests
     {
         public override string Key(string args) => $"DummyModel-{base.Key(args)}";
 
-        protected internal override Task<string> Fetch(string args, CancellationToken cancellationToken) => Task.FromResult(args);
+        protected override Task<string> Fetch(string args, CancellationToken cancellationToken) => Task.FromResult(args);
     }
 }

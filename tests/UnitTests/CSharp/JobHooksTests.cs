@@ -25,7 +25,7 @@ public class JobHooksTests
         public override string ProcessResult(string result, string call, CacheStatus status, bool? syncFetch) =>
             $"{result} [{status}, fetched now: {syncFetch?.ToString() ?? "n/a"}]";
 
-        protected internal override Task<string> Fetch(string args, CancellationToken cancellationToken) =>
+        protected override Task<string> Fetch(string args, CancellationToken cancellationToken) =>
             Task.FromResult($"tweets of {args} #{Interlocked.Increment(ref _calls)}");
     }
 
