@@ -38,10 +38,25 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
         Name = spec.RenameIfTaken ? runtime.Registry.RegisterUnique(spec.Name, this) : Register(runtime.Registry, spec.Name);
         _logger = runtime.LoggerFactory.CreateLogger("Cacheback.Job." + Name);
         _tag = CachebackMetrics.JobTag(Name);
-        _store = store.Partition(new PartitionSpec<T>(Name, spec.ValueSerializer, OnUnreadable));
+        try
+        {
+            _store = store.Partition(new PartitionSpec<T>(Name, spec.ValueSerializer, OnUnreadable));
+        }
+        catch
+        {
+            // Not usable: leave the name free.
+            runtime.Registry.Unregister(Name);
+            throw;
+        }
     }
 
     public string Name { get; }
+
+    public Policy Policy { get; }
+    public string StoreName { get; }
+    public string QueueName { get; }
+    public Func<TArgs, string> KeyOf { get; }
+    public Func<T> Empty { get; }
 
     /// <summary>Leaves the registry: refresh requests naming it are dropped from now on.</summary>
     public void Dispose() => _runtime.Registry.Unregister(Name);
@@ -51,39 +66,51 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
         registry.Register(name, this);
         return name;
     }
-    public Policy Policy { get; }
-    public string StoreName { get; }
-    public string QueueName { get; }
-    public Func<TArgs, string> KeyOf { get; }
-    public Func<T> Empty { get; }
 
     public ValueTask<T> GetAsync(TArgs args, CancellationToken cancellationToken) => GetAsync(KeyOf(args), args, cancellationToken);
 
     public ValueTask<T> GetAsync(string key, TArgs args, CancellationToken cancellationToken)
     {
-        var read = GetReadAsync(key, args, cancellationToken);
-        return read.IsCompletedSuccessfully ? new ValueTask<T>(read.Result.Value) : ValueOf(read);
+        if (TryHit(key, args, cancellationToken, out var value, out var rest))
+            return new ValueTask<T>(value);
+        return rest.IsCompletedSuccessfully ? new ValueTask<T>(rest.Result.Value) : ValueOf(rest);
     }
 
     /// <summary>Reads <paramref name="key"/>: the value, the status, and whether this read fetched.</summary>
-    public ValueTask<CacheRead<T>> GetReadAsync(string key, TArgs args, CancellationToken cancellationToken)
+    public ValueTask<CacheRead<T>> GetReadAsync(string key, TArgs args, CancellationToken cancellationToken) =>
+        TryHit(key, args, cancellationToken, out var value, out var rest)
+            ? new ValueTask<CacheRead<T>>(new CacheRead<T>(value, CacheStatus.Hit, null))
+            : rest;
+
+    /// <summary>
+    /// Reads and decides. On a hit from a store that answered at once (the hot path: no
+    /// allocation, no await), the value; otherwise <paramref name="rest"/> carries out the decision.
+    /// </summary>
+    private bool TryHit(string key, TArgs args, CancellationToken cancellationToken, out T value, out ValueTask<CacheRead<T>> rest)
     {
         var read = StartRead(key, cancellationToken);
+        value = default!;
         if (!read.IsCompletedSuccessfully)
-            return ReadSlowAsync(read, key, args, cancellationToken);
+        {
+            rest = ReadSlowAsync(read, key, args, cancellationToken);
+            return false;
+        }
+
         var stored = read.Result.OrNull();
         var now = _clock.NowMs();
         var effect = Decide.Read(now, stored, Policy);
         if (stored is not null && ReferenceEquals(effect, stored.HitEffect))
         {
-            // The hot path: no allocation, no await.
             CachebackMetrics.Hits.Add(1, _tag);
             if (_runtime.EventHub.IsObserved)
                 Publish(CacheEventKind.Hit, key);
-            return new ValueTask<CacheRead<T>>(new CacheRead<T>(stored.RawValue, CacheStatus.Hit, null));
+            value = stored.RawValue;
+            rest = default;
+            return true;
         }
 
-        return Interpret(_hooks is null ? effect : Refine(effect, stored, args, now), stored, key, args, cancellationToken);
+        rest = Interpret(_hooks is null ? effect : Refine(effect, stored, args, now), stored, key, args, cancellationToken);
+        return false;
     }
 
     private static async ValueTask<T> ValueOf(ValueTask<CacheRead<T>> read) => (await read.ConfigureAwait(false)).Value;
