@@ -71,46 +71,64 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
 
     public ValueTask<T> GetAsync(string key, TArgs args, CancellationToken cancellationToken)
     {
-        if (TryHit(key, args, cancellationToken, out var value, out var rest))
-            return new ValueTask<T>(value);
+        // The hot path, written out (measured: moving any of it into a helper costs 10-25 ns here):
+        // a store that answers at once with a fresh value. No allocation, no await.
+        ValueTask<Option<Envelope<T>>> read;
+        try
+        {
+            read = _store.ReadAsync(key, cancellationToken);
+        }
+#pragma warning disable CA1031 // ReadSlowAsync sorts what the store threw.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            read = ValueTask.FromException<Option<Envelope<T>>>(e);
+        }
+
+        if (read.IsCompletedSuccessfully && read.Result.OrNull() is { } stored)
+        {
+            var now = _clock.NowMs();
+            var effect = Decide.Read(now, stored, Policy);
+            if (ReferenceEquals(effect, stored.HitEffect))
+            {
+                CountHit(key);
+                return new ValueTask<T>(stored.RawValue);
+            }
+
+            var decided = Interpret(_hooks is null ? effect : Refine(effect, stored, args, now), stored, key, args, cancellationToken);
+            return decided.IsCompletedSuccessfully ? new ValueTask<T>(decided.Result.Value) : ValueOf(decided);
+        }
+
+        var rest = Continue(read, key, args, cancellationToken);
         return rest.IsCompletedSuccessfully ? new ValueTask<T>(rest.Result.Value) : ValueOf(rest);
     }
 
     /// <summary>Reads <paramref name="key"/>: the value, the status, and whether this read fetched.</summary>
     public ValueTask<CacheRead<T>> GetReadAsync(string key, TArgs args, CancellationToken cancellationToken) =>
-        TryHit(key, args, cancellationToken, out var value, out var rest)
-            ? new ValueTask<CacheRead<T>>(new CacheRead<T>(value, CacheStatus.Hit, null))
-            : rest;
+        Continue(StartRead(key, cancellationToken), key, args, cancellationToken);
 
-    /// <summary>
-    /// Reads and decides. On a hit from a store that answered at once (the hot path: no
-    /// allocation, no await), the value; otherwise <paramref name="rest"/> carries out the decision.
-    /// </summary>
-    private bool TryHit(string key, TArgs args, CancellationToken cancellationToken, out T value, out ValueTask<CacheRead<T>> rest)
+    private void CountHit(string key)
     {
-        var read = StartRead(key, cancellationToken);
-        value = default!;
-        if (!read.IsCompletedSuccessfully)
-        {
-            rest = ReadSlowAsync(read, key, args, cancellationToken);
-            return false;
-        }
+        CachebackMetrics.Hits.Add(1, _tag);
+        if (_runtime.EventHub.IsObserved)
+            Publish(CacheEventKind.Hit, key);
+    }
 
+    /// <summary>Decides on what the read gives and carries it out.</summary>
+    private ValueTask<CacheRead<T>> Continue(ValueTask<Option<Envelope<T>>> read, string key, TArgs args, CancellationToken cancellationToken)
+    {
+        if (!read.IsCompletedSuccessfully)
+            return ReadSlowAsync(read, key, args, cancellationToken);
         var stored = read.Result.OrNull();
         var now = _clock.NowMs();
         var effect = Decide.Read(now, stored, Policy);
         if (stored is not null && ReferenceEquals(effect, stored.HitEffect))
         {
-            CachebackMetrics.Hits.Add(1, _tag);
-            if (_runtime.EventHub.IsObserved)
-                Publish(CacheEventKind.Hit, key);
-            value = stored.RawValue;
-            rest = default;
-            return true;
+            CountHit(key);
+            return new ValueTask<CacheRead<T>>(new CacheRead<T>(stored.RawValue, CacheStatus.Hit, null));
         }
 
-        rest = Interpret(_hooks is null ? effect : Refine(effect, stored, args, now), stored, key, args, cancellationToken);
-        return false;
+        return Interpret(_hooks is null ? effect : Refine(effect, stored, args, now), stored, key, args, cancellationToken);
     }
 
     private static async ValueTask<T> ValueOf(ValueTask<CacheRead<T>> read) => (await read.ConfigureAwait(false)).Value;
