@@ -13,7 +13,7 @@ public static class Cache
     /// Wraps <paramref name="fetch"/> in a cache that serves stale values while refreshing them in
     /// the background: callers never wait for a refresh, and concurrent callers of one key share one fetch.
     /// </summary>
-    /// <param name="fetch">The expensive read. It is given a cancellation token that only a refresh timeout cancels, never a caller.</param>
+    /// <param name="fetch">The expensive read. Its cancellation token is cancelled when it outlasts the policy's <see cref="Policy.RefreshTimeout"/> (or by the caller of <c>RefreshAsync</c>), never by a caller of <c>GetAsync</c>, whose fetch others may share.</param>
     /// <param name="policy">The thresholds (default: <see cref="Policy.Default"/>).</param>
     /// <param name="key">The key of a call's arguments (default: <see cref="KeyEncoding.For{TArgs}"/>: a string is its own key).</param>
     /// <param name="name">The job's name: its store partition and its name in refresh requests (default: the fetch's declaring type and method, with <c>#2</c>, <c>#3</c>... if taken). A name given here must be free.</param>

@@ -3,6 +3,7 @@ namespace Cacheback;
 /// <summary>
 /// Cacheback's settings, bound from the configuration section <c>"Cacheback"</c> (names match the
 /// thresholds: <c>"Lifetime": "00:10:00"</c>, ...) and then from the code given to <c>AddCacheback</c>.
+/// Durations are .NET TimeSpans: <c>"00:00:20"</c> is 20 seconds, while a bare <c>"20"</c> means 20 days.
 /// </summary>
 public sealed class CachebackOptions
 {
@@ -33,8 +34,8 @@ public sealed class CachebackOptions
     /// <value>Default 16.</value>
     public int MaxConcurrentRefreshes { get; set; } = 16;
 
-    /// <summary>A background refresh running longer than this is cancelled.</summary>
-    /// <value>Default: <see cref="RefreshTimeout"/>.</value>
+    /// <summary>A background refresh of a job with no timeout of its own (a handler outside Cacheback's jobs) is cancelled after this.</summary>
+    /// <value>Default: <see cref="RefreshTimeout"/>. Cacheback's jobs use their own refresh timeout.</value>
     public TimeSpan? RefreshFetchTimeout { get; set; }
 
     /// <summary>Whether this process runs refreshes (a hosted worker). False for a node that leaves them to worker processes.</summary>
@@ -60,6 +61,20 @@ public sealed class CachebackOptions
 
     /// <summary>Queues given in code, by name; "default" replaces the default one.</summary>
     public IDictionary<string, IRefreshQueue> Queues { get; } = new Dictionary<string, IRefreshQueue>();
+
+    /// <summary>Throws unless the settings that are not thresholds are usable.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A setting is out of range; the message names it.</exception>
+    public void Validate()
+    {
+        if (MaxConcurrentRefreshes <= 0)
+            throw new ArgumentOutOfRangeException(nameof(MaxConcurrentRefreshes), MaxConcurrentRefreshes, "Cacheback:MaxConcurrentRefreshes must be positive.");
+        if (DrainTimeout < TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(DrainTimeout), DrainTimeout, "Cacheback:DrainTimeout must not be negative.");
+        if (QueueCapacity <= 0)
+            throw new ArgumentOutOfRangeException(nameof(QueueCapacity), QueueCapacity, "Cacheback:QueueCapacity must be positive.");
+        if (RefreshFetchTimeout is { } timeout && timeout <= TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(RefreshFetchTimeout), timeout, "Cacheback:RefreshFetchTimeout must be positive.");
+    }
 
     /// <summary>The default policy these settings make.</summary>
     /// <exception cref="PolicyValidationException">A threshold is invalid; the message names each one.</exception>

@@ -22,8 +22,12 @@ public static class CachebackServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<CachebackOptions>, BindFromConfiguration>());
         if (configure is not null)
             services.Configure(configure);
-        services.TryAddSingleton(CreateRuntime);
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, CachebackRefreshService>());
+        if (services.Any(d => d.ServiceType == typeof(CachebackRuntime)))
+            return services; // added before: only the configuration above adds up
+        services.AddSingleton(CreateRuntime);
+        // One instance, reachable by its type (for LastDrainReport) and run as a hosted service.
+        services.AddSingleton<CachebackRefreshService>();
+        services.AddSingleton<IHostedService>(provider => provider.GetRequiredService<CachebackRefreshService>());
         return services;
     }
 
@@ -32,12 +36,22 @@ public static class CachebackServiceCollectionExtensions
     /// registered by name when the host starts, so refresh requests naming it find it.
     /// </summary>
     public static IServiceCollection AddCachebackJob<TJob>(this IServiceCollection services)
+        where TJob : class, ICachebackJob =>
+        services.AddCachebackJob(provider => ActivatorUtilities.CreateInstance<TJob>(provider));
+
+    /// <summary>
+    /// Adds the job <typeparamref name="TJob"/>, made by <paramref name="factory"/>, as a singleton
+    /// in the Cacheback runtime; it is registered by name when the host starts.
+    /// </summary>
+    public static IServiceCollection AddCachebackJob<TJob>(this IServiceCollection services, Func<IServiceProvider, TJob> factory)
         where TJob : class, ICachebackJob
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.TryAddSingleton(provider =>
+        ArgumentNullException.ThrowIfNull(factory);
+        // Not TryAdd: a TJob registered before would otherwise run, unattached, in the default runtime.
+        services.AddSingleton(provider =>
         {
-            var job = ActivatorUtilities.CreateInstance<TJob>(provider);
+            var job = factory(provider);
             job.AttachTo(provider.GetRequiredService<CachebackRuntime>());
             return job;
         });
@@ -49,11 +63,17 @@ public static class CachebackServiceCollectionExtensions
     {
         var options = provider.GetRequiredService<IOptions<CachebackOptions>>().Value;
         var time = provider.GetService<TimeProvider>() ?? TimeProvider.System;
+        options.Validate();
         var policy = options.ToPolicy();
-        var stores = options.StoreNames.ToDictionary(name => name, ICacheStore (_) => new MemoryStore(time));
+        // Names may come from the configuration and from code alike; a store given in code wins.
+        var stores = new Dictionary<string, ICacheStore>(StringComparer.Ordinal);
+        foreach (var name in options.StoreNames)
+            stores[name] = new MemoryStore(time);
         foreach (var (name, store) in options.Stores)
             stores[name] = store;
-        var queues = options.QueueNames.ToDictionary(name => name, IRefreshQueue (_) => new InProcessQueue(options.QueueCapacity));
+        var queues = new Dictionary<string, IRefreshQueue>(StringComparer.Ordinal);
+        foreach (var name in options.QueueNames)
+            queues[name] = new InProcessQueue(options.QueueCapacity);
         foreach (var (name, queue) in options.Queues)
             queues[name] = queue;
         return new CachebackRuntime(new CachebackRuntimeOptions
@@ -70,8 +90,8 @@ public static class CachebackServiceCollectionExtensions
                 MaxConcurrency = options.MaxConcurrentRefreshes,
                 Timeout = options.RefreshFetchTimeout ?? policy.RefreshTimeout,
             },
-            // The hosted service starts it with the host, and drains it on shutdown.
-            RunRefreshes = false,
+            // Runs as soon as the runtime exists (with or without a host); the hosted service drains it on shutdown.
+            RunRefreshes = options.RunRefreshWorker,
         });
     }
 

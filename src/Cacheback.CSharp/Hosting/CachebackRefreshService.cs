@@ -4,9 +4,10 @@ using Microsoft.Extensions.Options;
 namespace Cacheback;
 
 /// <summary>
-/// The hosted refresh worker: registers the jobs by name when the host starts, runs the refresh
-/// pipeline over the runtime's queues, and on shutdown drains it within
-/// <see cref="CachebackOptions.DrainTimeout"/>, logging what it had to drop.
+/// The hosted refresh worker: registers the jobs by name when the host starts, keeps the refresh
+/// worker running over the runtime's queues, and on shutdown drains it within
+/// <see cref="CachebackOptions.DrainTimeout"/>, logging what it had to drop. (Without a host the
+/// runtime's worker still runs; it is only not drained.)
 /// </summary>
 public sealed class CachebackRefreshService(
     CachebackRuntime runtime, IEnumerable<ICachebackJob> jobs, IOptions<CachebackOptions> options) : IHostedService
@@ -19,6 +20,7 @@ public sealed class CachebackRefreshService(
     {
         foreach (var job in jobs)
             job.Register();
+        // Usually started with the runtime already; this restarts it after a stop.
         if (options.Value.RunRefreshWorker)
             runtime.Worker.Start();
         return Task.CompletedTask;

@@ -5,7 +5,7 @@ public abstract partial class Job<TArgs, TResult>
 {
     /// <summary>The expensive read: the only method a job must override.</summary>
     /// <param name="args">The arguments.</param>
-    /// <param name="cancellationToken">Cancelled only by a refresh timeout, never by a caller.</param>
+    /// <param name="cancellationToken">Cancelled when the fetch outlasts <see cref="RefreshTimeout"/>, or by the caller of <see cref="RefreshAsync"/>; never by a caller of <see cref="GetAsync"/>, whose fetch others may share.</param>
     protected abstract Task<TResult> Fetch(TArgs args, CancellationToken cancellationToken);
 
     /// <summary>The cache key of <paramref name="args"/> within this job.</summary>
@@ -29,7 +29,9 @@ public abstract partial class Job<TArgs, TResult>
     /// <remarks>Default: <see cref="FetchOnMiss"/>.</remarks>
     public virtual bool ShouldMissingItemBeFetchedSynchronously(TArgs args) => FetchOnMiss;
 
-    /// <summary>Whether a stale item, <paramref name="delta"/> past its expiry, is fetched now instead of served.</summary>
+    /// <summary>Whether a stale item is fetched now instead of served.</summary>
+    /// <param name="delta">How far past its lifetime the data is: its age (since it was fetched) minus <see cref="Lifetime"/>. An invalidation does not change it.</param>
+    /// <param name="args">The arguments.</param>
     /// <remarks>Default: when <see cref="FetchOnStaleThreshold"/> is set and the data is older than it (delta &gt; threshold - lifetime).</remarks>
     public virtual bool ShouldStaleItemBeFetchedSynchronously(TimeSpan delta, TArgs args) =>
         FetchOnStaleThreshold is { } threshold && delta > threshold - Lifetime;

@@ -10,7 +10,9 @@ namespace Cacheback;
 /// <remarks>
 /// A job is registered under <see cref="Name"/> in its runtime when first used (or when the host
 /// starts, with <c>AddCachebackJob</c>), so that refresh requests can find it by name. Its
-/// policy is built from the threshold properties then, and a bad one fails there.
+/// policy is built from the threshold properties then, and a bad one fails there. Instances of
+/// one job class share one registration, as django-cacheback jobs made anew for each call share
+/// their cache: the first instance used does the fetching for refreshes requested by name.
 /// </remarks>
 /// <typeparam name="TArgs">The fetch's arguments (a tuple or a record for several).</typeparam>
 /// <typeparam name="TResult">The fetched value.</typeparam>
@@ -25,8 +27,8 @@ public abstract partial class Job<TArgs, TResult> : ICachebackJob
     public CachebackRuntime Runtime => _runtime ?? CachebackRuntime.Default;
 
     /// <summary>The name the job is registered and stored under.</summary>
-    /// <value>Default: the job class's full name.</value>
-    public virtual string Name => GetType().FullName ?? GetType().Name;
+    /// <value>Default: the job class's name with its namespace (generic arguments by their names too, never an assembly version).</value>
+    public virtual string Name => TypeNames.Readable(GetType());
 
     /// <summary>After this age an item is stale (django-cacheback's <c>lifetime</c>).</summary>
     /// <value>Default: the runtime's default policy (600 s unless configured).</value>
@@ -57,9 +59,9 @@ public abstract partial class Job<TArgs, TResult> : ICachebackJob
     /// <value>Default <c>"default"</c>.</value>
     public virtual string QueueName => CachebackRuntimeOptions.DefaultName;
 
-    /// <summary>The policy the thresholds make.</summary>
+    /// <summary>The policy the thresholds make (reading it does not register the job).</summary>
     /// <exception cref="PolicyValidationException">The thresholds are invalid.</exception>
-    public Policy Policy => Executor.Policy;
+    public Policy Policy => Volatile.Read(ref _executor)?.Policy ?? Policy.Create(Lifetime, CacheTtl, RefreshTimeout, FetchOnMiss, FetchOnStaleThreshold);
 
     /// <summary>How values are encoded for stores that keep bytes.</summary>
     /// <value>Default: JSON.</value>
@@ -76,7 +78,7 @@ public abstract partial class Job<TArgs, TResult> : ICachebackJob
             if (Volatile.Read(ref _executor) is { } ready)
                 return ready;
             lock (_gate)
-                return _executor ??= CreateExecutor();
+                return _executor ??= Runtime.ExecutorFor(Name, GetType(), CreateExecutor);
         }
     }
 
@@ -103,7 +105,7 @@ public abstract partial class Job<TArgs, TResult> : ICachebackJob
         var argumentSerializer = ArgumentSerializer;
         if (argumentSerializer is null)
             ArgumentCheck.EnsureRoundTrips<TArgs>();
-        var policy = Policy.Create(Lifetime, CacheTtl, RefreshTimeout, FetchOnMiss, FetchOnStaleThreshold);
+        var policy = Policy;
         var spec = new JobSpec<TArgs, TResult>(
             Name,
             Fetch,

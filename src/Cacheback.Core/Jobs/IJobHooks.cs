@@ -9,7 +9,7 @@ internal interface IJobHooks<in TArgs>
     /// <summary>Whether a miss for <paramref name="args"/> fetches now.</summary>
     bool ShouldFetchOnMiss(TArgs args);
 
-    /// <summary>Whether a stale item, <paramref name="delta"/> past its freshness, is fetched now instead of served.</summary>
+    /// <summary>Whether a stale item whose data is <paramref name="delta"/> past its lifetime (its age minus the lifetime) is fetched now instead of served.</summary>
     bool ShouldFetchStale(TArgs args, TimeSpan delta);
 
     /// <summary>Until when a value fetched at <paramref name="now"/> is fresh.</summary>

@@ -45,6 +45,9 @@ public sealed class JobRegistry
     /// <summary>Whether a job of that name is registered.</summary>
     public bool Contains(string name) => _jobs.ContainsKey(name);
 
+    /// <summary>The refresh timeout of the job <paramref name="name"/>, if it is registered and has one.</summary>
+    public TimeSpan? TimeoutFor(string name) => _jobs.TryGetValue(name, out var handler) ? handler.Timeout : null;
+
     /// <summary>Runs the request with the job it names; <see cref="RefreshResult.UnknownJob"/> (logged) when there is none.</summary>
     public Task<RefreshResult> DispatchAsync(RefreshRequest request, CancellationToken cancellationToken)
     {

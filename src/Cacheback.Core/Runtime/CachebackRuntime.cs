@@ -14,6 +14,7 @@ public sealed class CachebackRuntime : IDisposable
     private readonly Dictionary<string, ICacheStore> _stores;
     private readonly Dictionary<string, IRefreshQueue> _queues;
     private readonly ILogger _refreshLogger;
+    private readonly Dictionary<string, (Type Owner, object Executor)> _jobExecutors = new(StringComparer.Ordinal);
     private int _disposed;
 
     /// <summary>Builds a runtime and, unless <see cref="CachebackRuntimeOptions.RunRefreshes"/> is false, starts its refresh worker.</summary>
@@ -32,7 +33,8 @@ public sealed class CachebackRuntime : IDisposable
         _stores = Named(options.Store ?? new MemoryStore(options.TimeProvider), options.Stores, "store");
         _queues = Named(options.Queue ?? new InProcessQueue(), options.Queues, "queue");
         Registry = new JobRegistry(_refreshLogger);
-        Worker = new RefreshWorker(_queues.Values.Distinct().ToArray(), Registry.DispatchAsync, options.Refresh, options.Scheduler, Complete, _refreshLogger);
+        Worker = new RefreshWorker(_queues.Values.Distinct().ToArray(), Registry.DispatchAsync, options.Refresh, options.Scheduler, Complete, _refreshLogger,
+            request => Registry.TimeoutFor(request.Job));
         if (options.RunRefreshes)
             Worker.Start();
     }
@@ -72,6 +74,29 @@ public sealed class CachebackRuntime : IDisposable
     /// <summary>The queue configured under <paramref name="name"/>.</summary>
     /// <exception cref="ArgumentException">No queue has that name.</exception>
     public IRefreshQueue QueueNamed(string name) => Lookup(_queues, name, "queue");
+
+    /// <summary>
+    /// The executor of the job class <paramref name="owner"/> registered as <paramref name="name"/>:
+    /// instances of one job class share one (the first one creates it), as django-cacheback jobs
+    /// made anew for every call share their cache.
+    /// </summary>
+    /// <exception cref="ArgumentException">Another job class, or other types, already use the name.</exception>
+    internal Executor<TArgs, T> ExecutorFor<TArgs, T>(string name, Type owner, Func<Executor<TArgs, T>> create)
+    {
+        lock (_jobExecutors)
+        {
+            if (!_jobExecutors.TryGetValue(name, out var existing))
+            {
+                var created = create();
+                _jobExecutors[name] = (owner, created);
+                return created;
+            }
+
+            return existing.Owner == owner && existing.Executor is Executor<TArgs, T> shared
+                ? shared
+                : throw new ArgumentException($"The job name '{name}' is already used by {existing.Owner}; {owner} needs another name.", nameof(name));
+        }
+    }
 
     /// <summary>Stops the refresh worker at once, and the event stream.</summary>
     public void Dispose()

@@ -24,7 +24,9 @@ internal sealed partial class Executor<TArgs, T>
         }
         else if (effect.Status == CacheStatus.Stale && stored is not null)
         {
-            var delta = TimeSpan.FromMilliseconds(nowMs - stored.FreshUntilMs);
+            // How far past its lifetime the data is, by its age (not by FreshUntil, which an
+            // invalidation moves): the rule DESIGN sets for "too stale".
+            var delta = TimeSpan.FromMilliseconds(nowMs - stored.FetchedAtMs - Policy.LifetimeMs);
             var fetchNow = hooks.ShouldFetchStale(args, delta);
             if (fetchNow && effect is not Effect<T>.FetchSync)
                 effect = new Effect<T>.FetchSync(CacheStatus.Stale, stored.Version);

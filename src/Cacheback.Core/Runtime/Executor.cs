@@ -58,6 +58,9 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
     public Func<TArgs, string> KeyOf { get; }
     public Func<T> Empty { get; }
 
+    /// <summary>A fetch, synchronous or in the background, may run as long as the refresh lease: the job's refresh timeout.</summary>
+    public TimeSpan? Timeout => Policy.RefreshTimeout;
+
     /// <summary>Leaves the registry: refresh requests naming it are dropped from now on.</summary>
     public void Dispose() => _runtime.Registry.Unregister(Name);
 
@@ -200,11 +203,12 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
     private async Task<T> FetchAndStoreAsync(string key, TArgs args, long expectedVersion)
     {
         T value;
-        var timeout = _runtime.Options.Refresh.Timeout;
+        var timeout = Policy.RefreshTimeout;
         using var cancel = new CancellationTokenSource(timeout, _clock.TimeProvider);
         try
         {
-            // Bounded like a background refresh: a fetch that never returns must not hold its key, and the callers joined to it, forever.
+            // Bounded by the refresh timeout, like a background refresh: a fetch that never returns
+            // must not hold its key, and the callers joined to it, forever.
             value = await FetchTimedAsync(args, cancel.Token).WaitAsync(timeout, _clock.TimeProvider).ConfigureAwait(false);
         }
         catch (Exception e)

@@ -20,12 +20,14 @@ public static class RefreshPipeline
     /// <param name="refresh">Runs one request; throws when the fetch fails.</param>
     /// <param name="options">Concurrency and timeout (default: <see cref="RefreshPipelineOptions"/>'s defaults).</param>
     /// <param name="scheduler">Where timeouts are timed (default: the thread pool); a virtual-time scheduler in tests.</param>
+    /// <param name="timeoutFor">A request's own timeout (its job's), when it has one; otherwise <see cref="RefreshPipelineOptions.Timeout"/>.</param>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     public static IObservable<RefreshOutcome> Run(
         IObservable<RefreshRequest> requests,
         Func<RefreshRequest, CancellationToken, Task<RefreshResult>> refresh,
         RefreshPipelineOptions? options = null,
-        IScheduler? scheduler = null)
+        IScheduler? scheduler = null,
+        Func<RefreshRequest, TimeSpan?>? timeoutFor = null)
     {
         ArgumentNullException.ThrowIfNull(requests);
         ArgumentNullException.ThrowIfNull(refresh);
@@ -43,7 +45,7 @@ public static class RefreshPipeline
                     if (!pending.TryAdd(claim, 0))
                         return Observable.Return(new RefreshOutcome(request, RefreshResult.Duplicate, TimeSpan.Zero));
                     // Released before the outcome goes out, so whoever reacts to it may enqueue the key again.
-                    return RunOne(request, refresh, options.Timeout, scheduler)
+                    return RunOne(request, refresh, timeoutFor?.Invoke(request) ?? options.Timeout, scheduler)
                         .Do(outcome => pending.TryRemove(claim, out var unused))
                         .Finally(() => pending.TryRemove(claim, out _));
                 })

@@ -20,6 +20,7 @@ public sealed class RefreshWorker : IDisposable
     private readonly RefreshPipelineOptions _options;
     private readonly IScheduler? _scheduler;
     private readonly Func<IRefreshQueue, RefreshOutcome, Task> _complete;
+    private readonly Func<RefreshRequest, TimeSpan?>? _timeoutFor;
     private readonly ILogger _logger;
     private readonly Subject<RefreshOutcome> _outcomes = new();
     private readonly Subject<Unit> _stop = new();
@@ -35,8 +36,10 @@ public sealed class RefreshWorker : IDisposable
         RefreshPipelineOptions options,
         IScheduler? scheduler,
         Func<IRefreshQueue, RefreshOutcome, Task> complete,
-        ILogger logger)
+        ILogger logger,
+        Func<RefreshRequest, TimeSpan?>? timeoutFor = null)
     {
+        _timeoutFor = timeoutFor;
         _queues = queues;
         _dispatch = dispatch;
         _options = options;
@@ -72,7 +75,7 @@ public sealed class RefreshWorker : IDisposable
     {
         lock (_gate)
         {
-            if (_drained is not null)
+            if (IsRunning)
                 return;
             var done = _queues.Select(queue =>
             {
@@ -93,7 +96,7 @@ public sealed class RefreshWorker : IDisposable
                 }
 
                 var requests = Take(queue, slots).TakeUntil(_stop).Do(r => _inFlight.TryAdd(r, 0));
-                _subscriptions.Add(RefreshPipeline.Run(requests, Run, _options, _scheduler)
+                _subscriptions.Add(RefreshPipeline.Run(requests, Run, _options, _scheduler, _timeoutFor)
                     .Do(o =>
                     {
                         _inFlight.TryRemove(o.Request, out var unused);

@@ -126,7 +126,7 @@ public class DependencyInjectionTests
         job.Gate.SetResult(); // the running refresh finishes while the host drains
         await stopping;
 
-        var report = host.Services.GetServices<IHostedService>().OfType<CachebackRefreshService>().Single().LastDrainReport;
+        var report = host.Services.GetRequiredService<CachebackRefreshService>().LastDrainReport;
         Assert.NotNull(report);
         Assert.True(report.IsClean);
         Assert.Equal(1, report.Completed);
@@ -144,7 +144,7 @@ public class DependencyInjectionTests
 
         await host.StopAsync();
 
-        var report = host.Services.GetServices<IHostedService>().OfType<CachebackRefreshService>().Single().LastDrainReport;
+        var report = host.Services.GetRequiredService<CachebackRefreshService>().LastDrainReport;
         Assert.NotNull(report);
         var dropped = Assert.Single(report.Abandoned);
         Assert.Equal(("gated", "a"), (dropped.Job, dropped.Key));

@@ -177,6 +177,8 @@ public class RefreshPipelineTests
 
     private sealed class NoopHandler : IRefreshHandler
     {
+        public TimeSpan? Timeout => null;
+
         public Task<RefreshResult> RefreshAsync(RefreshRequest request, CancellationToken cancellationToken) => Task.FromResult(RefreshResult.Succeeded);
     }
 }
