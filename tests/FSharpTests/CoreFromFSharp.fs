@@ -86,3 +86,29 @@ let ``Decide: nothing stored fetches now by default, or fills in the background`
     let nothing : Envelope<string> = null
     Assert.Equal("fetch Miss", describe (Decide.Read(epoch, nothing, Policy.Default)))
     Assert.Equal("return Miss and enqueue", describe (Decide.Read(epoch, nothing, Policy.Default.With(fetchOnMiss = false))))
+
+/// A job class, written in F#: only Fetch is required, thresholds are properties.
+type Greetings() =
+    inherit Job<string, string>()
+    let mutable calls = 0
+    member _.Calls = calls
+    override _.Lifetime = TimeSpan.FromMinutes 5.
+    override _.Fetch(name, _) =
+        calls <- calls + 1
+        Task.FromResult $"hello {name}"
+
+[<Fact>]
+let ``a job subclass written in F# caches its fetch`` () =
+    task {
+        use runtime = new CachebackRuntime()
+        let job = Greetings()
+        job.AttachTo runtime
+
+        let! first = job.GetAsync "ada"
+        let! second = job.GetAsync "ada"
+
+        Assert.Equal("hello ada", first)
+        Assert.Equal(first, second)
+        Assert.Equal(1, job.Calls)
+        Assert.Equal(TimeSpan.FromMinutes 5., job.Policy.Lifetime)
+    }

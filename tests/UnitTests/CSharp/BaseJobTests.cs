@@ -320,7 +320,8 @@ public class BaseJobTests
     {
         var job = new TupleJob();
 
-        Assert.Equal(KeyEncoding.Hash((1, 2, 3)), job.Key((1, 2, 3)));
+        // Pinned: sha256('{"Item1":1,"Item2":2,"Item3":3}'), computed outside .NET.
+        Assert.Equal("75e354b8b737021fd81b44b2020ad8e06f054afb1b4e225d60bde6b6b7649274", job.Key((1, 2, 3)));
         Assert.NotEqual(job.Key((1, 2, 3)), job.Key((3, 2, 1)));
     }
 
@@ -332,6 +333,11 @@ public class BaseJobTests
         Assert.Equal(job.Key(new Named("bar", "baz")), job.Key(new Named("bar", "baz")));
         Assert.NotEqual(job.Key(new Named("bar", "baz")), job.Key(new Named("baz", "bar")));
     }
+
+    // test_key_no_args_no_kwargs: a job of no arguments takes the empty tuple, whose key is fixed.
+    [Fact]
+    public void Key_NoArguments_IsOneFixedKey() =>
+        Assert.Equal("44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a", new NoArgsJob().Key(default));
 
     // test_key_django_model: a model instance keys by class and primary key; a record keys by its values.
     [Fact]
@@ -436,7 +442,13 @@ public class BaseJobTests
         var result = await h.Runtime.Registry.DispatchAsync(new RefreshRequest(job.Name, "foo", null, "\"foo\""u8.ToArray(), At1400), default);
 
         Assert.Equal(RefreshResult.Succeeded, result);
-        Assert.NotNull((await job.GetAsync("foo")).Text);
+        // As in Python, a new instance of the job reads what the refresh stored.
+        Assert.NotNull((await h.Job<EmptyDummyJob>().GetAsync("foo")).Text);
+    }
+
+    public sealed class NoArgsJob : Job<ValueTuple, int>
+    {
+        protected override Task<int> Fetch(ValueTuple args, CancellationToken cancellationToken) => Task.FromResult(1);
     }
 
     public sealed class TupleJob : Job<(int, int, int), int>

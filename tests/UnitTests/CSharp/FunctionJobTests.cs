@@ -81,12 +81,48 @@ public class FunctionJobTests
         Assert.Equal(0, request.ExpectedVersion); // lands only if nothing was stored meanwhile
     }
 
-    // QuerySetJob (test_jobs.TestQuerySetJob) wraps Django's ORM; its key prefixes the model's
-    // name. The .NET counterpart is a job over a repository that overrides Key the same way.
+    // QuerySetJob (test_jobs.TestQuerySetJob, TestQuerySetGetJob, TestQuerySetFilterJob) wraps
+    // Django's ORM. The .NET counterpart is a job over a repository: thresholds as properties,
+    // the key prefixed with the entity's name, a get and a filter fetch.
+    [Fact]
+    public void RepositoryJob_Defaults()
+    {
+        var job = new RepositoryJob();
+
+        Assert.Equal(TimeSpan.FromSeconds(600), job.Lifetime);
+        Assert.True(job.FetchOnMiss);
+        Assert.Equal("default", job.StoreName);
+        Assert.Equal("default", job.QueueName);
+    }
+
+    [Fact]
+    public void RepositoryJob_Settings()
+    {
+        var job = new ConfiguredRepositoryJob();
+
+        Assert.Equal(TimeSpan.FromSeconds(30), job.Lifetime);
+        Assert.False(job.FetchOnMiss);
+        Assert.Equal("secondary", job.StoreName);
+        Assert.Equal("foo", job.QueueName);
+    }
+
     [Fact]
     public void RepositoryJob_KeyIsPrefixedWithTheEntityName()
     {
         Assert.Equal("DummyModel-foo", new RepositoryJob().Key("foo"));
+    }
+
+    [Fact]
+    public async Task RepositoryJob_GetAndFilterFetches()
+    {
+        using var h = NewHarness();
+        var get = new RepositoryJob();
+        get.AttachTo(h.Runtime);
+        var filter = new FilterJob();
+        filter.AttachTo(h.Runtime);
+
+        Assert.Equal("Foo", await get.GetAsync("Foo"));
+        Assert.Equal(["Foo", "Foobar"], await filter.GetAsync("Foo"));
     }
 
     [Fact]
@@ -159,10 +195,29 @@ public class FunctionJobTests
         Assert.Equal("JOB-EXECUTED:foo", await cached.GetAsync("foo"));
     }
 
-    public sealed class RepositoryJob : Job<string, string>
+    private static readonly string[] DummyModels = ["Foo", "Bar", "Foobar"];
+
+    public class RepositoryJob : Job<string, string>
     {
         public override string Key(string args) => $"DummyModel-{base.Key(args)}";
 
-        protected override Task<string> Fetch(string args, CancellationToken cancellationToken) => Task.FromResult(args);
+        protected override Task<string> Fetch(string args, CancellationToken cancellationToken) => Task.FromResult(DummyModels.Single(m => m == args));
+    }
+
+    public sealed class ConfiguredRepositoryJob : RepositoryJob
+    {
+        public override TimeSpan Lifetime => TimeSpan.FromSeconds(30);
+
+        public override bool FetchOnMiss => false;
+
+        public override string StoreName => "secondary";
+
+        public override string QueueName => "foo";
+    }
+
+    public sealed class FilterJob : Job<string, string[]>
+    {
+        protected override Task<string[]> Fetch(string prefix, CancellationToken cancellationToken) =>
+            Task.FromResult(DummyModels.Where(m => m.StartsWith(prefix, StringComparison.Ordinal)).ToArray());
     }
 }

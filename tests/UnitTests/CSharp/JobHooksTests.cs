@@ -101,4 +101,82 @@ public class JobHooksTests
         await second.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(2, stale.Enqueued);
     }
+
+    public sealed class HookedJob : Job<string, string>
+    {
+        private int _calls;
+
+        public int Calls => _calls;
+
+        public override TimeSpan Lifetime => TimeSpan.FromMinutes(1);
+
+        public override TimeSpan CacheTtl => TimeSpan.FromMinutes(10);
+
+        // api.rst: a job decides per item whether stale data is too stale to serve.
+        public override bool ShouldStaleItemBeFetchedSynchronously(TimeSpan delta, string args) => args == "strict";
+
+        // api.rst: a job chooses its own keys (here case-insensitive ones).
+        public override string Key(string args) => args.ToUpperInvariant();
+
+        protected override Task<string> Fetch(string args, CancellationToken cancellationToken) =>
+            Task.FromResult($"{args} #{Interlocked.Increment(ref _calls)}");
+    }
+
+    private static (Harness Harness, HookedJob Job) Hooked()
+    {
+        var h = new Harness(runRefreshes: false);
+        var job = new HookedJob();
+        job.AttachTo(h.Runtime);
+        return (h, job);
+    }
+
+    [Fact]
+    public async Task ShouldStaleItemBeFetchedSynchronously_Overridden_DecidesEachRead()
+    {
+        var (h, job) = Hooked();
+        using var _ = h;
+        await job.GetAsync("strict");
+        await job.GetAsync("lenient");
+        h.Time.Advance(TimeSpan.FromMinutes(2));
+
+        Assert.Equal("strict #3", await job.GetAsync("strict")); // fetched now
+        Assert.Equal("lenient #2", await job.GetAsync("lenient")); // served stale
+    }
+
+    [Fact]
+    public async Task Key_Overridden_IsUsedByReadsWritesAndRefreshes()
+    {
+        var (h, job) = Hooked();
+        using var _ = h;
+
+        await job.SetAsync("Ada", "set");
+        Assert.Equal("set", await job.GetAsync("ADA"));
+        await job.RefreshAsync("ada");
+        Assert.Equal("ada #1", await job.GetAsync("Ada"));
+        Assert.True((await job.RawGetAsync("aDa")).IsSome);
+    }
+
+    [Fact]
+    public async Task CacheTtl_Overridden_PastItTheItemIsAMiss()
+    {
+        var (h, job) = Hooked();
+        using var _ = h;
+        Assert.Equal("k #1", await job.GetAsync("k"));
+
+        h.Time.Advance(TimeSpan.FromMinutes(11)); // advanced.rst: past cache_ttl, a miss fetches synchronously
+
+        Assert.Equal("k #2", await job.GetAsync("k"));
+    }
+
+    [Fact]
+    public async Task Delete_TheNextReadFetches()
+    {
+        var (h, job) = Hooked();
+        using var _ = h;
+        Assert.Equal("k #1", await job.GetAsync("k"));
+
+        await job.DeleteAsync("k"); // usage.rst: the next request triggers the refresh
+
+        Assert.Equal("k #2", await job.GetAsync("k"));
+    }
 }
