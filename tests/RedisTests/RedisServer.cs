@@ -29,17 +29,18 @@ public sealed class RedisServer : IDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public static async Task<RedisServer> StartAsync()
+    /// <summary>Starts a server on <paramref name="port"/> (default: a free one); on the port of a killed server to restart it.</summary>
+    public static async Task<RedisServer> StartAsync(int? port = null)
     {
         var executable = FindOnPath("redis-server")
             ?? throw new InvalidOperationException(
                 "redis-server is not on PATH. The Redis tests run against a real server: install it "
                 + "(Debian: apt-get install redis-server; eng/test.sh does this when run as root).");
         var directory = Directory.CreateTempSubdirectory("cacheback-redis-").FullName;
-        var port = FreeLoopbackPort();
+        port ??= FreeLoopbackPort();
         var start = new ProcessStartInfo(executable)
         {
-            ArgumentList = { "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", directory, "--protected-mode", "yes", "--loglevel", "warning" },
+            ArgumentList = { "--port", port.Value.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", directory, "--protected-mode", "yes", "--loglevel", "warning" },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -51,7 +52,7 @@ public sealed class RedisServer : IDisposable
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var server = new RedisServer(process, directory, port);
+        var server = new RedisServer(process, directory, port.Value);
         try
         {
             await server.WaitForPingAsync();

@@ -7,6 +7,15 @@ internal static class LuaScripts
 {
     public static readonly string SetIfVersion = Load("SetIfVersion");
 
+    public static readonly string Enqueue = Queue("Enqueue");
+
+    public static readonly string Take = Queue("Take");
+
+    public static readonly string Complete = Queue("Complete");
+
+    // The queue's scripts share their helpers: EVAL has no includes, so they are prepended.
+    private static string Queue(string name) => Load("QueueCommon") + "\n" + Load(name);
+
     private static string Load(string name)
     {
         var resource = $"Cacheback.Redis.Scripts.{name}.lua";

@@ -41,7 +41,7 @@ public sealed class RedisStore : ICacheStore, IDisposable
         _ownsConnection = ownsConnection;
     }
 
-    /// <summary>The connection; share it with a refresh queue.</summary>
+    /// <summary>The connection; share it with a <see cref="RedisRefreshQueue"/>.</summary>
     public IConnectionMultiplexer Connection { get; }
 
     /// <summary>Prepended to every key.</summary>
