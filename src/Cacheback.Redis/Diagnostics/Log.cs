@@ -8,10 +8,10 @@ namespace Cacheback;
 /// </summary>
 internal static partial class RedisLog
 {
-    [LoggerMessage(100, LogLevel.Warning, "Redis refresh queue '{Queue}': cannot reach Redis; retrying every {PollInterval}")]
+    [LoggerMessage(100, LogLevel.Warning, "Redis refresh queue '{Queue}': cannot take from Redis; retrying every {PollInterval} until it answers")]
     public static partial void TakeFailing(ILogger logger, string queue, TimeSpan pollInterval, Exception error);
 
-    [LoggerMessage(101, LogLevel.Information, "Redis refresh queue '{Queue}': Redis is reachable again")]
+    [LoggerMessage(101, LogLevel.Information, "Redis refresh queue '{Queue}': taking from Redis again")]
     public static partial void TakeRecovered(ILogger logger, string queue);
 
     [LoggerMessage(102, LogLevel.Warning, "Redis refresh queue '{Queue}': cannot subscribe to wake-ups ({Channel}); idle workers poll every {PollInterval} until it can")]

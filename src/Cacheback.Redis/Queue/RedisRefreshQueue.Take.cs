@@ -30,7 +30,7 @@ public sealed partial class RedisRefreshQueue
             cancellationToken.ThrowIfCancellationRequested();
             if (Volatile.Read(ref _disposed) != 0)
                 return null;
-            await SubscribeAsync().ConfigureAwait(false);
+            await EnsureSubscribedAsync().ConfigureAwait(false);
             // Taken before looking: a wake-up published from here on completes it, so none is lost.
             var wake = Volatile.Read(ref _wake).Task;
             if (await TryTakeAsync().ConfigureAwait(false) is { } request)
@@ -103,7 +103,7 @@ public sealed partial class RedisRefreshQueue
 
     private RedisChannel Channel => new(_keys.Wake, RedisChannel.PatternMode.Literal);
 
-    private async Task SubscribeAsync()
+    private async Task EnsureSubscribedAsync()
     {
         Task subscription;
         lock (_gate)

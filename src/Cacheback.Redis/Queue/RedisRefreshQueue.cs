@@ -19,8 +19,10 @@ namespace Cacheback;
 /// Nothing is dropped silently.</para>
 /// <para>An idle taker waits for a pub/sub wake-up that every enqueue publishes, and looks again
 /// every <see cref="RedisQueueOptions.PollInterval"/> in case one was missed.</para>
-/// <para>Keys: <c>{KeyPrefix}{{name}}:pending|inflight|payloads|attempts|dead</c>. Requests travel as
-/// JSON naming their job; a worker finds the job in its registry by that name.</para>
+/// <para>Keys: the key prefix, the name in braces (a Redis Cluster hash tag), then the part, e.g.
+/// <c>cacheback:queue:{default}:pending</c>, <c>:inflight</c>, <c>:payloads</c>, <c>:attempts</c>,
+/// <c>:dead</c>. Requests travel as JSON naming their job; a worker finds the job in its registry
+/// by that name.</para>
 /// </remarks>
 public sealed partial class RedisRefreshQueue : IRefreshQueue, IDisposable
 {
@@ -88,7 +90,8 @@ public sealed partial class RedisRefreshQueue : IRefreshQueue, IDisposable
 
     /// <inheritdoc />
     /// <remarks>Succeeded, superseded and duplicate outcomes acknowledge the request; failed, timed-out
-    /// and unknown-job outcomes deliver it again, or dead-letter it after its last attempt.</remarks>
+    /// and unknown-job outcomes deliver it again, or dead-letter it after its last attempt. Only the
+    /// delivery in flight counts: the outcome of one that was delivered again since is ignored.</remarks>
     public async ValueTask CompleteAsync(RefreshOutcome outcome, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(outcome);
