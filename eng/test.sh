@@ -4,6 +4,19 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
+# The Redis tests start a real redis-server: install Debian's when it is missing and we may.
+if ! command -v redis-server >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
+  echo "Installing redis-server for the Redis tests..."
+  apt_log=$(mktemp)
+  if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; } >"$apt_log" 2>&1 \
+    || ! command -v redis-server >/dev/null 2>&1; then
+    cat "$apt_log" >&2
+    echo "Could not install redis-server with apt-get (output above); the Redis tests need it." >&2
+    exit 1
+  fi
+  rm -f "$apt_log"
+fi
+
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 

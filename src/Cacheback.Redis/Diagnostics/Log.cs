@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Logging;
+
+namespace Cacheback;
+
+/// <summary>
+/// Every log line of Cacheback.Redis, source-generated. (Not named Log: Core's internal Log is
+/// visible here and would clash.) Event ids from 100.
+/// </summary>
+internal static partial class RedisLog
+{
+    [LoggerMessage(100, LogLevel.Warning, "Redis refresh queue '{Queue}': cannot take from Redis; retrying every {PollInterval} until it answers")]
+    public static partial void TakeFailing(ILogger logger, string queue, TimeSpan pollInterval, Exception error);
+
+    [LoggerMessage(101, LogLevel.Information, "Redis refresh queue '{Queue}': taking from Redis again")]
+    public static partial void TakeRecovered(ILogger logger, string queue);
+
+    [LoggerMessage(102, LogLevel.Warning, "Redis refresh queue '{Queue}': cannot subscribe to wake-ups ({Channel}); idle workers poll every {PollInterval} until it can")]
+    public static partial void SubscribeFailed(ILogger logger, string queue, string channel, TimeSpan pollInterval, Exception error);
+
+    [LoggerMessage(103, LogLevel.Error, "Redis refresh queue '{Queue}': request {Id} is unreadable ({Error}); dead-lettered")]
+    public static partial void Unreadable(ILogger logger, string queue, string id, string error);
+
+    [LoggerMessage(104, LogLevel.Information, "Redis refresh queue '{Queue}': {Job} '{Key}' attempt {Attempt} ended {Result}; queued again")]
+    public static partial void Retrying(ILogger logger, string queue, string job, string key, int attempt, RefreshResult result);
+
+    [LoggerMessage(105, LogLevel.Error, "Redis refresh queue '{Queue}': {Job} '{Key}' ended {Result} on its last attempt ({Attempt}); dead-lettered: {Error}")]
+    public static partial void DeadLettered(ILogger logger, string queue, string job, string key, int attempt, RefreshResult result, string error);
+
+    [LoggerMessage(106, LogLevel.Debug, "Redis refresh queue '{Queue}': {Job} '{Key}' attempt {Attempt} completed ({Result}) after it was delivered again; the newer delivery stands")]
+    public static partial void StaleCompletion(ILogger logger, string queue, string job, string key, int attempt, RefreshResult result);
+
+    [LoggerMessage(107, LogLevel.Debug, "Redis refresh queue '{Queue}': outcome {Result} of {Job} '{Key}' was not for a request taken from this queue; ignored")]
+    public static partial void NotOurs(ILogger logger, string queue, string job, string key, RefreshResult result);
+}

@@ -1,0 +1,54 @@
+namespace Cacheback;
+
+/// <summary>How a <see cref="RedisRefreshQueue"/> delivers requests. Validated when the queue is built.</summary>
+public sealed record RedisQueueOptions
+{
+    /// <summary>
+    /// How long a taken request may stay unacknowledged before it is delivered again (its worker is
+    /// presumed dead). Keep it above the refresh pipeline's timeout, or slow refreshes run twice.
+    /// </summary>
+    /// <value>Default 2 minutes. At least 1 ms.</value>
+    public TimeSpan VisibilityTimeout { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How many times a request is delivered before it goes to the dead letters.</summary>
+    /// <value>Default 3. At least 1.</value>
+    public int MaxAttempts { get; init; } = 3;
+
+    /// <summary>
+    /// The most requests that may wait; a full queue refuses new ones with
+    /// <see cref="RefreshQueueUnavailableException"/> (and the caller refreshes itself). Requests
+    /// delivered again (after a failure or a visibility timeout) are let in even when it is full.
+    /// </summary>
+    /// <value>Default 100,000. At least 1.</value>
+    public int MaxLength { get; init; } = 100_000;
+
+    /// <summary>
+    /// How often an idle <see cref="RedisRefreshQueue.TakeAsync"/> looks again without a wake-up
+    /// (one may be missed while the connection is down), and how often it retries while Redis is
+    /// unreachable. It is also how often idle workers reap requests whose worker died.
+    /// </summary>
+    /// <value>Default 1 second. At least 1 ms.</value>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The start of every key of the queue: <c>{KeyPrefix}{{name}}:pending</c> and so on.</summary>
+    /// <value>Default <c>cacheback:queue:</c>. No braces: the queue name in braces is the Redis Cluster hash tag that keeps a queue's keys together.</value>
+    public string KeyPrefix { get; init; } = "cacheback:queue:";
+
+    /// <summary>Throws naming every option that is out of range.</summary>
+    internal void Validate()
+    {
+        var errors = new List<string>();
+        if (VisibilityTimeout < TimeSpan.FromMilliseconds(1))
+            errors.Add($"VisibilityTimeout must be at least 1 ms (was {VisibilityTimeout}).");
+        if (MaxAttempts < 1)
+            errors.Add($"MaxAttempts must be at least 1 (was {MaxAttempts}).");
+        if (MaxLength < 1)
+            errors.Add($"MaxLength must be at least 1 (was {MaxLength}).");
+        if (PollInterval < TimeSpan.FromMilliseconds(1))
+            errors.Add($"PollInterval must be at least 1 ms (was {PollInterval}).");
+        if (KeyPrefix is null || KeyPrefix.AsSpan().IndexOfAny('{', '}') >= 0)
+            errors.Add($"KeyPrefix must not be null or contain braces (was '{KeyPrefix}').");
+        if (errors.Count > 0)
+            throw new ArgumentException("Invalid RedisQueueOptions: " + string.Join(" ", errors), "options");
+    }
+}

@@ -1,0 +1,139 @@
+using StackExchange.Redis;
+
+namespace Cacheback;
+
+/// <summary>Taking: atomic moves into flight, pub/sub wake-ups, a fallback poll, and riding out outages.</summary>
+public sealed partial class RedisRefreshQueue
+{
+    // How many expired in-flight requests one take reaps; the rest go on the next takes.
+    private const int ReapBatch = 100;
+    private readonly object _gate = new();
+    private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Task? _subscription;
+    private int _failing;
+    private int _subscribeFailing;
+    private int _disposed;
+
+    /// <summary>Raised each time a take finds nothing and starts waiting: lets tests know a taker is idle without sleeping.</summary>
+    internal event Action? Idle;
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Waits for a wake-up or <see cref="RedisQueueOptions.PollInterval"/>, whichever comes first.
+    /// While Redis is unreachable it logs once and keeps trying every poll interval rather than
+    /// throwing, so a worker outlives an outage. Returns null once the queue is disposed.
+    /// </remarks>
+    public async ValueTask<RefreshRequest?> TakeAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (Volatile.Read(ref _disposed) != 0)
+                return null;
+            await EnsureSubscribedAsync().ConfigureAwait(false);
+            // Taken before looking: a wake-up published from here on completes it, so none is lost.
+            var wake = Volatile.Read(ref _wake).Task;
+            if (await TryTakeAsync().ConfigureAwait(false) is { } request)
+                return request;
+            Idle?.Invoke();
+            try
+            {
+                await wake.WaitAsync(_options.PollInterval, TimeProvider.System, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // The fallback poll: look again (and reap) even without a wake-up.
+            }
+        }
+    }
+
+    /// <summary>Stops taking: a waiting <see cref="TakeAsync"/> returns null. Does not close the connection.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return;
+        Wake();
+        try
+        {
+            _connection.GetSubscriber().Unsubscribe(Channel, OnWake, CommandFlags.FireAndForget);
+        }
+        catch (RedisException)
+        {
+            // Unreachable: the server forgets the subscription with the connection anyway.
+        }
+    }
+
+    /// <summary>One atomic take; null when nothing is pending or Redis is unreachable (logged).</summary>
+    private async Task<RefreshRequest?> TryTakeAsync()
+    {
+        RedisResult taken;
+        try
+        {
+            taken = await RedisCall.Within(
+                _connection,
+                _database.ScriptEvaluateAsync(LuaScripts.Take, _keys.All, [(long)_options.VisibilityTimeout.TotalMilliseconds, _options.MaxAttempts, ReapBatch, _wakeChannel]),
+                "the take script").ConfigureAwait(false);
+        }
+        catch (Exception e) when (RedisCall.IsUnavailable(e))
+        {
+            if (Interlocked.Exchange(ref _failing, 1) == 0)
+                RedisLog.TakeFailing(_logger, Name, _options.PollInterval, e);
+            return null;
+        }
+
+        if (Interlocked.Exchange(ref _failing, 0) == 1)
+            RedisLog.TakeRecovered(_logger, Name);
+        if (taken.IsNull)
+            return null;
+        var parts = (RedisResult[])taken!;
+        var id = (string)parts[0]!;
+        var attempt = (int)parts[2];
+        if (QueuedRequest.Parse((string)parts[1]!, out var error) is not { } queued)
+        {
+            // Not ours to run, but not ours to drop either: keep it, with why, for whoever looks.
+            RedisLog.Unreadable(_logger, Name, id, error!);
+            await Complete(new Delivery(id, attempt), "dead", $"unreadable request: {error}").ConfigureAwait(false);
+            return null;
+        }
+
+        var request = queued.ToRequest(attempt);
+        _deliveries.AddOrUpdate(request, new Delivery(id, attempt));
+        return request;
+    }
+
+    private RedisChannel Channel => new(_keys.Wake, RedisChannel.PatternMode.Literal);
+
+    private async Task EnsureSubscribedAsync()
+    {
+        Task subscription;
+        lock (_gate)
+        {
+            if (_subscription is null || _subscription.IsFaulted)
+                _subscription = RedisCall.Within(_connection, Subscribed(), "SUBSCRIBE");
+            subscription = _subscription;
+        }
+
+        try
+        {
+            await subscription.ConfigureAwait(false);
+            Interlocked.Exchange(ref _subscribeFailing, 0);
+        }
+        catch (Exception e) when (RedisCall.IsUnavailable(e))
+        {
+            // Polling still works; try again on the next take.
+            if (Interlocked.Exchange(ref _subscribeFailing, 1) == 0)
+                RedisLog.SubscribeFailed(_logger, Name, _keys.Wake, _options.PollInterval, e);
+        }
+    }
+
+    private async Task<bool> Subscribed()
+    {
+        await _connection.GetSubscriber().SubscribeAsync(Channel, OnWake).ConfigureAwait(false);
+        return true;
+    }
+
+    private void OnWake(RedisChannel channel, RedisValue message) => Wake();
+
+    private void Wake() =>
+        Interlocked.Exchange(ref _wake, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+}

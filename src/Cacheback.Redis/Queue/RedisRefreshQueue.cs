@@ -1,0 +1,178 @@
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using StackExchange.Redis;
+
+namespace Cacheback;
+
+/// <summary>
+/// A reliable refresh queue in Redis, shared by web nodes (which enqueue) and worker processes
+/// (which take): at-least-once delivery that survives a worker's death.
+/// </summary>
+/// <remarks>
+/// <para>A request waits in a pending list. Taking it moves it, atomically, into an in-flight set
+/// with a deadline of now + <see cref="RedisQueueOptions.VisibilityTimeout"/> (by the server's
+/// clock). Completing it acknowledges it; a failed, timed-out or unknown-job outcome delivers it
+/// again with its attempt + 1, and after <see cref="RedisQueueOptions.MaxAttempts"/> moves it, with
+/// its error, to the dead letters (<see cref="DeadLettersAsync"/>). A request whose deadline passes
+/// (its worker died or hung) is delivered again the same way, by whichever taker looks next.
+/// Nothing is dropped silently.</para>
+/// <para>An idle taker waits for a pub/sub wake-up that every enqueue publishes, and looks again
+/// every <see cref="RedisQueueOptions.PollInterval"/> in case one was missed.</para>
+/// <para>Keys: the key prefix, the name in braces (a Redis Cluster hash tag), then the part, e.g.
+/// <c>cacheback:queue:{default}:pending</c>, <c>:inflight</c>, <c>:payloads</c>, <c>:attempts</c>,
+/// <c>:dead</c>. Requests travel as JSON naming their job; a worker finds the job in its registry
+/// by that name.</para>
+/// </remarks>
+public sealed partial class RedisRefreshQueue : IRefreshQueue, IDisposable
+{
+    private readonly IConnectionMultiplexer _connection;
+    private readonly IDatabase _database;
+    private readonly RedisQueueKeys _keys;
+    private readonly RedisQueueOptions _options;
+    private readonly ILogger _logger;
+    private readonly RedisValue _wakeChannel;
+    private readonly ConditionalWeakTable<RefreshRequest, Delivery> _deliveries = new();
+
+    /// <summary>Creates the queue over an open connection, which it does not own.</summary>
+    /// <param name="connection">The connection; its default database is used.</param>
+    /// <param name="name">The queue's name (like a Celery or RQ queue): part of its keys. Letters, digits, <c>-_.:</c>.</param>
+    /// <param name="options">Delivery options (default: <see cref="RedisQueueOptions"/>'s defaults).</param>
+    /// <param name="logger">Where the queue logs; default nowhere.</param>
+    /// <exception cref="ArgumentException">The name or an option is invalid (the message says which and why).</exception>
+    public RedisRefreshQueue(IConnectionMultiplexer connection, string name = CachebackRuntimeOptions.DefaultName, RedisQueueOptions? options = null, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ValidateName(name);
+        options ??= new RedisQueueOptions();
+        options.Validate();
+        _connection = connection;
+        _database = connection.GetDatabase();
+        _options = options;
+        _logger = logger ?? NullLogger.Instance;
+        Name = name;
+        _keys = new RedisQueueKeys(options.KeyPrefix, name);
+        // Scripts PUBLISH raw; a subscriber's channel gets the connection's channelPrefix, so add it here too.
+        _wakeChannel = ChannelPrefix(connection) + _keys.Wake;
+    }
+
+    /// <summary>The queue's name.</summary>
+    public string Name { get; }
+
+    /// <summary>The options it was built with.</summary>
+    public RedisQueueOptions Options => _options;
+
+    /// <inheritdoc />
+    /// <exception cref="RefreshQueueUnavailableException">The queue is full (<see cref="RedisQueueOptions.MaxLength"/>), or Redis cannot be reached.</exception>
+    public async ValueTask EnqueueAsync(RefreshRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        cancellationToken.ThrowIfCancellationRequested();
+        var id = Guid.NewGuid().ToString("N");
+        RedisResult queued;
+        try
+        {
+            queued = await RedisCall.Within(
+                _connection,
+                _database.ScriptEvaluateAsync(LuaScripts.Enqueue, _keys.All, [id, QueuedRequest.From(id, request).ToJson(), request.Attempt, _options.MaxLength, _wakeChannel]),
+                "the enqueue script").ConfigureAwait(false);
+        }
+        catch (Exception e) when (RedisCall.IsUnavailable(e))
+        {
+            throw new RefreshQueueUnavailableException(
+                $"The Redis refresh queue '{Name}' cannot be reached ({e.Message}); the refresh of {request.Job} '{request.Key}' was not queued.", e);
+        }
+
+        if ((long)queued == 0)
+            throw new RefreshQueueUnavailableException(
+                $"The Redis refresh queue '{Name}' is full: {_options.MaxLength} requests are pending (RedisQueueOptions.MaxLength); the refresh of {request.Job} '{request.Key}' was not queued.");
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Succeeded, superseded and duplicate outcomes acknowledge the request; failed, timed-out
+    /// and unknown-job outcomes deliver it again, or dead-letter it after its last attempt. Only the
+    /// delivery in flight counts: the outcome of one that was delivered again since is ignored.</remarks>
+    public async ValueTask CompleteAsync(RefreshOutcome outcome, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
+        var request = outcome.Request;
+        if (!_deliveries.TryGetValue(request, out var delivery))
+        {
+            RedisLog.NotOurs(_logger, Name, request.Job, request.Key, outcome.Result);
+            return;
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        var (action, error) = outcome.Result switch
+        {
+            RefreshResult.Succeeded or RefreshResult.Superseded or RefreshResult.Duplicate => ("ack", ""),
+            // Another worker (another deploy) may know the job: deliver it again rather than drop it.
+            RefreshResult.UnknownJob => ("retry", $"no job named '{request.Job}' is registered on the worker that took it"),
+            _ => ("retry", outcome.Error is { } e ? $"{e.GetType().Name}: {e.Message}" : outcome.Result.ToString()),
+        };
+        var result = (long)await Complete(delivery, action, error).ConfigureAwait(false);
+        _deliveries.Remove(request);
+        switch (result)
+        {
+            case 0:
+                RedisLog.StaleCompletion(_logger, Name, request.Job, request.Key, delivery.Attempt, outcome.Result);
+                break;
+            case 2:
+                RedisLog.Retrying(_logger, Name, request.Job, request.Key, delivery.Attempt, outcome.Result);
+                break;
+            case 3:
+                RedisLog.DeadLettered(_logger, Name, request.Job, request.Key, delivery.Attempt, outcome.Result, error);
+                break;
+        }
+    }
+
+    /// <summary>How many requests are pending, in flight and dead-lettered.</summary>
+    public async Task<RedisQueueCounts> CountsAsync()
+    {
+        var pending = _database.ListLengthAsync(_keys.Pending);
+        var inFlight = _database.SortedSetLengthAsync(_keys.InFlight);
+        var dead = _database.ListLengthAsync(_keys.Dead);
+        return new RedisQueueCounts(
+            await RedisCall.Within(_connection, pending, "LLEN").ConfigureAwait(false),
+            await RedisCall.Within(_connection, inFlight, "ZCARD").ConfigureAwait(false),
+            await RedisCall.Within(_connection, dead, "LLEN").ConfigureAwait(false));
+    }
+
+    /// <summary>The newest dead letters, newest first; entries that are not the queue's own are skipped.</summary>
+    /// <param name="count">How many to read at most.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is not positive.</exception>
+    public async Task<IReadOnlyList<RedisDeadLetter>> DeadLettersAsync(int count = 100)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        var entries = await RedisCall.Within(_connection, _database.ListRangeAsync(_keys.Dead, 0, count - 1), "LRANGE").ConfigureAwait(false);
+        return entries.Select(entry => RedisDeadLetter.Parse((string?)entry ?? "")).OfType<RedisDeadLetter>().ToArray();
+    }
+
+    private Task<RedisResult> Complete(Delivery delivery, string action, string error) =>
+        RedisCall.Within(
+            _connection,
+            _database.ScriptEvaluateAsync(LuaScripts.Complete, _keys.All, [delivery.Id, delivery.Attempt, action, _options.MaxAttempts, error, _wakeChannel]),
+            "the complete script");
+
+    private static void ValidateName(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        if (!name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':'))
+            throw new ArgumentException($"The queue name '{name}' may hold only ASCII letters, digits and '-', '_', '.', ':' (it is part of Redis keys and a pub/sub channel).", nameof(name));
+    }
+
+    private static string ChannelPrefix(IConnectionMultiplexer connection)
+    {
+        try
+        {
+            return (string?)ConfigurationOptions.Parse(connection.Configuration, ignoreUnknown: true).ChannelPrefix ?? "";
+        }
+        catch (ArgumentException)
+        {
+            return "";
+        }
+    }
+
+    /// <summary>Which delivery of which request a taken <see cref="RefreshRequest"/> is.</summary>
+    private sealed record Delivery(string Id, int Attempt);
+}

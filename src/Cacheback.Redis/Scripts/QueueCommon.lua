@@ -1,0 +1,22 @@
+-- Shared by the queue's scripts (prepended to each). Keys, always in this order:
+-- KEYS[1] pending (LIST of ids; LPUSH in, RPOP out), KEYS[2] in flight (ZSET id -> deadline ms),
+-- KEYS[3] payloads (HASH id -> request JSON), KEYS[4] attempts (HASH id -> attempt number),
+-- KEYS[5] dead letters (LIST of JSON entries, newest first).
+-- Time is the server's (TIME): one clock for every worker, whatever their own clocks say.
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+-- Moves a request to the dead-letter list with why it ended there; its payload goes with it.
+local function dead_letter(id, attempt, reason, now)
+  local payload = redis.call('HGET', KEYS[3], id)
+  local entry = '{"id":' .. cjson.encode(id)
+    .. ',"attempts":' .. string.format('%d', attempt)
+    .. ',"error":' .. cjson.encode(reason)
+    .. ',"deadAtMs":' .. string.format('%d', now)
+    .. ',"request":' .. cjson.encode(payload or '') .. '}'
+  redis.call('LPUSH', KEYS[5], entry)
+  redis.call('HDEL', KEYS[3], id)
+  redis.call('HDEL', KEYS[4], id)
+end

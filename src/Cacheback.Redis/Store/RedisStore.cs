@@ -1,0 +1,97 @@
+using StackExchange.Redis;
+
+namespace Cacheback;
+
+/// <summary>
+/// The distributed <see cref="ICacheStore"/>: envelopes in Redis under
+/// <c>{keyPrefix}{job}:{key}</c>, shared by every web node and worker that uses the same server and
+/// prefix. An <see cref="EncodedStore"/> over a <see cref="RedisBinaryStore"/>.
+/// </summary>
+/// <remarks>
+/// <para>Give each application its own prefix (for example <c>cacheback:{app}:</c>) so that
+/// applications sharing a server never read each other's keys.</para>
+/// <para>Server, password, TLS and database come from the StackExchange.Redis connection string:
+/// <c>redis.example:6380,password=secret,ssl=true,sslHost=redis.example,defaultDatabase=2</c>.
+/// Unless the string says <c>abortConnect=true</c>, connecting does not fail when Redis is down:
+/// reads degrade to fetching until it is back.</para>
+/// </remarks>
+public sealed class RedisStore : ICacheStore, IDisposable
+{
+    private readonly EncodedStore _encoded;
+    private readonly bool _ownsConnection;
+
+    /// <summary>Creates the store over an open connection, which stays the caller's to dispose.</summary>
+    /// <param name="connection">The connection; its default database is used.</param>
+    /// <param name="keyPrefix">The application's namespace in the server, e.g. <c>cacheback:{app}:</c>. Required.</param>
+    /// <param name="maxPayloadBytes">Larger stored payloads read as a miss; default 64 MiB.</param>
+    /// <exception cref="ArgumentException"><paramref name="keyPrefix"/> is empty or white space.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxPayloadBytes"/> is not positive.</exception>
+    public RedisStore(IConnectionMultiplexer connection, string keyPrefix, int maxPayloadBytes = EnvelopeCodec.DefaultMaxPayloadBytes)
+        : this(connection, keyPrefix, maxPayloadBytes, ownsConnection: false)
+    {
+    }
+
+    private RedisStore(IConnectionMultiplexer connection, string keyPrefix, int maxPayloadBytes, bool ownsConnection)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentException.ThrowIfNullOrWhiteSpace(keyPrefix);
+        Connection = connection;
+        KeyPrefix = keyPrefix;
+        _encoded = new EncodedStore(new RedisBinaryStore(connection), keyPrefix, maxPayloadBytes);
+        _ownsConnection = ownsConnection;
+    }
+
+    /// <summary>The connection; share it with a <see cref="RedisRefreshQueue"/>.</summary>
+    public IConnectionMultiplexer Connection { get; }
+
+    /// <summary>Prepended to every key.</summary>
+    public string KeyPrefix { get; }
+
+    /// <summary>Connects to Redis and creates a store that owns the connection (disposing the store closes it).</summary>
+    /// <param name="connectionString">A StackExchange.Redis connection string (see the remarks of <see cref="RedisStore"/>).</param>
+    /// <param name="keyPrefix">The application's namespace in the server, e.g. <c>cacheback:{app}:</c>.</param>
+    /// <exception cref="ArgumentException">An argument is empty, or the connection string cannot be parsed.</exception>
+    /// <exception cref="RedisConnectionException">Redis is unreachable and the connection string says <c>abortConnect=true</c>.</exception>
+    public static RedisStore Connect(string connectionString, string keyPrefix)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(keyPrefix);
+        return new RedisStore(ConnectionMultiplexer.Connect(Configuration(connectionString)), keyPrefix, EnvelopeCodec.DefaultMaxPayloadBytes, ownsConnection: true);
+    }
+
+    /// <inheritdoc cref="Connect(string, string)" />
+    public static async Task<RedisStore> ConnectAsync(string connectionString, string keyPrefix)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(keyPrefix);
+        var connection = await ConnectionMultiplexer.ConnectAsync(Configuration(connectionString)).ConfigureAwait(false);
+        return new RedisStore(connection, keyPrefix, EnvelopeCodec.DefaultMaxPayloadBytes, ownsConnection: true);
+    }
+
+    /// <inheritdoc />
+    public IEnvelopeStore<T> Partition<T>(PartitionSpec<T> spec) => _encoded.Partition(spec);
+
+    /// <summary>Closes the connection if the store opened it.</summary>
+    public void Dispose()
+    {
+        if (_ownsConnection)
+            Connection.Dispose();
+    }
+
+    /// <summary>The parsed connection string; a cache must not fail to start because its cache is down.</summary>
+    internal static ConfigurationOptions Configuration(string connectionString)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        ConfigurationOptions options;
+        try
+        {
+            options = ConfigurationOptions.Parse(connectionString);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"The Redis connection string cannot be parsed: {e.Message}", nameof(connectionString), e);
+        }
+
+        if (!connectionString.Contains("abortConnect", StringComparison.OrdinalIgnoreCase))
+            options.AbortOnConnectFail = false;
+        return options;
+    }
+}

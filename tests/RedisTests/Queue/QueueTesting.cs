@@ -1,0 +1,38 @@
+namespace Cacheback.Tests.Redis.Queue;
+
+/// <summary>Helpers for driving a <see cref="RedisRefreshQueue"/> without sleeping.</summary>
+internal static class QueueTesting
+{
+    /// <summary>Long enough for anything that should happen in milliseconds; only a failing test waits this long.</summary>
+    public static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
+
+    public static RefreshRequest Request(string key = "k", int attempt = 1) =>
+        new("users", key, 7, [1, 2, 3], new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), attempt);
+
+    /// <summary>One take that gives up (null) as soon as the queue has nothing and starts waiting.</summary>
+    public static async Task<RefreshRequest?> TakeNowAsync(this RedisRefreshQueue queue)
+    {
+        using var idle = new CancellationTokenSource();
+        void OnIdle() => idle.Cancel();
+        queue.Idle += OnIdle;
+        try
+        {
+            return await queue.TakeAsync(idle.Token).AsTask().WaitAsync(Bound);
+        }
+        catch (OperationCanceledException) when (idle.IsCancellationRequested)
+        {
+            return null;
+        }
+        finally
+        {
+            queue.Idle -= OnIdle;
+        }
+    }
+
+    /// <summary>A take bounded by <see cref="Bound"/>: the request it waited for.</summary>
+    public static async Task<RefreshRequest> TakeWithinBoundAsync(this RedisRefreshQueue queue)
+    {
+        using var cancel = new CancellationTokenSource(Bound);
+        return await queue.TakeAsync(cancel.Token) ?? throw new InvalidOperationException("The queue was disposed.");
+    }
+}

@@ -1,0 +1,278 @@
+using System.Diagnostics;
+using StackExchange.Redis;
+
+namespace Cacheback.Tests.Redis.Queue;
+
+[Collection(RedisCollection.Name)]
+public class RedisRefreshQueueTests(RedisServerFixture redis)
+{
+    private RedisRefreshQueue Queue(RedisQueueOptions? options = null, [System.Runtime.CompilerServices.CallerMemberName] string name = "") =>
+        new(redis.Connection, name, options);
+
+    [Fact]
+    public async Task EnqueueTakeComplete_DeliversTheRequestAndAcknowledgesIt()
+    {
+        using var queue = Queue();
+        var sent = QueueTesting.Request();
+
+        await queue.EnqueueAsync(sent);
+        var taken = await queue.TakeNowAsync();
+
+        Assert.NotNull(taken);
+        Assert.Equal((sent.Job, sent.Key, sent.ExpectedVersion, sent.EnqueuedAt, 1), (taken.Job, taken.Key, taken.ExpectedVersion, taken.EnqueuedAt, taken.Attempt));
+        Assert.Equal(sent.Arguments, taken.Arguments);
+        Assert.Equal(new RedisQueueCounts(0, 1, 0), await queue.CountsAsync());
+
+        await queue.CompleteAsync(new RefreshOutcome(taken, RefreshResult.Succeeded, TimeSpan.FromMilliseconds(5)));
+
+        Assert.Equal(new RedisQueueCounts(0, 0, 0), await queue.CountsAsync());
+        Assert.Null(await queue.TakeNowAsync());
+    }
+
+    [Fact]
+    public async Task Take_InTheOrderEnqueued()
+    {
+        using var queue = Queue();
+        await queue.EnqueueAsync(QueueTesting.Request("a"));
+        await queue.EnqueueAsync(QueueTesting.Request("b"));
+
+        Assert.Equal("a", (await queue.TakeNowAsync())?.Key);
+        Assert.Equal("b", (await queue.TakeNowAsync())?.Key);
+    }
+
+    [Fact]
+    public async Task Take_NotCompletedWithinTheVisibilityTimeout_IsDeliveredAgain()
+    {
+        using var queue = Queue(new RedisQueueOptions { VisibilityTimeout = TimeSpan.FromMilliseconds(200), PollInterval = TimeSpan.FromMilliseconds(50) });
+        await queue.EnqueueAsync(QueueTesting.Request());
+        var first = await queue.TakeNowAsync();
+        Assert.NotNull(first);
+
+        // The worker that took it "died": nobody completes it. A take reaps it once its deadline passes.
+        var again = await queue.TakeWithinBoundAsync();
+
+        Assert.Equal((first.Job, first.Key, 2), (again.Job, again.Key, again.Attempt));
+        // The first worker turning up late changes nothing: the redelivery stands.
+        await queue.CompleteAsync(new RefreshOutcome(first, RefreshResult.Succeeded, TimeSpan.Zero));
+        Assert.Equal(new RedisQueueCounts(0, 1, 0), await queue.CountsAsync());
+        await queue.CompleteAsync(new RefreshOutcome(again, RefreshResult.Succeeded, TimeSpan.Zero));
+        Assert.Equal(new RedisQueueCounts(0, 0, 0), await queue.CountsAsync());
+    }
+
+    [Fact]
+    public async Task Take_NeverCompletedOnItsLastAttempt_IsDeadLettered()
+    {
+        using var queue = Queue(new RedisQueueOptions { VisibilityTimeout = TimeSpan.FromMilliseconds(200), PollInterval = TimeSpan.FromMilliseconds(50), MaxAttempts = 1 });
+        var reaped = await WhenPublished(queue, "reaped");
+        await queue.EnqueueAsync(QueueTesting.Request());
+        Assert.NotNull(await queue.TakeNowAsync());
+        using var stop = new CancellationTokenSource();
+        var taker = queue.TakeAsync(stop.Token).AsTask();
+
+        await reaped.WaitAsync(QueueTesting.Bound);
+        stop.Cancel();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => taker);
+        var dead = Assert.Single(await queue.DeadLettersAsync());
+        Assert.Contains("visibility timeout of 200 ms", dead.Error);
+        Assert.Equal(("users", "k", 1), (dead.Request?.Job, dead.Request?.Key, dead.Attempts));
+        Assert.Equal(new RedisQueueCounts(0, 0, 1), await queue.CountsAsync());
+    }
+
+    [Fact]
+    public async Task Complete_FailingMaxAttemptsTimes_DeadLettersTheRequestWithItsError()
+    {
+        using var queue = Queue(new RedisQueueOptions { MaxAttempts = 3 });
+        await queue.EnqueueAsync(QueueTesting.Request());
+
+        for (var attempt = 1; attempt <= 3; attempt++)
+        {
+            var taken = await queue.TakeNowAsync();
+            Assert.Equal(attempt, taken?.Attempt);
+            await queue.CompleteAsync(new RefreshOutcome(taken!, RefreshResult.Failed, TimeSpan.Zero, new InvalidOperationException($"boom {attempt}")));
+        }
+
+        Assert.Null(await queue.TakeNowAsync());
+        var dead = Assert.Single(await queue.DeadLettersAsync());
+        Assert.Equal("InvalidOperationException: boom 3", dead.Error);
+        Assert.Equal(3, dead.Attempts);
+        Assert.Equal(("users", "k", 7L, 3), (dead.Request?.Job, dead.Request?.Key, dead.Request?.ExpectedVersion, dead.Request?.Attempt));
+        Assert.Equal(new RedisQueueCounts(0, 0, 1), await queue.CountsAsync());
+    }
+
+    [Fact]
+    public async Task Complete_TimedOutOrUnknownJob_IsDeliveredAgain()
+    {
+        using var queue = Queue();
+        await queue.EnqueueAsync(QueueTesting.Request());
+
+        var first = await queue.TakeNowAsync();
+        await queue.CompleteAsync(new RefreshOutcome(first!, RefreshResult.TimedOut, TimeSpan.Zero, new TimeoutException("slow")));
+        var second = await queue.TakeNowAsync();
+        await queue.CompleteAsync(new RefreshOutcome(second!, RefreshResult.UnknownJob, TimeSpan.Zero));
+        var third = await queue.TakeNowAsync();
+        await queue.CompleteAsync(new RefreshOutcome(third!, RefreshResult.UnknownJob, TimeSpan.Zero));
+
+        Assert.Equal([1, 2, 3], new[] { first!.Attempt, second!.Attempt, third!.Attempt });
+        Assert.Contains("no job named 'users'", Assert.Single(await queue.DeadLettersAsync()).Error);
+    }
+
+    [Theory]
+    [InlineData(RefreshResult.Superseded)]
+    [InlineData(RefreshResult.Duplicate)]
+    public async Task Complete_OutcomesThatNeedNoRetry_Acknowledge(RefreshResult result)
+    {
+        using var queue = Queue(name: $"{nameof(Complete_OutcomesThatNeedNoRetry_Acknowledge)}-{result}");
+        await queue.EnqueueAsync(QueueTesting.Request());
+
+        await queue.CompleteAsync(new RefreshOutcome((await queue.TakeNowAsync())!, result, TimeSpan.Zero));
+
+        Assert.Equal(new RedisQueueCounts(0, 0, 0), await queue.CountsAsync());
+    }
+
+    [Fact]
+    public async Task Enqueue_Full_ThrowsRefreshQueueUnavailableNamingTheBound()
+    {
+        using var queue = Queue(new RedisQueueOptions { MaxLength = 2 });
+        await queue.EnqueueAsync(QueueTesting.Request("a"));
+        await queue.EnqueueAsync(QueueTesting.Request("b"));
+
+        var e = await Assert.ThrowsAsync<RefreshQueueUnavailableException>(() => queue.EnqueueAsync(QueueTesting.Request("c")).AsTask());
+
+        Assert.Contains("is full: 2 requests are pending", e.Message);
+        Assert.Contains("users 'c'", e.Message);
+        Assert.Equal(new RedisQueueCounts(2, 0, 0), await queue.CountsAsync());
+    }
+
+    [Fact]
+    public async Task Take_Idle_WakesOnEnqueueLongBeforeThePollInterval()
+    {
+        using var queue = Queue(new RedisQueueOptions { PollInterval = TimeSpan.FromSeconds(30) });
+        var idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        queue.Idle += () => idle.TrySetResult();
+        using var stop = new CancellationTokenSource(QueueTesting.Bound);
+        var take = queue.TakeAsync(stop.Token).AsTask();
+        await idle.Task.WaitAsync(QueueTesting.Bound);
+
+        // A second queue object: another process's enqueue.
+        using var other = new RedisRefreshQueue(redis.Connection, queue.Name);
+        var clock = Stopwatch.StartNew();
+        await other.EnqueueAsync(QueueTesting.Request());
+        var taken = await take.WaitAsync(TimeSpan.FromSeconds(5));
+
+        Assert.Equal("k", taken?.Key);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
+    }
+
+    [Fact]
+    public async Task Take_Cancelled_ThrowsOperationCanceled()
+    {
+        using var queue = Queue(new RedisQueueOptions { PollInterval = TimeSpan.FromSeconds(30) });
+        var idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        queue.Idle += () => idle.TrySetResult();
+        using var stop = new CancellationTokenSource();
+        var take = queue.TakeAsync(stop.Token).AsTask();
+        await idle.Task.WaitAsync(QueueTesting.Bound);
+
+        stop.Cancel();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => take.WaitAsync(QueueTesting.Bound));
+    }
+
+    [Fact]
+    public async Task Take_AfterDispose_ReturnsNull()
+    {
+        var queue = Queue(new RedisQueueOptions { PollInterval = TimeSpan.FromSeconds(30) });
+        var idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        queue.Idle += () => idle.TrySetResult();
+        var take = queue.TakeAsync(CancellationToken.None).AsTask();
+        await idle.Task.WaitAsync(QueueTesting.Bound);
+
+        queue.Dispose();
+
+        Assert.Null(await take.WaitAsync(QueueTesting.Bound));
+    }
+
+    [Fact]
+    public async Task Take_UnreadablePayload_IsDeadLetteredNotDropped()
+    {
+        using var queue = Queue();
+        var db = redis.Connection.GetDatabase();
+        var root = $"cacheback:queue:{{{queue.Name}}}:";
+        await db.HashSetAsync(root + "payloads", "bad", "{\"job\":");
+        await db.HashSetAsync(root + "attempts", "bad", 1);
+        await db.ListLeftPushAsync(root + "pending", "bad");
+
+        Assert.Null(await queue.TakeNowAsync());
+
+        var dead = Assert.Single(await queue.DeadLettersAsync());
+        Assert.Equal("bad", dead.Id);
+        Assert.Null(dead.Request);
+        Assert.Equal("{\"job\":", dead.RawRequest);
+        Assert.StartsWith("unreadable request", dead.Error);
+    }
+
+    [Fact]
+    public async Task Queues_OfDifferentNames_DoNotShareRequests()
+    {
+        using var a = new RedisRefreshQueue(redis.Connection, "Queues_a");
+        using var b = new RedisRefreshQueue(redis.Connection, "Queues_b");
+
+        await a.EnqueueAsync(QueueTesting.Request());
+
+        Assert.Null(await b.TakeNowAsync());
+        Assert.NotNull(await a.TakeNowAsync());
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("with space")]
+    [InlineData("{tag}")]
+    [InlineData("star*")]
+    public void Create_BadName_IsAClearError(string name)
+    {
+        var e = Assert.ThrowsAny<ArgumentException>(() => new RedisRefreshQueue(redis.Connection, name));
+
+        Assert.Equal("name", e.ParamName);
+    }
+
+    [Fact]
+    public void Create_BadOptions_NamesEveryOneOfThem()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new RedisRefreshQueue(redis.Connection, "q", new RedisQueueOptions
+        {
+            VisibilityTimeout = TimeSpan.Zero,
+            MaxAttempts = 0,
+            MaxLength = -1,
+            PollInterval = TimeSpan.FromMilliseconds(-5),
+            KeyPrefix = "a{b}:",
+        }));
+
+        foreach (var option in new[] { "VisibilityTimeout", "MaxAttempts", "MaxLength", "PollInterval", "KeyPrefix" })
+            Assert.Contains(option, e.Message);
+    }
+
+    [Fact]
+    public void Options_Defaults_AreTheDocumentedOnes()
+    {
+        var options = new RedisQueueOptions();
+
+        Assert.Equal(
+            (TimeSpan.FromMinutes(2), 3, 100_000, TimeSpan.FromSeconds(1), "cacheback:queue:"),
+            (options.VisibilityTimeout, options.MaxAttempts, options.MaxLength, options.PollInterval, options.KeyPrefix));
+    }
+
+    /// <summary>Completes when the queue's wake channel carries <paramref name="message"/>.</summary>
+    private async Task<Task> WhenPublished(RedisRefreshQueue queue, string message)
+    {
+        var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await redis.Connection.GetSubscriber().SubscribeAsync(
+            new RedisChannel($"cacheback:queue:{{{queue.Name}}}:wake", RedisChannel.PatternMode.Literal),
+            (_, value) =>
+            {
+                if (value == message)
+                    seen.TrySetResult();
+            });
+        return seen.Task;
+    }
+}

@@ -1,0 +1,136 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using StackExchange.Redis;
+
+namespace Cacheback.Tests.Redis;
+
+/// <summary>
+/// A redis-server of our own on a free loopback port, in a temporary directory, persisting
+/// nothing; killed on dispose. Fails loudly when redis-server is not installed.
+/// </summary>
+public sealed class RedisServer : IDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(20);
+    private readonly Process _process;
+    private readonly string _directory;
+
+    private RedisServer(Process process, string directory, int port)
+    {
+        _process = process;
+        _directory = directory;
+        Port = port;
+    }
+
+    public int Port { get; }
+
+    /// <summary>A StackExchange.Redis connection string for this server.</summary>
+    public string ConnectionString => $"127.0.0.1:{Port},abortConnect=false,connectTimeout=2000,syncTimeout=2000";
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>Starts a server on <paramref name="port"/> (default: a free one); on the port of a killed server to restart it.</summary>
+    public static async Task<RedisServer> StartAsync(int? port = null)
+    {
+        var executable = FindOnPath("redis-server")
+            ?? throw new InvalidOperationException(
+                "redis-server is not on PATH. The Redis tests run against a real server: install it "
+                + "(Debian: apt-get install redis-server; eng/test.sh does this when run as root).");
+        var directory = Directory.CreateTempSubdirectory("cacheback-redis-").FullName;
+        port ??= FreeLoopbackPort();
+        var start = new ProcessStartInfo(executable)
+        {
+            ArgumentList = { "--port", port.Value.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", directory, "--protected-mode", "yes", "--loglevel", "warning" },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = directory,
+        };
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {executable}.");
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var server = new RedisServer(process, directory, port.Value);
+        try
+        {
+            await server.WaitForPingAsync();
+        }
+        catch (Exception e)
+        {
+            server.Dispose();
+            throw new InvalidOperationException(
+                $"redis-server on port {port} did not answer PING within {StartTimeout.TotalSeconds} s: {e.Message}. Its output: {string.Join(" | ", output)}", e);
+        }
+
+        return server;
+    }
+
+    public Task<ConnectionMultiplexer> ConnectAsync() => ConnectionMultiplexer.ConnectAsync(ConnectionString);
+
+    /// <summary>Kills the server now (what a crash or a network cut looks like to clients).</summary>
+    public void Kill()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
+        }
+    }
+
+    public void Dispose()
+    {
+        Kill();
+        _process.Dispose();
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A temp directory left behind is harmless.
+        }
+    }
+
+    private async Task WaitForPingAsync()
+    {
+        using var deadline = new CancellationTokenSource(StartTimeout);
+        while (true)
+        {
+            if (_process.HasExited)
+                throw new InvalidOperationException($"redis-server exited with code {_process.ExitCode}");
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync(IPAddress.Loopback, Port, deadline.Token);
+                var stream = client.GetStream();
+                await stream.WriteAsync("PING\r\n"u8.ToArray(), deadline.Token);
+                var buffer = new byte[16];
+                var read = await stream.ReadAsync(buffer, deadline.Token);
+                if (System.Text.Encoding.ASCII.GetString(buffer, 0, read).StartsWith("+PONG", StringComparison.Ordinal))
+                    return;
+            }
+            catch (SocketException)
+            {
+                // Not listening yet.
+            }
+
+            // Polling a child process's port has no event to wait on; 20 ms steps, bounded by the deadline.
+            await Task.Delay(20, deadline.Token);
+        }
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static string? FindOnPath(string name) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "")
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(dir => Path.Combine(dir, name))
+            .FirstOrDefault(File.Exists);
+}

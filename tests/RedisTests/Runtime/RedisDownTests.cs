@@ -1,0 +1,105 @@
+using Cacheback.Tests.Redis.Queue;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace Cacheback.Tests.Redis.Runtime;
+
+/// <summary>Each test kills a redis-server of its own (the shared fixture's server stays up).</summary>
+public class RedisDownTests
+{
+    private static readonly Policy Policy = Cacheback.Policy.Create(
+        lifetime: TimeSpan.FromSeconds(10), refreshTimeout: TimeSpan.FromSeconds(30), cacheTtl: TimeSpan.FromHours(1));
+
+    [Fact]
+    public async Task Get_RedisKilled_DegradesToFetchingWithoutThrowing()
+    {
+        using var server = await RedisServer.StartAsync();
+        using var connection = await server.ConnectAsync();
+        using var queue = new RedisRefreshQueue(connection);
+        using var h = new Harness(store: new RedisStore(connection, "app:"), queue: queue);
+        var calls = 0;
+        var cached = Cache.Wrap<string, string>((_, _) => Task.FromResult($"v{Interlocked.Increment(ref calls)}"), Policy, runtime: h.Runtime, name: "users");
+        Assert.Equal("v1", await cached.GetAsync("k"));
+        Assert.Equal("v1", await cached.GetAsync("k"));
+
+        await KillAsync(server, connection);
+
+        Assert.Equal("v2", await cached.GetAsync("k"));
+        Assert.Equal("v3", await cached.GetAsync("k"));
+        Assert.Contains(h.Events, e => e.Kind == CacheEventKind.StoreFailed && e.Detail == "read");
+    }
+
+    [Fact]
+    public async Task Get_StaleWhileRedisKilled_ServesAFetchAndNeverThrows()
+    {
+        using var server = await RedisServer.StartAsync();
+        using var connection = await server.ConnectAsync();
+        using var queue = new RedisRefreshQueue(connection);
+        using var h = new Harness(store: new RedisStore(connection, "app:"), queue: queue);
+        var cached = Cache.Wrap<string, string>((_, _) => Task.FromResult("fetched"), Policy, runtime: h.Runtime, name: "users");
+        await cached.SetAsync("k", "old");
+        h.Time.Advance(TimeSpan.FromSeconds(11));
+
+        await KillAsync(server, connection);
+
+        Assert.Equal("fetched", await cached.GetAsync("k"));
+    }
+
+    [Fact]
+    public async Task Enqueue_RedisKilled_ThrowsRefreshQueueUnavailable()
+    {
+        using var server = await RedisServer.StartAsync();
+        using var connection = await server.ConnectAsync();
+        using var queue = new RedisRefreshQueue(connection, "jobs");
+
+        await KillAsync(server, connection);
+
+        var e = await Assert.ThrowsAsync<RefreshQueueUnavailableException>(() => queue.EnqueueAsync(QueueTesting.Request()).AsTask());
+        Assert.Contains("'jobs' cannot be reached", e.Message);
+        Assert.True(e.InnerException is RedisException or TimeoutException, e.InnerException?.ToString());
+    }
+
+    [Fact]
+    public async Task Take_ThroughAnOutage_LogsOnceKeepsWaitingAndTakesAfterRedisIsBack()
+    {
+        var server = await RedisServer.StartAsync();
+        using var connection = await server.ConnectAsync();
+        var logs = new ListLoggerFactory();
+        using var queue = new RedisRefreshQueue(connection, "jobs", new RedisQueueOptions { PollInterval = TimeSpan.FromMilliseconds(100) }, logs.CreateLogger("queue"));
+        var idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Assert.Null(await queue.TakeNowAsync());
+        await KillAsync(server, connection);
+        server.Dispose();
+        queue.Idle += () => idle.TrySetResult();
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+
+        var take = queue.TakeAsync(stop.Token).AsTask();
+        await idle.Task.WaitAsync(QueueTesting.Bound);
+
+        Assert.Single(logs.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("cannot take from Redis"));
+        var recovered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        queue.Idle += () =>
+        {
+            if (logs.Entries.Any(e => e.Message.Contains("taking from Redis again")))
+                recovered.TrySetResult();
+        };
+        using var restarted = await RedisServer.StartAsync(server.Port);
+        // StackExchange.Redis reconnects on its own heartbeat (every second or so); the take keeps looking meanwhile.
+        await recovered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await queue.EnqueueAsync(QueueTesting.Request());
+        Assert.Equal("k", (await take.WaitAsync(QueueTesting.Bound))?.Key);
+    }
+
+    /// <summary>Kills the server and waits until the client has noticed (no sleeping on a guess).</summary>
+    private static async Task KillAsync(RedisServer server, ConnectionMultiplexer connection)
+    {
+        var failed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        connection.ConnectionFailed += (_, e) =>
+        {
+            if (e.ConnectionType == ConnectionType.Interactive)
+                failed.TrySetResult();
+        };
+        server.Kill();
+        await failed.Task.WaitAsync(QueueTesting.Bound);
+    }
+}
