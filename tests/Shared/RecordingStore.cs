@@ -16,7 +16,7 @@ public sealed class RecordingStore(ICacheStore inner) : ICacheStore
 
         public ValueTask<bool> CompareAndSetAsync(string key, long expectedVersion, Envelope<T> next, TimeSpan ttl, CancellationToken cancellationToken = default)
         {
-            if (next.HasValue && next.LeaseUntilMs == 0)
+            if (next.HasValue && next.LeaseUntil.IsNone)
                 ttls.Enqueue(ttl); // a fresh value (claims are leased)
             return inner.CompareAndSetAsync(key, expectedVersion, next, ttl, cancellationToken);
         }
