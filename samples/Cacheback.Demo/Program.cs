@@ -1,5 +1,7 @@
 // Cacheback on the embedded default (memory store, in-process queue): no server needed.
 // A slow "API" sits behind a cache; watch a key go MISS -> HIT -> STALE -> HIT, then a stampede.
+// With --redis [connection string] (default 127.0.0.1:6379) the same runs on Redis: a shared
+// store and a reliable refresh queue, drained here by this process's worker.
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Reactive.Linq;
@@ -15,7 +17,12 @@ async Task<string> SlowProfileApi(string user, CancellationToken cancellationTok
     return $"profile of {user} (fetch #{n})";
 }
 
-using var runtime = new CachebackRuntime();
+var redis = Array.IndexOf(args, "--redis") is var at and >= 0
+    ? (at + 1 < args.Length && !args[at + 1].StartsWith("--", StringComparison.Ordinal) ? args[at + 1] : "127.0.0.1:6379")
+    : null;
+using var runtime = redis is null ? new CachebackRuntime() : await OnRedis(redis);
+if (runtime is null)
+    return 1;
 var decisions = new ConcurrentQueue<CacheEvent>();
 using var _ = runtime.Events.Where(e => e.Kind is CacheEventKind.Hit or CacheEventKind.StaleHit or CacheEventKind.Miss).Subscribe(decisions.Enqueue);
 
@@ -33,7 +40,7 @@ await warmed;
 decisions.Clear();
 var clock = Stopwatch.StartNew();
 
-Console.WriteLine($"Cacheback demo: a {fetchDelay.TotalMilliseconds:0} ms fetch behind a cache with {policy.Lifetime.TotalSeconds:0} s lifetime.");
+Console.WriteLine($"Cacheback demo ({(redis is null ? "embedded: memory store, in-process queue" : $"Redis at {redis}")}): a {fetchDelay.TotalMilliseconds:0} ms fetch behind a cache with {policy.Lifetime.TotalSeconds:0} s lifetime.");
 Console.WriteLine();
 Console.WriteLine("  at        read            status   latency      value");
 Console.WriteLine("  --------  --------------  -------  -----------  ---------------------------------");
@@ -77,3 +84,19 @@ gate.SetResult();
 var values = await Task.WhenAll(stampede);
 Console.WriteLine($"Stampede: 1,000 concurrent reads of a cold key in {stampedeClock.Elapsed.TotalMilliseconds:0} ms -> {fetches - before} fetch ran, {values.Distinct().Count()} distinct value served.");
 Console.WriteLine($"Done in {clock.Elapsed.TotalSeconds:0.0} s.");
+return 0;
+
+// A runtime whose store and queue are Redis, under a key prefix of its own (so every run starts cold).
+static async Task<CachebackRuntime?> OnRedis(string connection)
+{
+    var store = await RedisStore.ConnectAsync(connection, $"cacheback:demo:{Guid.NewGuid():N}:");
+    if (!store.Connection.IsConnected)
+    {
+        Console.Error.WriteLine($"Cannot reach Redis at {connection}. Start one (redis-server --port 6379) or run the demo without --redis.");
+        store.Dispose();
+        return null;
+    }
+
+    var queue = new RedisRefreshQueue(store.Connection, $"demo-{Guid.NewGuid():N}");
+    return new CachebackRuntime(new CachebackRuntimeOptions { Store = store, Queue = queue });
+}
