@@ -48,6 +48,24 @@ internal sealed class L1Node : IDisposable
         return applied.Task.WaitAsync(Queue.QueueTesting.Bound);
     }
 
+    /// <summary>Completes when <paramref name="count"/> invalidations of <paramref name="key"/> were applied; call before the writes.</summary>
+    public Task Invalidations(string key, int count)
+    {
+        var applied = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var seen = 0;
+        void OnInvalidated(L1Message m)
+        {
+            if (m.Key == key && Interlocked.Increment(ref seen) == count)
+            {
+                Store.Invalidated -= OnInvalidated;
+                applied.TrySetResult();
+            }
+        }
+
+        Store.Invalidated += OnInvalidated;
+        return applied.Task.WaitAsync(Queue.QueueTesting.Bound);
+    }
+
     public void Dispose()
     {
         Store.Dispose();
