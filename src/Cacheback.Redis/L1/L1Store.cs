@@ -30,6 +30,7 @@ public sealed class L1Store : ICacheStore, IDisposable
     private readonly ILogger _logger;
     private readonly string _node = Guid.NewGuid().ToString("N");
     private readonly Action<RedisChannel, RedisValue> _onMessage;
+    private readonly System.Collections.Generic.HashSet<ConnectionType> _down = [];
     private int _active;
     private int _subscribed;
     private int _disposed;
@@ -128,8 +129,11 @@ public sealed class L1Store : ICacheStore, IDisposable
         {
             await RedisCall.Within(_connection, Subscribed(), "SUBSCRIBE").ConfigureAwait(false);
             Volatile.Write(ref _subscribed, 1);
-            if (_connection.IsConnected && Volatile.Read(ref _disposed) == 0)
-                Volatile.Write(ref _active, 1);
+            lock (_down)
+            {
+                if (_down.Count == 0 && _connection.IsConnected && Volatile.Read(ref _disposed) == 0)
+                    Volatile.Write(ref _active, 1);
+            }
         }
         catch (Exception e) when (RedisCall.IsUnavailable(e))
         {
@@ -160,8 +164,13 @@ public sealed class L1Store : ICacheStore, IDisposable
 
     private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
     {
-        // Invalidations sent while we are away are lost: stop using memory until we are back.
-        Volatile.Write(ref _active, 0);
+        // Invalidations sent while we are away are lost: stop using memory until both connections are back.
+        lock (_down)
+        {
+            _down.Add(e.ConnectionType);
+            Volatile.Write(ref _active, 0);
+        }
+
         ClearAll();
         L1Log.Cleared(_logger, (string)_channel!, "failed", e.ConnectionType.ToString());
     }
@@ -170,7 +179,14 @@ public sealed class L1Store : ICacheStore, IDisposable
     {
         ClearAll();
         L1Log.Cleared(_logger, (string)_channel!, "restored", e.ConnectionType.ToString());
-        if (Volatile.Read(ref _disposed) == 1)
+        bool allUp;
+        lock (_down)
+        {
+            _down.Remove(e.ConnectionType);
+            allUp = _down.Count == 0;
+        }
+
+        if (!allUp || Volatile.Read(ref _disposed) == 1)
             return;
         // StackExchange.Redis subscribes again by itself on reconnect; a subscription that never succeeded is retried.
         if (Volatile.Read(ref _subscribed) == 1)
