@@ -27,6 +27,26 @@ public class L1StoreTests(RedisServerFixture redis)
     }
 
     [Fact]
+    public async Task Read_Hit_CompletesSynchronouslyWithoutAllocating()
+    {
+        using var a = await L1Node.StartAsync(redis.Server, RedisServerFixture.Prefix());
+        var users = a.Partition();
+        await users.WriteAsync("k", Value(1, "v"), Ttl);
+        var synchronous = 0;
+        for (var i = 0; i < 100; i++)
+            synchronous += users.ReadAsync("k").IsCompletedSuccessfully ? 1 : 0;
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++)
+            synchronous += users.ReadAsync("k").IsCompletedSuccessfully ? 1 : 0;
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(1100, synchronous);
+        Assert.Equal(0, allocated);
+        Assert.Equal(0, a.Counting.Reads);
+    }
+
+    [Fact]
     public async Task Write_OnNodeA_IsSeenByNodeBOnceTheInvalidationArrives()
     {
         var prefix = RedisServerFixture.Prefix();
