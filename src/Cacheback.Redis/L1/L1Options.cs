@@ -1,0 +1,26 @@
+namespace Cacheback;
+
+/// <summary>Bounds of an <see cref="L1Store"/>'s memory layer.</summary>
+public sealed record L1Options
+{
+    /// <summary>The most envelopes kept in memory per job; when full, an arbitrary one is dropped to make room.</summary>
+    /// <value>Default 10,000. Must be positive.</value>
+    public int MaxEntriesPerJob { get; init; } = 10_000;
+
+    /// <summary>
+    /// How long an envelope is served from memory before it is read from Redis again: the safety net
+    /// against an invalidation message that never arrived (a reconnect, a dropped subscriber).
+    /// </summary>
+    /// <value>Default 5 seconds. Must be at least one millisecond.</value>
+    public TimeSpan TimeToLive { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Throws when a bound is out of range.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="MaxEntriesPerJob"/> is not positive, or <see cref="TimeToLive"/> is under a millisecond.</exception>
+    internal void Validate()
+    {
+        if (MaxEntriesPerJob <= 0)
+            throw new ArgumentOutOfRangeException(nameof(MaxEntriesPerJob), MaxEntriesPerJob, "L1 must hold at least one entry per job.");
+        if (TimeToLive < TimeSpan.FromMilliseconds(1))
+            throw new ArgumentOutOfRangeException(nameof(TimeToLive), TimeToLive, "The L1 time to live must be at least one millisecond.");
+    }
+}

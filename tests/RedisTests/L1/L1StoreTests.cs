@@ -1,0 +1,211 @@
+namespace Cacheback.Tests.Redis.L1;
+
+/// <summary>Two nodes (two connections, two L1Stores) sharing one Redis under one prefix.</summary>
+[Collection(RedisCollection.Name)]
+public class L1StoreTests(RedisServerFixture redis)
+{
+    private static readonly DateTimeOffset T0 = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    private static readonly TimeSpan Ttl = TimeSpan.FromMinutes(1);
+
+    private static Envelope<string> Value(long version, string value) => Envelope.Fresh(version, value, T0, T0.AddMinutes(10));
+
+    [Fact]
+    public async Task Read_Twice_SecondIsAHitThatDoesNotTouchRedis()
+    {
+        var prefix = RedisServerFixture.Prefix();
+        using var reader = await L1Node.StartAsync(redis.Server, prefix);
+        await new RedisStore(redis.Connection, prefix).Partition(new PartitionSpec<string>("users", JsonPayloadSerializer<string>.Default, (_, _, _) => { }))
+            .WriteAsync("k", Value(1, "a"), Ttl);
+        var readerUsers = reader.Partition();
+
+        Assert.Equal("a", (await readerUsers.ReadAsync("k")).Bind(e => e.Value));
+        var hit = readerUsers.ReadAsync("k");
+
+        Assert.True(hit.IsCompletedSuccessfully);
+        Assert.Equal("a", (await hit).Bind(e => e.Value));
+        Assert.Equal(1, reader.Counting.Reads);
+    }
+
+    [Fact]
+    public async Task Read_Hit_CompletesSynchronouslyWithoutAllocating()
+    {
+        using var a = await L1Node.StartAsync(redis.Server, RedisServerFixture.Prefix());
+        var users = a.Partition();
+        await users.WriteAsync("k", Value(1, "v"), Ttl);
+        var synchronous = 0;
+        for (var i = 0; i < 100; i++)
+            synchronous += users.ReadAsync("k").IsCompletedSuccessfully ? 1 : 0;
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++)
+            synchronous += users.ReadAsync("k").IsCompletedSuccessfully ? 1 : 0;
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(1100, synchronous);
+        Assert.Equal(0, allocated);
+        Assert.Equal(0, a.Counting.Reads);
+    }
+
+    [Fact]
+    public async Task Write_OnNodeA_IsSeenByNodeBOnceTheInvalidationArrives()
+    {
+        var prefix = RedisServerFixture.Prefix();
+        using var a = await L1Node.StartAsync(redis.Server, prefix);
+        using var b = await L1Node.StartAsync(redis.Server, prefix);
+        await a.Partition().WriteAsync("k", Value(1, "old"), Ttl);
+        Assert.Equal("old", (await b.Partition().ReadAsync("k")).Bind(e => e.Value));
+        var invalidated = b.NextInvalidation("k");
+
+        await a.Partition().WriteAsync("k", Value(2, "new"), Ttl);
+
+        var message = await invalidated;
+        Assert.Equal(("users", a.Store.Node), (message.Job, message.Node));
+        Assert.Equal("new", (await b.Partition().ReadAsync("k")).Bind(e => e.Value));
+        Assert.Equal(2, b.Counting.Reads);
+    }
+
+    [Fact]
+    public async Task Delete_OnNodeA_IsSeenByNodeBOnceTheInvalidationArrives()
+    {
+        var prefix = RedisServerFixture.Prefix();
+        using var a = await L1Node.StartAsync(redis.Server, prefix);
+        using var b = await L1Node.StartAsync(redis.Server, prefix);
+        await a.Partition().WriteAsync("k", Value(1, "old"), Ttl);
+        Assert.True((await b.Partition().ReadAsync("k")).IsSome);
+        var invalidated = b.NextInvalidation("k");
+
+        Assert.True(await a.Partition().DeleteAsync("k"));
+
+        await invalidated;
+        Assert.True((await b.Partition().ReadAsync("k")).IsNone);
+        Assert.True((await a.Partition().ReadAsync("k")).IsNone);
+    }
+
+    [Fact]
+    public async Task CompareAndSet_ClaimOrRefreshOnNodeA_IsSeenByNodeBOnceTheInvalidationArrives()
+    {
+        var prefix = RedisServerFixture.Prefix();
+        using var a = await L1Node.StartAsync(redis.Server, prefix);
+        using var b = await L1Node.StartAsync(redis.Server, prefix);
+        await a.Partition().WriteAsync("k", Value(1, "old"), Ttl);
+        Assert.Equal(1, (await b.Partition().ReadAsync("k")).Map(e => e.Version));
+        var claimed = b.NextInvalidation("k");
+
+        Assert.True(await a.Partition().CompareAndSetAsync("k", 1, Value(1, "old").WithLease(7, T0.AddSeconds(30)), Ttl));
+
+        await claimed;
+        Assert.Equal(7, (await b.Partition().ReadAsync("k")).Map(e => e.Version));
+        var refreshed = b.NextInvalidation("k");
+
+        Assert.True(await a.Partition().CompareAndSetAsync("k", 7, Value(8, "new"), Ttl));
+
+        await refreshed;
+        Assert.Equal("new", (await b.Partition().ReadAsync("k")).Bind(e => e.Value));
+    }
+
+    [Fact]
+    public async Task CompareAndSet_AlwaysAsksRedis_EvenWhenMemoryHoldsTheKey()
+    {
+        var prefix = RedisServerFixture.Prefix();
+        using var a = await L1Node.StartAsync(redis.Server, prefix);
+        using var b = await L1Node.StartAsync(redis.Server, prefix);
+        await a.Partition().WriteAsync("k", Value(1, "old"), Ttl);
+        Assert.Equal(1, (await b.Partition().ReadAsync("k")).Map(e => e.Version));
+        var invalidated = b.NextInvalidation("k");
+        Assert.True(await a.Partition().CompareAndSetAsync("k", 1, Value(2, "a's"), Ttl));
+        await invalidated;
+
+        Assert.False(await b.Partition().CompareAndSetAsync("k", 1, Value(3, "b's"), Ttl));
+
+        Assert.Equal("a's", (await b.Partition().ReadAsync("k")).Bind(e => e.Value));
+    }
+
+    [Fact]
+    public async Task Write_OwnWrite_IsVisibleAtOnceFromMemory()
+    {
+        using var a = await L1Node.StartAsync(redis.Server, RedisServerFixture.Prefix());
+        var users = a.Partition();
+        await users.WriteAsync("k", Value(1, "old"), Ttl);
+        Assert.Equal("old", (await users.ReadAsync("k")).Bind(e => e.Value));
+
+        await users.WriteAsync("k", Value(2, "new"), Ttl);
+        var read = users.ReadAsync("k");
+
+        Assert.True(read.IsCompletedSuccessfully);
+        Assert.Equal("new", (await read).Bind(e => e.Value));
+        Assert.Equal(0, a.Counting.Reads);
+    }
+
+    [Fact]
+    public async Task Read_AnsweredByRedisBeforeAnOwnWrite_IsNotRemembered()
+    {
+        using var a = await L1Node.StartAsync(redis.Server, RedisServerFixture.Prefix());
+        var users = a.Partition();
+        await a.Counting.Partition(new PartitionSpec<string>("users", JsonPayloadSerializer<string>.Default, (_, _, _) => { })).WriteAsync("k", Value(1, "old"), Ttl);
+        var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        a.Counting.HoldNextRead = hold;
+        var slowRead = users.ReadAsync("k").AsTask();
+
+        await users.WriteAsync("k", Value(2, "new"), Ttl);
+        hold.SetResult();
+
+        Assert.Equal("old", (await slowRead).Bind(e => e.Value));
+        Assert.Equal("new", (await users.ReadAsync("k")).Bind(e => e.Value));
+    }
+
+    [Fact]
+    public async Task Read_AnsweredByRedisBeforeAnInvalidationArrived_IsNotRemembered()
+    {
+        var prefix = RedisServerFixture.Prefix();
+        using var a = await L1Node.StartAsync(redis.Server, prefix);
+        using var b = await L1Node.StartAsync(redis.Server, prefix);
+        await a.Partition().WriteAsync("k", Value(1, "old"), Ttl);
+        var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        b.Counting.HoldNextRead = hold;
+        var slowRead = b.Partition().ReadAsync("k").AsTask();
+        var invalidated = b.NextInvalidation("k");
+
+        await a.Partition().WriteAsync("k", Value(2, "new"), Ttl);
+        await invalidated;
+        hold.SetResult();
+
+        Assert.Equal("old", (await slowRead).Bind(e => e.Value));
+        Assert.Equal("new", (await b.Partition().ReadAsync("k")).Bind(e => e.Value));
+    }
+
+    [Fact]
+    public async Task Read_MoreKeysThanTheBound_KeepsAtMostTheBound()
+    {
+        using var a = await L1Node.StartAsync(redis.Server, RedisServerFixture.Prefix(), new L1Options { MaxEntriesPerJob = 2 });
+        var users = a.Partition();
+        for (var i = 0; i < 5; i++)
+            await users.WriteAsync($"k{i}", Value(1, $"v{i}"), Ttl);
+
+        for (var i = 0; i < 5; i++)
+            Assert.Equal($"v{i}", (await users.ReadAsync($"k{i}")).Bind(e => e.Value));
+
+        Assert.Equal(2, ((L1Partition<string>)users).Count);
+    }
+
+    [Fact]
+    public async Task Read_PastTheL1TimeToLive_AsksRedisAgain()
+    {
+        using var a = await L1Node.StartAsync(redis.Server, RedisServerFixture.Prefix(), new L1Options { TimeToLive = TimeSpan.FromMilliseconds(1) });
+        var users = a.Partition();
+        await users.WriteAsync("k", Value(1, "v"), Ttl);
+        var written = Environment.TickCount64;
+
+        // The L1 lifetime is measured on the tick count: wait (bounded) for two ticks to pass.
+        Assert.True(SpinWait.SpinUntil(() => Environment.TickCount64 > written + 1, Queue.QueueTesting.Bound));
+
+        Assert.Equal("v", (await users.ReadAsync("k")).Bind(e => e.Value));
+        Assert.Equal(1, a.Counting.Reads);
+    }
+
+    [Fact]
+    public void Constructor_BadOptions_Throw()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new L1Store(new RedisStore(redis.Connection, "p:"), new L1Options { MaxEntriesPerJob = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new L1Store(new RedisStore(redis.Connection, "p:"), new L1Options { TimeToLive = TimeSpan.Zero }));
+    }
+}
