@@ -18,11 +18,25 @@ namespace Cacheback.Worker;
 /// </remarks>
 public static class ReaderLoop
 {
-    public static async Task<int> RunAsync(DemoJobs jobs, TextReader input, TextWriter output)
+    /// <remarks>stdin is read on a thread of its own: Console.In's ReadLineAsync blocks a thread-pool
+    /// thread while it waits for a line, which on 2 cores starves the Redis client's completions.</remarks>
+    public static Task<int> RunAsync(DemoJobs jobs, TextReader input, TextWriter output)
+    {
+        var lines = System.Threading.Channels.Channel.CreateUnbounded<string>();
+        new Thread(() =>
+        {
+            while (input.ReadLine() is { } line)
+                lines.Writer.TryWrite(line);
+            lines.Writer.TryComplete();
+        }) { IsBackground = true, Name = "stdin" }.Start();
+        return RunAsync(jobs, async () => await lines.Reader.WaitToReadAsync().ConfigureAwait(false) && lines.Reader.TryRead(out var line) ? line : null, output);
+    }
+
+    private static async Task<int> RunAsync(DemoJobs jobs, Func<Task<string?>> readLine, TextWriter output)
     {
         output.WriteLine($"ready {Environment.ProcessId}");
         output.Flush();
-        while (await input.ReadLineAsync().ConfigureAwait(false) is { } line)
+        while (await readLine().ConfigureAwait(false) is { } line)
         {
             var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
             try
