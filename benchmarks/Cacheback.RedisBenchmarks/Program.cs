@@ -1,0 +1,209 @@
+using System.Diagnostics;
+using System.Globalization;
+using Cacheback;
+using Cacheback.Tests.MultiProcess;
+using Cacheback.Tests.Redis;
+using Cacheback.Worker;
+using StackExchange.Redis;
+
+// Scenario benchmarks of Cacheback on Redis against a redis-server of its own (loopback, free
+// port), with Cacheback.Worker processes run as `dotnet Cacheback.Worker.dll`. Prints Markdown.
+//
+//   dotnet run -c Release --project benchmarks/Cacheback.RedisBenchmarks [-- quick]
+var quick = args.Contains("quick");
+var only = args.FirstOrDefault(a => a.Length == 1);
+var inv = CultureInfo.InvariantCulture;
+using var server = await RedisServer.StartAsync();
+using var connection = await server.ConnectAsync();
+var db = connection.GetDatabase();
+var output = Console.Out;
+
+output.WriteLine($"# Cacheback on Redis: scenarios ({DateTime.UtcNow.ToString("yyyy-MM-dd", inv)})");
+output.WriteLine();
+output.WriteLine($"Machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}; redis-server {RedisVersion(((string?)await db.ExecuteAsync("INFO", "server")) ?? "")} on loopback, StackExchange.Redis 1.2.6.");
+output.WriteLine();
+
+if (only is null or "a")
+// (a) A hit through Cache.Wrap over RedisStore vs a raw StringGetAsync of the same key.
+{
+    var ops = quick ? 5_000 : 50_000;
+    var prefix = "bench:read:";
+    using var runtime = new CachebackRuntime(new CachebackRuntimeOptions { Store = new RedisStore(connection, prefix), RunRefreshes = false });
+    var cached = Cache.Wrap<string, string>((k, _) => Task.FromResult(k), Policy.Create(lifetime: TimeSpan.FromHours(1), cacheTtl: TimeSpan.FromHours(2)), name: "profiles", runtime: runtime);
+    await cached.SetAsync("user-1", new string('x', 100));
+    var rawKey = (RedisKey)$"{prefix}profiles:user-1";
+    if (!(await db.StringGetAsync(rawKey)).HasValue)
+        throw new InvalidOperationException($"{rawKey} is not where the store keeps user-1");
+    var bytes = ((byte[]?)await db.StringGetAsync(rawKey))!.Length;
+
+    async Task<double> Measure(Func<Task> op, int concurrency)
+    {
+        for (var i = 0; i < 2_000; i++)
+            await op(); // warm-up
+        var stopwatch = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+        {
+            for (var i = 0; i < ops / concurrency; i++)
+                await op();
+        })));
+        return stopwatch.Elapsed.TotalSeconds / (ops / concurrency * concurrency);
+    }
+
+    output.WriteLine($"## (a) Reads: Cache.Wrap hit over RedisStore vs raw StringGetAsync ({bytes}-byte envelope, {ops:N0} ops each)");
+    output.WriteLine();
+    output.WriteLine("| callers | raw StringGetAsync | Cache.Wrap GetAsync (hit) | ratio |");
+    output.WriteLine("|---:|---:|---:|---:|");
+    foreach (var concurrency in new[] { 1, 16, 64 })
+    {
+        // Alternate to spread drift: raw, wrap, raw, wrap; keep the best of each.
+        var raw = double.MaxValue;
+        var wrap = double.MaxValue;
+        for (var run = 0; run < 2; run++)
+        {
+            raw = Math.Min(raw, await Measure(async () => await db.StringGetAsync(rawKey), concurrency));
+            wrap = Math.Min(wrap, await Measure(async () => await cached.GetAsync("user-1"), concurrency));
+        }
+
+        output.WriteLine($"| {concurrency} | {raw * 1e6:F1} µs/op ({1 / raw:N0}/s) | {wrap * 1e6:F1} µs/op ({1 / wrap:N0}/s) | {wrap / raw:F2}x |");
+    }
+
+    output.WriteLine();
+}
+
+if (only is null or "b")
+// (b) Refreshes per second through the Redis queue: 1 and 2 worker processes, a trivial fetch.
+{
+    var requests = quick ? 2_000 : 20_000;
+    output.WriteLine($"## (b) Queue drain: {requests:N0} refresh requests of a trivial fetch (job `trivial`), workers with MaxConcurrentRefreshes=64");
+    output.WriteLine();
+    output.WriteLine("| workers | drain time | refreshes/s | dead letters |");
+    output.WriteLine("|---:|---:|---:|---:|");
+    foreach (var workers in new[] { 1, 2 })
+    {
+        var prefix = $"bench:drain{workers}:";
+        var queueName = $"drain{workers}";
+        using var queue = new RedisRefreshQueue(connection, queueName, new RedisQueueOptions { MaxLength = 1_000_000 });
+        using var runtime = new CachebackRuntime(new CachebackRuntimeOptions { Store = new RedisStore(connection, prefix), Queue = queue, RunRefreshes = false });
+        using var jobs = new DemoJobs(runtime, connection, prefix);
+        var next = -1;
+        await Task.WhenAll(Enumerable.Range(0, 32).Select(_ => Task.Run(async () =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < requests)
+                await jobs.Trivial.EnqueueRefreshAsync($"k{i}");
+        })));
+        var counts = await queue.CountsAsync();
+        if (counts.Pending != requests)
+            throw new InvalidOperationException($"expected {requests} pending, found {counts}");
+        var startKey = $"{prefix}ctl:start";
+        var children = Enumerable.Range(1, workers).Select(w => ChildProcess.Start($"worker {w}", Arguments(server.ConnectionString, prefix, queueName, TimeSpan.FromHours(1)).Append($"--Worker:StartWhen={startKey}").Append("--Cacheback:MaxConcurrentRefreshes=64"))).ToArray();
+        try
+        {
+            await Task.WhenAll(children.Select(c => c.ExpectAsync("waiting")));
+            var stopwatch = Stopwatch.StartNew();
+            await db.StringSetAsync(startKey, 1);
+            RedisQueueCounts now;
+            while ((now = await queue.CountsAsync()) is not { Pending: 0, InFlight: 0 })
+            {
+                if (stopwatch.Elapsed > TimeSpan.FromMinutes(2))
+                    throw new TimeoutException($"not drained after 2 minutes: {now}");
+                await Task.Delay(2);
+            }
+
+            var elapsed = stopwatch.Elapsed;
+            output.WriteLine($"| {workers} | {elapsed.TotalMilliseconds:N0} ms | {requests / elapsed.TotalSeconds:N0} | {now.DeadLettered} |");
+        }
+        finally
+        {
+            foreach (var child in children)
+                child.Dispose();
+        }
+    }
+
+    output.WriteLine();
+}
+
+if (only is null or "c")
+// (c) 64 callers on one stale key from 4 reader processes, 2 workers; refreshes per episode.
+{
+    var episodes = quick ? 5 : 20;
+    var prefix = "bench:stampede:";
+    var queueName = "stampede";
+    var lifetime = TimeSpan.FromSeconds(1);
+    using var queue = new RedisRefreshQueue(connection, queueName);
+    using var runtime = new CachebackRuntime(new CachebackRuntimeOptions { Store = new RedisStore(connection, prefix), Queue = queue, RunRefreshes = false, DefaultPolicy = Policy.Create(lifetime: lifetime, refreshTimeout: TimeSpan.FromSeconds(3), cacheTtl: TimeSpan.FromHours(1)) });
+    using var jobs = new DemoJobs(runtime, connection, prefix);
+    await jobs.Profiles.SetAsync("hot", "hot#0");
+    var arguments = Arguments(server.ConnectionString, prefix, queueName, lifetime).Append("--Cacheback:RefreshTimeout=00:00:03").ToArray();
+    var workers = Enumerable.Range(1, 2).Select(w => ChildProcess.Start($"worker {w}", arguments)).ToArray();
+    var readers = Enumerable.Range(1, 4).Select(r => ChildProcess.Start($"reader {r}", arguments.Prepend("--reader"))).ToArray();
+    var perEpisode = new List<long>();
+    var burstMs = new List<double>();
+    var lost = new List<string>();
+    try
+    {
+        await Task.WhenAll(workers.Concat(readers).Select(c => c.ExpectAsync("ready")));
+        var counter = (RedisKey)DemoJobs.FetchCounterKey(prefix, "hot");
+        long before = 0;
+        for (var episode = 1; episode <= episodes; episode++)
+        {
+            var envelope = (await jobs.Profiles.RawGetAsync("hot")).IfNone(() => throw new InvalidOperationException("hot is gone"));
+            // Stale, and no lease left from an episode whose refresh never came (see "lost" below).
+            var until = envelope.LeaseUntil.Match(lease => lease > envelope.FreshUntil ? lease : envelope.FreshUntil, () => envelope.FreshUntil);
+            while (DateTimeOffset.UtcNow <= until.AddMilliseconds(20))
+                await Task.Delay(10);
+            var stopwatch = Stopwatch.StartNew();
+            await Task.WhenAll(readers.Select(r => r.SendAsync("burst hot 16")));
+            await Task.WhenAll(readers.Select(r => r.ExpectAsync("done")));
+            burstMs.Add(stopwatch.Elapsed.TotalMilliseconds);
+            // Landed and acknowledged: the counter moved and nothing is pending or in flight.
+            while (!((long)await db.StringGetAsync(counter) > before && await queue.CountsAsync() is { Pending: 0, InFlight: 0 }))
+            {
+                if (stopwatch.Elapsed > TimeSpan.FromSeconds(5))
+                {
+                    // The claim was written but no request was queued: the key waits out its lease.
+                    lost.Add($"episode {episode}: stored {await jobs.Profiles.RawGetAsync("hot")}, queue {await queue.CountsAsync()}; reader log: {readers.Select(r => r.Output).FirstOrDefault(o => o.Contains("warn", StringComparison.Ordinal))?[..Math.Min(600, readers.Select(r => r.Output).First(o => o.Contains("warn", StringComparison.Ordinal)).Length)]}");
+                    break;
+                }
+
+                await Task.Delay(5);
+            }
+
+            var after = (long)await db.StringGetAsync(counter);
+            perEpisode.Add(after - before);
+            before = after;
+        }
+    }
+    finally
+    {
+        foreach (var child in workers.Concat(readers))
+            child.Dispose();
+    }
+
+    output.WriteLine($"## (c) Stampede across processes: 64 callers (4 reader processes x 16) on one stale key, 2 worker processes, {episodes} episodes");
+    output.WriteLine();
+    output.WriteLine("| episodes | refreshes per episode (each) | episodes with exactly 1 | burst of 64 reads, median / max (incl. stdin/stdout round trip) |");
+    output.WriteLine("|---:|---|---:|---:|");
+    burstMs.Sort();
+    output.WriteLine($"| {episodes} | {string.Join(" ", perEpisode)} | {perEpisode.Count(n => n == 1)}/{episodes} | {burstMs[burstMs.Count / 2]:F1} ms / {burstMs[^1]:F1} ms |");
+    foreach (var line in lost)
+        output.WriteLine($"- no refresh: {line}");
+    output.WriteLine();
+}
+
+return 0;
+
+static string RedisVersion(string info) =>
+    info.Split('\n').FirstOrDefault(l => l.StartsWith("redis_version", StringComparison.Ordinal))?.Split(':')[1].Trim() ?? "?";
+
+static IEnumerable<string> Arguments(string redis, string prefix, string queue, TimeSpan lifetime) =>
+[
+    $"--Cacheback:Redis={redis}",
+    $"--Worker:Prefix={prefix}",
+    $"--Worker:Queue={queue}",
+    "--Worker:PollInterval=00:00:00.100",
+    $"--Cacheback:Lifetime={lifetime.ToString("c", CultureInfo.InvariantCulture)}",
+    "--Cacheback:RefreshTimeout=00:01:00",
+    "--Cacheback:CacheTtl=02:00:00",
+    "--Logging:LogLevel:Default=Warning",
+];

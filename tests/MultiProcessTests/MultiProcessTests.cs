@@ -1,0 +1,213 @@
+using System.Globalization;
+using Cacheback.Tests.Redis;
+using Cacheback.Worker;
+using StackExchange.Redis;
+
+namespace Cacheback.Tests.MultiProcess;
+
+/// <summary>
+/// Cacheback across OS processes: reader processes (web nodes that never refresh) and worker
+/// processes (Cacheback.Worker) share one redis-server. Refreshes are counted by the
+/// <c>profiles</c> job itself (an INCR per fetch in Redis), so the counts cover every process.
+/// Phases are coordinated by stdin/stdout lines and by polling Redis state with a deadline.
+/// </summary>
+public sealed class MultiProcessTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
+    private RedisServer _server = null!;
+    private ConnectionMultiplexer _connection = null!;
+    private readonly List<ChildProcess> _children = [];
+
+    public async Task InitializeAsync()
+    {
+        _server = await RedisServer.StartAsync();
+        _connection = await _server.ConnectAsync();
+    }
+
+    public Task DisposeAsync()
+    {
+        foreach (var child in _children)
+            child.Dispose();
+        _connection.Dispose();
+        _server.Dispose();
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task StaleReadsFromFourProcesses_TwoWorkers_ExactlyOneRefreshPerKeyPerEpisode()
+    {
+        const int keys = 40;
+        const int episodes = 3;
+        var setup = new Setup("episodes", Lifetime: TimeSpan.FromSeconds(2), Visibility: TimeSpan.FromSeconds(10));
+        using var node = await SeedAsync(setup, keys);
+        var workers = StartAll(setup, "worker", 2, reader: false);
+        var readers = StartAll(setup, "reader", 4, reader: true);
+        await Task.WhenAll(workers.Concat(readers).Select(p => p.ExpectAsync("ready")));
+
+        for (var episode = 1; episode <= episodes; episode++)
+        {
+            await WaitUntilAllStaleAsync(node, keys);
+
+            // 4 processes x 8 tasks read every key: 1,280 reads of 40 stale keys.
+            await Task.WhenAll(readers.Select(r => r.SendAsync($"read {keys} 8 1")));
+            await Task.WhenAll(readers.Select(r => r.ExpectAsync("done")));
+
+            var expected = episode;
+            await PollAsync(
+                $"every key refreshed {expected} time(s) and the queue empty",
+                async () => (await CountersAsync(setup, keys)).All(c => c >= expected) && await node.Queue.CountsAsync() == new RedisQueueCounts(0, 0, 0));
+            var counters = await CountersAsync(setup, keys);
+            Assert.All(Enumerable.Range(0, keys), i => Assert.True(counters[i] == expected, $"user-{i} was refreshed {counters[i]} times after {expected} stale episode(s)"));
+            for (var i = 0; i < keys; i++)
+                Assert.Equal($"user-{i}#{expected}", await node.Jobs.Profiles.GetAsync($"user-{i}"));
+        }
+
+        Assert.Empty(await node.Queue.DeadLettersAsync());
+        Assert.All(workers.Concat(readers), p => Assert.False(p.HasExited, $"{p.Name} exited: {p.Output}"));
+    }
+
+    [Fact]
+    public async Task WorkerKilledWhileHoldingRefreshes_EveryRefreshIsRedeliveredAndLands()
+    {
+        const int keys = 24;
+        // A lease (RefreshTimeout) far longer than the test: readers cannot trigger a refresh again,
+        // so whatever lands after the kill was delivered again by the queue.
+        var setup = new Setup("kill", Lifetime: TimeSpan.FromSeconds(1), Visibility: TimeSpan.FromSeconds(1));
+        using var node = await SeedAsync(setup, keys);
+        var db = _connection.GetDatabase();
+        var victim = StartWorker(setup, "victim");
+        var survivor = StartWorker(setup, "survivor");
+        var readers = StartAll(setup, "reader", 2, reader: true);
+        await Task.WhenAll(new[] { victim, survivor }.Concat(readers).Select(p => p.ExpectAsync("ready")));
+        // Slow fetches (below the 1 s visibility timeout): both workers hold several at once.
+        await db.StringSetAsync(DemoJobs.FetchDelayKey(setup.Prefix), 600);
+        await WaitUntilAllStaleAsync(node, keys);
+
+        await Task.WhenAll(readers.Select(r => r.SendAsync($"read {keys} 4 1")));
+        await Task.WhenAll(readers.Select(r => r.ExpectAsync("done")));
+        var holding = DemoJobs.HoldingKey(setup.Prefix, victim.Id);
+        await PollAsync("the victim to hold refreshes", async () => await db.SetLengthAsync(holding) > 0);
+        victim.Kill();
+        var held = (await db.SetMembersAsync(holding)).Select(v => (string)v!).ToArray();
+
+        await PollAsync(
+            "every refresh to land and the queue to empty",
+            async () => (await CountersAsync(setup, keys)).All(c => c >= 1) && await node.Queue.CountsAsync() == new RedisQueueCounts(0, 0, 0));
+
+        Assert.NotEmpty(held);
+        var counters = await CountersAsync(setup, keys);
+        for (var i = 0; i < keys; i++)
+        {
+            Assert.True(counters[i] >= 1, $"user-{i}: no refresh landed");
+            var value = await node.Jobs.Profiles.GetAsync($"user-{i}");
+            Assert.NotEqual($"user-{i}#0", value);
+        }
+
+        foreach (var key in held)
+            Assert.StartsWith($"{key}#", await node.Jobs.Profiles.GetAsync(key));
+        Assert.Empty(await node.Queue.DeadLettersAsync());
+        Assert.False(survivor.HasExited, survivor.Output);
+    }
+
+    /// <summary>A test's own key prefix and queue, and the policy every process uses.</summary>
+    private sealed record Setup(string Name, TimeSpan Lifetime, TimeSpan Visibility)
+    {
+        public string Prefix => $"mp:{Name}:";
+
+        public string Queue => $"mp-{Name}";
+
+        public Policy Policy => Policy.Create(lifetime: Lifetime, refreshTimeout: TimeSpan.FromSeconds(60), cacheTtl: TimeSpan.FromHours(1));
+
+        public IEnumerable<string> Arguments(string redis) =>
+        [
+            $"--Cacheback:Redis={redis}",
+            $"--Worker:Prefix={Prefix}",
+            $"--Worker:Queue={Queue}",
+            $"--Worker:VisibilityTimeout={Visibility.ToString("c", CultureInfo.InvariantCulture)}",
+            "--Worker:PollInterval=00:00:00.100",
+            $"--Cacheback:Lifetime={Lifetime.ToString("c", CultureInfo.InvariantCulture)}",
+            "--Cacheback:RefreshTimeout=00:01:00",
+            "--Cacheback:CacheTtl=01:00:00",
+            "--Logging:LogLevel:Default=Warning",
+        ];
+    }
+
+    /// <summary>The test's own node (no worker): seeds <c>user-0</c>.. with <c>#0</c> values (no fetch counted) and reads back.</summary>
+    private sealed class Node(CachebackRuntime runtime, RedisRefreshQueue queue, DemoJobs jobs) : IDisposable
+    {
+        public RedisRefreshQueue Queue => queue;
+
+        public DemoJobs Jobs => jobs;
+
+        public void Dispose()
+        {
+            jobs.Dispose();
+            runtime.Dispose();
+            queue.Dispose();
+        }
+    }
+
+    private async Task<Node> SeedAsync(Setup setup, int keys)
+    {
+        var queue = new RedisRefreshQueue(_connection, setup.Queue, new RedisQueueOptions { VisibilityTimeout = setup.Visibility });
+        var runtime = new CachebackRuntime(new CachebackRuntimeOptions
+        {
+            Store = new RedisStore(_connection, setup.Prefix),
+            Queue = queue,
+            DefaultPolicy = setup.Policy,
+            RunRefreshes = false,
+        });
+        var jobs = new DemoJobs(runtime, _connection, setup.Prefix);
+        for (var i = 0; i < keys; i++)
+            await jobs.Profiles.SetAsync($"user-{i}", $"user-{i}#0");
+        return new Node(runtime, queue, jobs);
+    }
+
+    private ChildProcess StartWorker(Setup setup, string name)
+    {
+        var child = ChildProcess.Start(name, setup.Arguments(_server.ConnectionString));
+        _children.Add(child);
+        return child;
+    }
+
+    private ChildProcess[] StartAll(Setup setup, string name, int count, bool reader) =>
+        Enumerable.Range(1, count).Select(i =>
+        {
+            var child = ChildProcess.Start($"{name} {i}", reader ? setup.Arguments(_server.ConnectionString).Prepend("--reader") : setup.Arguments(_server.ConnectionString));
+            _children.Add(child);
+            return child;
+        }).ToArray();
+
+    private async Task<long[]> CountersAsync(Setup setup, int keys)
+    {
+        var values = await _connection.GetDatabase().StringGetAsync(
+            Enumerable.Range(0, keys).Select(i => (RedisKey)DemoJobs.FetchCounterKey(setup.Prefix, $"user-{i}")).ToArray());
+        return values.Select(v => v.HasValue ? (long)v : 0).ToArray();
+    }
+
+    /// <summary>Waits (by the stored envelopes' own freshness) until every key is stale.</summary>
+    private static async Task WaitUntilAllStaleAsync(Node node, int keys)
+    {
+        var freshUntil = DateTimeOffset.MinValue;
+        for (var i = 0; i < keys; i++)
+        {
+            var envelope = (await node.Jobs.Profiles.RawGetAsync($"user-{i}")).IfNone(() => throw new InvalidOperationException($"user-{i} is not stored"));
+            if (envelope.FreshUntil > freshUntil)
+                freshUntil = envelope.FreshUntil;
+        }
+
+        await PollAsync("every key to go stale", () => Task.FromResult(TimeProvider.System.GetUtcNow() > freshUntil.AddMilliseconds(20)));
+    }
+
+    /// <summary>Polls a condition on other processes' state every 20 ms until it holds; fails after <see cref="Deadline"/>.</summary>
+    private static async Task PollAsync(string what, Func<Task<bool>> condition)
+    {
+        var deadline = TimeProvider.System.GetUtcNow() + Deadline;
+        while (!await condition())
+        {
+            if (TimeProvider.System.GetUtcNow() > deadline)
+                throw new TimeoutException($"Gave up waiting {Deadline.TotalSeconds} s for {what}.");
+            await Task.Delay(20);
+        }
+    }
+}
