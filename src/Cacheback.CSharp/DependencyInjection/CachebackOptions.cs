@@ -38,7 +38,12 @@ public sealed class CachebackOptions
     /// <value>Default: <see cref="RefreshTimeout"/>. Cacheback's jobs use their own refresh timeout.</value>
     public TimeSpan? RefreshFetchTimeout { get; set; }
 
-    /// <summary>Whether this process runs refreshes (a hosted worker). False for a node that leaves them to worker processes.</summary>
+    /// <summary>
+    /// Whether this process runs refreshes. False for a node that leaves them to worker processes.
+    /// With in-process queues only, the worker starts with the runtime; with a shared queue (Redis),
+    /// the hosted service starts it once the jobs are registered (without a host, call
+    /// <c>runtime.Worker.Start()</c> after registering them).
+    /// </summary>
     /// <value>Default true.</value>
     public bool RunRefreshWorker { get; set; } = true;
 

@@ -76,13 +76,14 @@ public static class CachebackServiceCollectionExtensions
             queues[name] = new InProcessQueue(options.QueueCapacity);
         foreach (var (name, queue) in options.Queues)
             queues[name] = queue;
+        queues.Remove(CachebackRuntimeOptions.DefaultName, out var defaultQueue);
         return new CachebackRuntime(new CachebackRuntimeOptions
         {
             TimeProvider = time,
             LoggerFactory = provider.GetService<ILoggerFactory>(),
             Store = stores.Remove(CachebackRuntimeOptions.DefaultName, out var defaultStore) ? defaultStore : null,
             Stores = stores,
-            Queue = queues.Remove(CachebackRuntimeOptions.DefaultName, out var defaultQueue) ? defaultQueue : new InProcessQueue(options.QueueCapacity),
+            Queue = defaultQueue ?? new InProcessQueue(options.QueueCapacity),
             Queues = queues,
             DefaultPolicy = policy,
             Refresh = new RefreshPipelineOptions
@@ -90,8 +91,10 @@ public static class CachebackServiceCollectionExtensions
                 MaxConcurrency = options.MaxConcurrentRefreshes,
                 Timeout = options.RefreshFetchTimeout ?? policy.RefreshTimeout,
             },
-            // Runs as soon as the runtime exists (with or without a host); the hosted service drains it on shutdown.
-            RunRefreshes = options.RunRefreshWorker,
+            // With in-process queues only, requests come from this process's own registered jobs:
+            // the worker can run at once, host or no host. A shared queue may hold requests for
+            // jobs not registered yet, so then the hosted service starts it after registering them.
+            RunRefreshes = options.RunRefreshWorker && queues.Values.Append(defaultQueue).All(q => q is null or InProcessQueue),
         });
     }
 

@@ -26,9 +26,10 @@ internal sealed partial class Executor<TArgs, T>
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            // Nothing claimed: the next read tries again.
             StoreFailed(key, "claim", e);
-            return;
+            // The reply may be what was lost (a timeout) while the claim landed: then it is ours,
+            // and without a refresh the key would wait out the whole lease.
+            won = await ClaimLandedAsync(key, version).ConfigureAwait(false);
         }
 
         if (!won)
@@ -40,6 +41,20 @@ internal sealed partial class Executor<TArgs, T>
             return;
         // The queue is down: refresh here (already off the reader's thread).
         await RefreshHereAsync(key, args, version).ConfigureAwait(false);
+    }
+
+    private async Task<bool> ClaimLandedAsync(string key, long version)
+    {
+        try
+        {
+            return (await _store.ReadAsync(key).ConfigureAwait(false)).OrNull()?.Version == version;
+        }
+#pragma warning disable CA1031 // Still unreachable: nothing claimed as far as we know; the next read after the lease tries again.
+        catch
+#pragma warning restore CA1031
+        {
+            return false;
+        }
     }
 
     /// <summary>Enqueues a refresh; false (logged, reported) when the queue would not take it.</summary>
