@@ -8,6 +8,8 @@ public sealed partial class RedisRefreshQueue
     // How many expired in-flight requests one take reaps; the rest go on the next takes.
     private const int ReapBatch = 100;
     private readonly object _gate = new();
+    // Taken in the last round trip but not handed out yet: already in flight in Redis.
+    private readonly System.Collections.Concurrent.ConcurrentQueue<RefreshRequest> _prefetched = new();
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _subscription;
     private int _failing;
@@ -30,6 +32,8 @@ public sealed partial class RedisRefreshQueue
             cancellationToken.ThrowIfCancellationRequested();
             if (Volatile.Read(ref _disposed) != 0)
                 return null;
+            if (_prefetched.TryDequeue(out var ready))
+                return ready;
             await EnsureSubscribedAsync().ConfigureAwait(false);
             // Taken before looking: a wake-up published from here on completes it, so none is lost.
             var wake = Volatile.Read(ref _wake).Task;
@@ -63,7 +67,7 @@ public sealed partial class RedisRefreshQueue
         }
     }
 
-    /// <summary>One atomic take; null when nothing is pending or Redis is unreachable (logged).</summary>
+    /// <summary>One atomic take of up to <see cref="RedisQueueOptions.TakeBatch"/> requests: the first, the rest prefetched; null when nothing is pending or Redis is unreachable (logged).</summary>
     private async Task<RefreshRequest?> TryTakeAsync()
     {
         RedisResult taken;
@@ -71,7 +75,7 @@ public sealed partial class RedisRefreshQueue
         {
             taken = await RedisCall.Within(
                 _connection,
-                _database.ScriptEvaluateAsync(LuaScripts.Take, _keys.All, [(long)_options.VisibilityTimeout.TotalMilliseconds, _options.MaxAttempts, ReapBatch, _wakeChannel]),
+                _database.ScriptEvaluateAsync(LuaScripts.Take, _keys.All, [(long)_options.VisibilityTimeout.TotalMilliseconds, _options.MaxAttempts, ReapBatch, _wakeChannel, _options.TakeBatch]),
                 "the take script").ConfigureAwait(false);
         }
         catch (Exception e) when (RedisCall.IsUnavailable(e))
@@ -86,9 +90,23 @@ public sealed partial class RedisRefreshQueue
         if (taken.IsNull)
             return null;
         var parts = (RedisResult[])taken!;
-        var id = (string)parts[0]!;
-        var attempt = (int)parts[2];
-        if (QueuedRequest.Parse((string)parts[1]!, out var error) is not { } queued)
+        RefreshRequest? first = null;
+        for (var at = 0; at + 2 < parts.Length; at += 3)
+        {
+            if (await Parse((string)parts[at]!, (string)parts[at + 1]!, (int)parts[at + 2]).ConfigureAwait(false) is not { } request)
+                continue;
+            if (first is null)
+                first = request;
+            else
+                _prefetched.Enqueue(request);
+        }
+
+        return first;
+    }
+
+    private async Task<RefreshRequest?> Parse(string id, string payload, int attempt)
+    {
+        if (QueuedRequest.Parse(payload, out var error) is not { } queued)
         {
             // Not ours to run, but not ours to drop either: keep it, with why, for whoever looks.
             RedisLog.Unreadable(_logger, Name, id, error!);

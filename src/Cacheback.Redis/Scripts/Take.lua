@@ -1,9 +1,10 @@
 -- ARGV[1] visibility timeout ms, ARGV[2] max attempts, ARGV[3] how many expired requests to reap,
--- ARGV[4] wake channel.
+-- ARGV[4] wake channel, ARGV[5] how many requests to take at most.
 -- First reaps: a request in flight past its deadline was taken by a worker that died or hung; it
 -- goes back to the front of the pending list with its attempt + 1, or after the last attempt to
--- the dead letters. Then takes the oldest pending request into flight until now + visibility.
--- Returns {id, request JSON, attempt}, or nil when nothing is pending.
+-- the dead letters. Then takes up to ARGV[5] of the oldest pending requests into flight until
+-- now + visibility. Returns {id, request JSON, attempt, id, request JSON, attempt, ...}, or nil
+-- when nothing is pending.
 local now = now_ms()
 local visibility = tonumber(ARGV[1])
 local max_attempts = tonumber(ARGV[2])
@@ -23,16 +24,25 @@ if #expired > 0 then
   redis.call('PUBLISH', ARGV[4], 'reaped')
 end
 
-while true do
+local taken = {}
+local wanted = tonumber(ARGV[5])
+while #taken < wanted * 3 do
   local id = redis.call('RPOP', KEYS[1])
   if not id then
-    return nil
+    break
   end
   local payload = redis.call('HGET', KEYS[3], id)
   if payload then
     redis.call('ZADD', KEYS[2], now + visibility, id)
-    return {id, payload, redis.call('HGET', KEYS[4], id) or '1'}
+    taken[#taken + 1] = id
+    taken[#taken + 1] = payload
+    taken[#taken + 1] = redis.call('HGET', KEYS[4], id) or '1'
+  else
+    -- An id without a payload has nothing to run (its entry was removed by hand).
+    redis.call('HDEL', KEYS[4], id)
   end
-  -- An id without a payload has nothing to run (its entry was removed by hand).
-  redis.call('HDEL', KEYS[4], id)
 end
+if #taken == 0 then
+  return nil
+end
+return taken

@@ -19,7 +19,10 @@ public class CacheWrapOverL1Tests(RedisServerFixture redis)
         Task<string> Fetch(string key, CancellationToken _) => Task.FromResult($"{key}: new (fetch {Interlocked.Increment(ref fetches)})");
         var cachedA = Cache.Wrap<string, string>(Fetch, Policy, runtime: nodeA.Runtime, name: "users");
         var cachedB = Cache.Wrap<string, string>(Fetch, Policy, runtime: nodeB.Runtime, name: "users");
+        var setSeenByB = b.Invalidations("k", 1);
         await cachedA.SetAsync("k", "old");
+        // Wait for A's invalidation to reach B: arriving later, it would evict what B just read.
+        await setSeenByB;
         Assert.Equal("old", await cachedA.GetAsync("k"));
         Assert.Equal("old", await cachedB.GetAsync("k"));
         Assert.Equal("old", await cachedB.GetAsync("k"));

@@ -83,6 +83,9 @@ internal sealed class CountingStore(ICacheStore inner) : ICacheStore
     /// <summary>When set, the next read waits for it after reading (the answer is then as old as the read).</summary>
     public TaskCompletionSource? HoldNextRead { get; set; }
 
+    /// <summary>Completed once the held read has its answer from Redis (so a test can write after it, not race it).</summary>
+    public TaskCompletionSource Answered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     public ConcurrentQueue<string> Calls { get; } = new();
 
     public IEnvelopeStore<T> Partition<T>(PartitionSpec<T> spec) => new Counting<T>(inner.Partition(spec), this);
@@ -97,6 +100,7 @@ internal sealed class CountingStore(ICacheStore inner) : ICacheStore
             if (owner.HoldNextRead is { } hold)
             {
                 owner.HoldNextRead = null;
+                owner.Answered.TrySetResult();
                 await hold.Task.WaitAsync(Queue.QueueTesting.Bound);
             }
 

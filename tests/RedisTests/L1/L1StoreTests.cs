@@ -145,6 +145,7 @@ public class L1StoreTests(RedisServerFixture redis)
         var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         a.Counting.HoldNextRead = hold;
         var slowRead = users.ReadAsync("k").AsTask();
+        await a.Counting.Answered.Task.WaitAsync(Queue.QueueTesting.Bound);
 
         await users.WriteAsync("k", Value(2, "new"), Ttl);
         hold.SetResult();
@@ -163,6 +164,7 @@ public class L1StoreTests(RedisServerFixture redis)
         var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         b.Counting.HoldNextRead = hold;
         var slowRead = b.Partition().ReadAsync("k").AsTask();
+        await b.Counting.Answered.Task.WaitAsync(Queue.QueueTesting.Bound);
         var invalidated = b.NextInvalidation("k");
 
         await a.Partition().WriteAsync("k", Value(2, "new"), Ttl);
