@@ -40,7 +40,7 @@ public sealed class RedisServer : IDisposable
         port ??= FreeLoopbackPort();
         var start = new ProcessStartInfo(executable)
         {
-            ArgumentList = { "--port", port.Value.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", directory, "--protected-mode", "yes", "--loglevel", "warning" },
+            ArgumentList = { "--port", port.Value.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", directory, "--protected-mode", "yes", "--loglevel", "notice" },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -48,20 +48,32 @@ public sealed class RedisServer : IDisposable
         };
         var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {executable}.");
         var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
+        // redis-server says when it listens: wait for that line, not for a port to open.
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        process.EnableRaisingEvents = true;
+        process.Exited += (_, _) => ready.TrySetException(new InvalidOperationException("redis-server exited"));
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null)
+                return;
+            output.Enqueue(e.Data);
+            if (e.Data.Contains("Ready to accept connections", StringComparison.Ordinal))
+                ready.TrySetResult();
+        };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var server = new RedisServer(process, directory, port.Value);
         try
         {
-            await server.WaitForPingAsync();
+            await ready.Task.WaitAsync(StartTimeout);
+            await server.PingAsync();
         }
         catch (Exception e)
         {
             server.Dispose();
             throw new InvalidOperationException(
-                $"redis-server on port {port} did not answer PING within {StartTimeout.TotalSeconds} s: {e.Message}. Its output: {string.Join(" | ", output)}", e);
+                $"redis-server on port {port} was not ready and answering PING within {StartTimeout.TotalSeconds} s: {e.Message}. Its output: {string.Join(" | ", output)}", e);
         }
 
         return server;
@@ -93,32 +105,19 @@ public sealed class RedisServer : IDisposable
         }
     }
 
-    private async Task WaitForPingAsync()
+    /// <summary>One PING on a raw socket: the server that said it is ready answers.</summary>
+    private async Task PingAsync()
     {
         using var deadline = new CancellationTokenSource(StartTimeout);
-        while (true)
-        {
-            if (_process.HasExited)
-                throw new InvalidOperationException($"redis-server exited with code {_process.ExitCode}");
-            try
-            {
-                using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, Port, deadline.Token);
-                var stream = client.GetStream();
-                await stream.WriteAsync("PING\r\n"u8.ToArray(), deadline.Token);
-                var buffer = new byte[16];
-                var read = await stream.ReadAsync(buffer, deadline.Token);
-                if (System.Text.Encoding.ASCII.GetString(buffer, 0, read).StartsWith("+PONG", StringComparison.Ordinal))
-                    return;
-            }
-            catch (SocketException)
-            {
-                // Not listening yet.
-            }
-
-            // Polling a child process's port has no event to wait on; 20 ms steps, bounded by the deadline.
-            await Task.Delay(20, deadline.Token);
-        }
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, Port, deadline.Token);
+        var stream = client.GetStream();
+        await stream.WriteAsync("PING\r\n"u8.ToArray(), deadline.Token);
+        var buffer = new byte[16];
+        var read = await stream.ReadAsync(buffer, deadline.Token);
+        var answer = System.Text.Encoding.ASCII.GetString(buffer, 0, read);
+        if (!answer.StartsWith("+PONG", StringComparison.Ordinal))
+            throw new InvalidOperationException($"PING was answered '{answer.Trim()}'");
     }
 
     private static int FreeLoopbackPort()
