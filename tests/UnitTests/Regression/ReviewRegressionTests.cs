@@ -45,22 +45,7 @@ public class ReviewRegressionTests
         Assert.Equal(7, await cached.GetAsync("k"));
     }
 
-    [Fact]
-    public async Task EnqueueRefresh_NeverOverwritesASetMadeWhileItRan()
-    {
-        using var h = new Harness();
-        var fetch = new GatedFetch<string>(_ => "from-refresh");
-        var cached = Cache.Wrap<string, string>(fetch.Fetch, Policy, runtime: h.Runtime, name: "r2");
-        var outcome = h.NextOutcome();
-        await cached.EnqueueRefreshAsync("k");
-        await fetch.Started.Task;
-
-        await cached.SetAsync("k", "newer");
-        fetch.Open();
-
-        Assert.Equal(RefreshResult.Superseded, (await outcome).Result);
-        Assert.Equal("newer", await cached.GetAsync("k"));
-    }
+    // EnqueueRefresh over a newer set: Runtime/ExecutorOperationsTests.Refresh_NeverOverwritesASetThatHappenedWhileItRan("enqueue refresh").
 
     [Fact]
     public async Task Refresh_NeverOverwritesASetMadeWhileItFetched()
