@@ -15,10 +15,10 @@ public class CacheWrapOverL1Tests(RedisServerFixture redis)
         using var b = await L1Node.StartAsync(redis.Server, prefix);
         using var nodeA = new Harness(store: a.Store);
         using var nodeB = new Harness(store: b.Store);
-        var fetches = 0;
-        Task<string> Fetch(string key, CancellationToken _) => Task.FromResult($"{key}: new (fetch {Interlocked.Increment(ref fetches)})");
-        var cachedA = Cache.Wrap<string, string>(Fetch, Policy, runtime: nodeA.Runtime, name: "users");
-        var cachedB = Cache.Wrap<string, string>(Fetch, Policy, runtime: nodeB.Runtime, name: "users");
+        // Held until every read has returned, so that the refresh cannot land under them.
+        var fetch = new GatedFetch<string>(call => $"k: new (fetch {call})");
+        var cachedA = Cache.Wrap<string, string>(fetch.Fetch, Policy, runtime: nodeA.Runtime, name: "users");
+        var cachedB = Cache.Wrap<string, string>(fetch.Fetch, Policy, runtime: nodeB.Runtime, name: "users");
         var setSeenByB = b.Invalidations("k", 1);
         await cachedA.SetAsync("k", "old");
         // Wait for A's invalidation to reach B: arriving later, it would evict what B just read.
@@ -42,10 +42,11 @@ public class CacheWrapOverL1Tests(RedisServerFixture redis)
         start.SetResult();
 
         Assert.All(await Task.WhenAll(reads), value => Assert.Equal("old", value));
+        fetch.Open();
         Assert.Equal(RefreshResult.Succeeded, (await landed.WaitAsync(Queue.QueueTesting.Bound)).Result);
         await claimedAndRefreshed;
         Assert.Equal(1, nodeB.Enqueued);
-        Assert.Equal(1, Volatile.Read(ref fetches));
+        Assert.Equal(1, fetch.Calls);
         Assert.Equal("k: new (fetch 1)", await cachedB.GetAsync("k"));
         Assert.Equal("k: new (fetch 1)", await cachedA.GetAsync("k"));
     }

@@ -20,10 +20,11 @@ public class CacheWrapOverRedisTests(RedisServerFixture redis)
         using var queueB = new RedisRefreshQueue(secondConnection, queueA.Name);
         using var nodeA = new Harness(store: new RedisStore(redis.Connection, prefix), queue: queueA);
         using var nodeB = new Harness(store: new RedisStore(secondConnection, prefix), queue: queueB);
-        var fetches = 0;
-        Task<string> Fetch(string key, CancellationToken _) => Task.FromResult($"{key}: new (fetch {Interlocked.Increment(ref fetches)})");
-        var cachedA = Cache.Wrap<string, string>(Fetch, Policy, runtime: nodeA.Runtime, name: "users");
-        var cachedB = Cache.Wrap<string, string>(Fetch, Policy, runtime: nodeB.Runtime, name: "users");
+        // Held until every read has returned: otherwise a fast refresh may land while reads are
+        // still on their way to Redis, and those (rightly) get the new value.
+        var fetch = new GatedFetch<string>(call => $"k: new (fetch {call})");
+        var cachedA = Cache.Wrap<string, string>(fetch.Fetch, Policy, runtime: nodeA.Runtime, name: "users");
+        var cachedB = Cache.Wrap<string, string>(fetch.Fetch, Policy, runtime: nodeB.Runtime, name: "users");
         await cachedA.SetAsync("k", "old");
         nodeA.Time.Advance(TimeSpan.FromSeconds(11));
         nodeB.Time.Advance(TimeSpan.FromSeconds(11));
@@ -38,10 +39,11 @@ public class CacheWrapOverRedisTests(RedisServerFixture redis)
         start.SetResult();
 
         Assert.All(await Task.WhenAll(reads), value => Assert.Equal("old", value));
+        fetch.Open();
         var outcome = await landed.WaitAsync(QueueTesting.Bound);
         Assert.Equal(RefreshResult.Succeeded, outcome.Result);
         Assert.Equal(1, nodeA.Enqueued + nodeB.Enqueued);
-        Assert.Equal(1, Volatile.Read(ref fetches));
+        Assert.Equal(1, fetch.Calls);
         Assert.Equal("k: new (fetch 1)", await cachedB.GetAsync("k"));
         Assert.Equal("k: new (fetch 1)", await cachedA.GetAsync("k"));
         // Acknowledged before the outcome was published: nothing left to deliver again.
