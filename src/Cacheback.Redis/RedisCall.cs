@@ -11,17 +11,25 @@ internal static class RedisCall
 {
     public static async Task<T> Within<T>(IConnectionMultiplexer connection, Task<T> command, string what)
     {
-        var timeout = TimeSpan.FromMilliseconds(Math.Max(1, connection.TimeoutMilliseconds));
+        var timeout = Timeout(connection);
         try
         {
             return await command.WaitAsync(timeout).ConfigureAwait(false);
         }
         catch (TimeoutException) when (!command.IsCompleted)
         {
-            // Whatever the abandoned command ends with later is observed, not left to the finalizer.
-            _ = command.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            throw new TimeoutException($"Redis did not answer {what} within {timeout.TotalMilliseconds} ms (the connection's syncTimeout).");
+            throw Abandon(command, what, timeout);
         }
+    }
+
+    /// <summary>How long a command may take: the connection's syncTimeout.</summary>
+    public static TimeSpan Timeout(IConnectionMultiplexer connection) => TimeSpan.FromMilliseconds(Math.Max(1, connection.TimeoutMilliseconds));
+
+    /// <summary>Gives up on <paramref name="command"/>: whatever it ends with later is observed, not left to the finalizer.</summary>
+    public static TimeoutException Abandon(Task command, string what, TimeSpan timeout)
+    {
+        _ = command.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return new TimeoutException($"Redis did not answer {what} within {timeout.TotalMilliseconds} ms (the connection's syncTimeout).");
     }
 
     /// <summary>Whether <paramref name="e"/> says Redis could not be used (down, unreachable, too slow, refusing), rather than a bug of ours.</summary>

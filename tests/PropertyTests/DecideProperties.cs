@@ -28,6 +28,12 @@ public class DecideProperties
         }));
 
     [Fact]
+    public void IsHit_HoldsExactlyWhenReadDecidesAHit() =>
+        // The read path asks IsHit first and skips Read on a hit: the two must never disagree.
+        Checks.Run(Prop.ForAll(Times.ToArbitrary(), Envelopes.ToArbitrary(), Policies.ToArbitrary(), (now, stored, policy) =>
+            Decide.IsHit(now, stored, policy) == Read(now, stored, policy) is Effect<string>.Return { Status: CacheStatus.Hit }));
+
+    [Fact]
     public void Fresh_ReturnsTheValueAsAHit_AndNothingElse() =>
         Checks.Run(Prop.ForAll(Policies.ToArbitrary(), Gen.Choose(0, int.MaxValue).ToArbitrary(), (policy, offset) =>
         {

@@ -41,6 +41,14 @@ public static class Decide
         return Read(now.ToUnixTimeMilliseconds(), stored, policy);
     }
 
+    /// <summary>
+    /// Whether <see cref="Read{T}(DateTimeOffset, Envelope{T}, Policy)"/> would decide a plain hit:
+    /// a value, within the cache TTL, still fresh. The read path asks this first, so a hit builds no effect.
+    /// </summary>
+    [Pure]
+    internal static bool IsHit<T>(long nowMs, Envelope<T> stored, Policy policy) =>
+        stored.HasValue && nowMs < stored.FreshUntilMs && nowMs < stored.FetchedAtMs + policy.CacheTtlMs;
+
     [Pure]
     internal static Effect<T> Read<T>(long nowMs, Envelope<T>? stored, Policy policy)
     {
@@ -57,7 +65,7 @@ public static class Decide
         }
 
         if (nowMs < stored.FreshUntilMs)
-            return stored.HitEffect;
+            return new Effect<T>.Return(stored.Value, CacheStatus.Hit);
 
         if (nowMs - stored.FetchedAtMs > policy.FetchOnStaleThresholdMs)
             return new Effect<T>.FetchSync(CacheStatus.Stale, stored.Version);

@@ -22,8 +22,6 @@ public sealed class Envelope<T> : IEquatable<Envelope<T>>
         FetchedAtMs = fetchedAtMs;
         FreshUntilMs = freshUntilMs;
         LeaseUntilMs = leaseUntilMs;
-        // A fresh read of this envelope always decides the same thing: build it once, so a hit allocates nothing.
-        HitEffect = new Effect<T>.Return(Value, CacheStatus.Hit);
     }
 
     /// <summary>Changes on every write; a refresh writes back only if the version it claimed is still stored.</summary>
@@ -49,7 +47,6 @@ public sealed class Envelope<T> : IEquatable<Envelope<T>>
     internal long FreshUntilMs { get; }
     /// <summary>0 when no lease is held.</summary>
     internal long LeaseUntilMs { get; }
-    internal Effect<T>.Return HitEffect { get; }
 
     /// <summary>The value without the Option wrapper (default when there is none); for the hot path.</summary>
     internal T RawValue => _value;

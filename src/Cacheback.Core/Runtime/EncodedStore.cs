@@ -33,23 +33,37 @@ public sealed class EncodedStore : ICacheStore
     public IEnvelopeStore<T> Partition<T>(PartitionSpec<T> spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        return new Encoded<T>(this, spec, _prefix + spec.Job + ":");
+        return PartitionOf(spec);
     }
 
-    private sealed class Encoded<T>(EncodedStore owner, PartitionSpec<T> spec, string prefix) : IEnvelopeStore<T>
+    /// <summary>The partition as its own type, for a backend that reads the bytes itself (see <see cref="Encoded{T}.Open"/>).</summary>
+    internal Encoded<T> PartitionOf<T>(PartitionSpec<T> spec) => new(this, spec, _prefix + spec.Job + ":");
+
+    internal sealed class Encoded<T>(EncodedStore owner, PartitionSpec<T> spec, string prefix) : IEnvelopeStore<T>
     {
-        public async ValueTask<Option<Envelope<T>>> ReadAsync(string key, CancellationToken cancellationToken = default)
+        /// <summary>What the backend is asked for under <paramref name="key"/>.</summary>
+        public string StoredKey(string key) => prefix + key;
+
+        public async ValueTask<Option<Envelope<T>>> ReadAsync(string key, CancellationToken cancellationToken = default) =>
+            Open(await owner._bytes.GetAsync(prefix + key, cancellationToken).ConfigureAwait(false), key);
+
+        /// <summary>The envelope in <paramref name="bytes"/> read under <paramref name="key"/>; none when there are none, or they do not decode (reported).</summary>
+        public Option<Envelope<T>> Open(byte[]? bytes, string key)
         {
-            var bytes = await owner._bytes.GetAsync(prefix + key, cancellationToken).ConfigureAwait(false);
             if (bytes is null)
                 return Option<Envelope<T>>.None;
-            return EnvelopeCodec.Decode(bytes, spec.Serializer, owner.MaxPayloadBytes).Match(
-                Decoded: Option<Envelope<T>>.Some,
-                Failed: (error, detail) =>
-                {
-                    spec.OnUnreadable(key, error, detail);
-                    return Option<Envelope<T>>.None;
-                });
+            return EnvelopeCodec.Decode(bytes, spec.Serializer, owner.MaxPayloadBytes) switch
+            {
+                DecodeResult<T>.Decoded decoded => decoded.Envelope,
+                DecodeResult<T>.Failed failed => Unreadable(key, failed),
+                _ => throw new InvalidOperationException("DecodeResult is a closed union."),
+            };
+        }
+
+        private Option<Envelope<T>> Unreadable(string key, DecodeResult<T>.Failed failed)
+        {
+            spec.OnUnreadable(key, failed.Error, failed.Detail);
+            return Option<Envelope<T>>.None;
         }
 
         public async ValueTask<bool> CompareAndSetAsync(string key, long expectedVersion, Envelope<T> next, TimeSpan ttl, CancellationToken cancellationToken = default)

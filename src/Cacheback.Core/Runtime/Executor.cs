@@ -81,34 +81,35 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
         {
             read = _store.ReadAsync(key, cancellationToken);
         }
-#pragma warning disable CA1031 // ReadSlowAsync sorts what the store threw.
+#pragma warning disable CA1031 // GetSlowAsync sorts what the store threw.
         catch (Exception e)
 #pragma warning restore CA1031
         {
             read = ValueTask.FromException<Option<Envelope<T>>>(e);
         }
 
-        if (read.IsCompletedSuccessfully && read.Result.OrNull() is { } stored)
+        if (!read.IsCompletedSuccessfully)
+            return GetSlowAsync(read, key, args, cancellationToken);
+        var stored = read.Result.OrNull();
+        var now = _clock.NowMs();
+        if (stored is not null && Decide.IsHit(now, stored, Policy))
         {
-            var now = _clock.NowMs();
-            var effect = Decide.Read(now, stored, Policy);
-            if (ReferenceEquals(effect, stored.HitEffect))
-            {
-                CountHit(key);
-                return new ValueTask<T>(stored.RawValue);
-            }
-
-            var decided = Interpret(_hooks is null ? effect : Refine(effect, stored, args, now), stored, key, args, cancellationToken);
-            return decided.IsCompletedSuccessfully ? new ValueTask<T>(decided.Result.Value) : ValueOf(decided);
+            CountHit(key);
+            return new ValueTask<T>(stored.RawValue);
         }
 
-        var rest = Continue(read, key, args, cancellationToken);
-        return rest.IsCompletedSuccessfully ? new ValueTask<T>(rest.Result.Value) : ValueOf(rest);
+        var decided = Decided(now, stored, key, args, cancellationToken);
+        return decided.IsCompletedSuccessfully ? new ValueTask<T>(decided.Result.Value) : ValueOf(decided);
     }
 
     /// <summary>Reads <paramref name="key"/>: the value, the status, and whether this read fetched.</summary>
-    public ValueTask<CacheRead<T>> GetReadAsync(string key, TArgs args, CancellationToken cancellationToken) =>
-        Continue(StartRead(key, cancellationToken), key, args, cancellationToken);
+    public ValueTask<CacheRead<T>> GetReadAsync(string key, TArgs args, CancellationToken cancellationToken)
+    {
+        var read = StartRead(key, cancellationToken);
+        return read.IsCompletedSuccessfully
+            ? Decided(_clock.NowMs(), read.Result.OrNull(), key, args, cancellationToken)
+            : ReadSlowAsync(read, key, args, cancellationToken);
+    }
 
     private void CountHit(string key)
     {
@@ -117,20 +118,16 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
             Publish(CacheEventKind.Hit, key);
     }
 
-    /// <summary>Decides on what the read gives and carries it out.</summary>
-    private ValueTask<CacheRead<T>> Continue(ValueTask<Option<Envelope<T>>> read, string key, TArgs args, CancellationToken cancellationToken)
+    /// <summary>Decides on what a read gave at <paramref name="now"/> and carries it out.</summary>
+    private ValueTask<CacheRead<T>> Decided(long now, Envelope<T>? stored, string key, TArgs args, CancellationToken cancellationToken)
     {
-        if (!read.IsCompletedSuccessfully)
-            return ReadSlowAsync(read, key, args, cancellationToken);
-        var stored = read.Result.OrNull();
-        var now = _clock.NowMs();
-        var effect = Decide.Read(now, stored, Policy);
-        if (stored is not null && ReferenceEquals(effect, stored.HitEffect))
+        if (stored is not null && Decide.IsHit(now, stored, Policy))
         {
             CountHit(key);
             return new ValueTask<CacheRead<T>>(new CacheRead<T>(stored.RawValue, CacheStatus.Hit, null));
         }
 
+        var effect = Decide.Read(now, stored, Policy);
         return Interpret(_hooks is null ? effect : Refine(effect, stored, args, now), stored, key, args, cancellationToken);
     }
 
@@ -151,6 +148,32 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
         }
     }
 
+    /// <summary>
+    /// <see cref="GetAsync(string, TArgs, CancellationToken)"/> once the store is waited for (a
+    /// remote store, always): one state machine for the await, the hit and the rest.
+    /// </summary>
+    private async ValueTask<T> GetSlowAsync(ValueTask<Option<Envelope<T>>> read, string key, TArgs args, CancellationToken cancellationToken)
+    {
+        Envelope<T>? stored;
+        try
+        {
+            stored = (await read.ConfigureAwait(false)).OrNull();
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return (await ReadFailed(e, key, args, cancellationToken).ConfigureAwait(false)).Value;
+        }
+
+        var now = _clock.NowMs();
+        if (stored is not null && Decide.IsHit(now, stored, Policy))
+        {
+            CountHit(key);
+            return stored.RawValue;
+        }
+
+        return (await Decided(now, stored, key, args, cancellationToken).ConfigureAwait(false)).Value;
+    }
+
     private async ValueTask<CacheRead<T>> ReadSlowAsync(ValueTask<Option<Envelope<T>>> read, string key, TArgs args, CancellationToken cancellationToken)
     {
         Envelope<T>? stored;
@@ -160,15 +183,18 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            // The store is down: degrade to fetching.
-            StoreFailed(key, "read", e);
-            Count(CacheStatus.Miss, key);
-            return await FetchShared(key, args, expectedVersion: 0, CacheStatus.Miss, cancellationToken).ConfigureAwait(false);
+            return await ReadFailed(e, key, args, cancellationToken).ConfigureAwait(false);
         }
 
-        var now = _clock.NowMs();
-        var effect = Decide.Read(now, stored, Policy);
-        return await Interpret(_hooks is null ? effect : Refine(effect, stored, args, now), stored, key, args, cancellationToken).ConfigureAwait(false);
+        return await Decided(_clock.NowMs(), stored, key, args, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The store is down: degrade to fetching.</summary>
+    private ValueTask<CacheRead<T>> ReadFailed(Exception e, string key, TArgs args, CancellationToken cancellationToken)
+    {
+        StoreFailed(key, "read", e);
+        Count(CacheStatus.Miss, key);
+        return FetchShared(key, args, expectedVersion: 0, CacheStatus.Miss, cancellationToken);
     }
 
     private ValueTask<CacheRead<T>> Interpret(Effect<T> effect, Envelope<T>? stored, string key, TArgs args, CancellationToken cancellationToken)

@@ -14,6 +14,11 @@ namespace Cacheback;
 /// <c>redis.example:6380,password=secret,ssl=true,sslHost=redis.example,defaultDatabase=2</c>.
 /// Unless the string says <c>abortConnect=true</c>, connecting does not fail when Redis is down:
 /// reads degrade to fetching until it is back.</para>
+/// <para>A connection opened by <see cref="Connect"/> or <see cref="ConnectAsync"/> completes its
+/// commands unordered (<c>PreserveAsyncOrder = false</c>): StackExchange.Redis 1.x otherwise runs
+/// every continuation of every command on one thread, one after another, and under concurrent
+/// reads that thread, not Redis, sets the pace. Cacheback relies on no completion order. For a
+/// connection of your own, set it yourself if nothing else of yours relies on the order.</para>
 /// </remarks>
 public sealed class RedisStore : ICacheStore, IDisposable
 {
@@ -55,25 +60,36 @@ public sealed class RedisStore : ICacheStore, IDisposable
     public static RedisStore Connect(string connectionString, string keyPrefix)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(keyPrefix);
-        return new RedisStore(ConnectionMultiplexer.Connect(Configuration(connectionString)), keyPrefix, EnvelopeCodec.DefaultMaxPayloadBytes, ownsConnection: true);
+        return new RedisStore(Unordered(ConnectionMultiplexer.Connect(Configuration(connectionString))), keyPrefix, EnvelopeCodec.DefaultMaxPayloadBytes, ownsConnection: true);
     }
 
     /// <inheritdoc cref="Connect(string, string)" />
     public static async Task<RedisStore> ConnectAsync(string connectionString, string keyPrefix)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(keyPrefix);
-        var connection = await ConnectionMultiplexer.ConnectAsync(Configuration(connectionString)).ConfigureAwait(false);
+        var connection = Unordered(await ConnectionMultiplexer.ConnectAsync(Configuration(connectionString)).ConfigureAwait(false));
         return new RedisStore(connection, keyPrefix, EnvelopeCodec.DefaultMaxPayloadBytes, ownsConnection: true);
     }
 
     /// <inheritdoc />
-    public IEnvelopeStore<T> Partition<T>(PartitionSpec<T> spec) => _encoded.Partition(spec);
+    public IEnvelopeStore<T> Partition<T>(PartitionSpec<T> spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return new RedisPartition<T>(_encoded.PartitionOf(spec), Connection, Connection.GetDatabase());
+    }
 
     /// <summary>Closes the connection if the store opened it.</summary>
     public void Dispose()
     {
         if (_ownsConnection)
             Connection.Dispose();
+    }
+
+    /// <summary>Completions in parallel rather than in order on one thread (see the remarks of <see cref="RedisStore"/>).</summary>
+    private static ConnectionMultiplexer Unordered(ConnectionMultiplexer connection)
+    {
+        connection.PreserveAsyncOrder = false;
+        return connection;
     }
 
     /// <summary>The parsed connection string; a cache must not fail to start because its cache is down.</summary>

@@ -122,6 +122,16 @@ public class RedisStoreTests(RedisServerFixture redis)
     }
 
     [Fact]
+    public async Task ConnectAsync_CompletesCommandsUnordered_SoOneThreadDoesNotPaceEveryRead()
+    {
+        using var store = await RedisStore.ConnectAsync(redis.Server.ConnectionString, RedisServerFixture.Prefix());
+        using var sync = RedisStore.Connect(redis.Server.ConnectionString, RedisServerFixture.Prefix());
+
+        Assert.False(store.Connection.PreserveAsyncOrder);
+        Assert.False(sync.Connection.PreserveAsyncOrder);
+    }
+
+    [Fact]
     public void Connect_RedisDown_DoesNotThrowUnlessTheStringSaysAbortConnect()
     {
         // Port 1 on loopback: nothing listens there.

@@ -1,0 +1,45 @@
+using LanguageExt;
+using StackExchange.Redis;
+
+namespace Cacheback;
+
+/// <summary>
+/// One job's envelopes in a <see cref="RedisStore"/>. Writes go through the encoded partition over
+/// <see cref="RedisBinaryStore"/>; the read, every cache hit's path, is written out here as one
+/// GET, one timeout and one decode in a single state machine, because on a busy connection each
+/// further async layer costs the client CPU that a raw GET does not pay.
+/// </summary>
+internal sealed class RedisPartition<T>(EncodedStore.Encoded<T> encoded, IConnectionMultiplexer connection, IDatabase database) : IEnvelopeStore<T>
+{
+    public ValueTask<Option<Envelope<T>>> ReadAsync(string key, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var get = database.StringGetAsync(encoded.StoredKey(key));
+        return get.IsCompletedSuccessfully ? new(encoded.Open((byte[]?)get.Result, key)) : ReadAsync(get, key);
+    }
+
+    private async ValueTask<Option<Envelope<T>>> ReadAsync(Task<RedisValue> get, string key)
+    {
+        var timeout = RedisCall.Timeout(connection);
+        RedisValue value;
+        try
+        {
+            value = await get.WaitAsync(timeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException) when (!get.IsCompleted)
+        {
+            throw RedisCall.Abandon(get, "GET", timeout);
+        }
+
+        return encoded.Open((byte[]?)value, key);
+    }
+
+    public ValueTask<bool> CompareAndSetAsync(string key, long expectedVersion, Envelope<T> next, TimeSpan ttl, CancellationToken cancellationToken = default) =>
+        encoded.CompareAndSetAsync(key, expectedVersion, next, ttl, cancellationToken);
+
+    public ValueTask WriteAsync(string key, Envelope<T> envelope, TimeSpan ttl, CancellationToken cancellationToken = default) =>
+        encoded.WriteAsync(key, envelope, ttl, cancellationToken);
+
+    public ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken = default) =>
+        encoded.DeleteAsync(key, cancellationToken);
+}
