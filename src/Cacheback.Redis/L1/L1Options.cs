@@ -8,19 +8,33 @@ public sealed record L1Options
     public int MaxEntriesPerJob { get; init; } = 10_000;
 
     /// <summary>
-    /// How long an envelope is served from memory before it is read from Redis again: the safety net
-    /// against an invalidation message that never arrived (a reconnect, a dropped subscriber).
+    /// How long an envelope is served from memory at most before it is read from Redis again: the
+    /// safety net against an invalidation message that never arrived (a reconnect, a dropped
+    /// subscriber). Memory counts it in quarters (a hit reads no clock): an envelope is served for
+    /// between three and four quarters of it, never longer.
     /// </summary>
     /// <value>Default 5 seconds. Must be at least one millisecond.</value>
     public TimeSpan TimeToLive { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>The clock whose timer counts the quarters of <see cref="TimeToLive"/>.</summary>
+    /// <value>Default <see cref="TimeProvider.System"/>.</value>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>How often the memory layer's age counter ticks: a quarter of <see cref="TimeToLive"/>, at least a millisecond.</summary>
+    internal TimeSpan Tick => TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond, TimeToLive.Ticks / TicksPerTimeToLive));
+
+    /// <summary>The age counter's ticks in a <see cref="TimeToLive"/>.</summary>
+    internal const int TicksPerTimeToLive = 4;
+
     /// <summary>Throws when a bound is out of range.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><see cref="MaxEntriesPerJob"/> is not positive, or <see cref="TimeToLive"/> is under a millisecond.</exception>
+    /// <exception cref="ArgumentNullException"><see cref="TimeProvider"/> is null.</exception>
     internal void Validate()
     {
         if (MaxEntriesPerJob <= 0)
             throw new ArgumentOutOfRangeException(nameof(MaxEntriesPerJob), MaxEntriesPerJob, "L1 must hold at least one entry per job.");
         if (TimeToLive < TimeSpan.FromMilliseconds(1))
             throw new ArgumentOutOfRangeException(nameof(TimeToLive), TimeToLive, "The L1 time to live must be at least one millisecond.");
+        ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
     }
 }

@@ -24,7 +24,7 @@ internal sealed class L1Partition<T>(IEnvelopeStore<T> l2, L1Store owner, string
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private readonly long[] _generations = new long[StripeMask + 1];
     private readonly object _gate = new();
-    private readonly long _timeToLiveMs = (long)options.TimeToLive.TotalMilliseconds;
+    private readonly long _tickMs = (long)options.Tick.TotalMilliseconds;
     private int _count;
 
     /// <summary>How many envelopes are in memory now.</summary>
@@ -32,7 +32,7 @@ internal sealed class L1Partition<T>(IEnvelopeStore<T> l2, L1Store owner, string
 
     public ValueTask<Option<Envelope<T>>> ReadAsync(string key, CancellationToken cancellationToken = default)
     {
-        if (_entries.TryGetValue(key, out var entry) && Environment.TickCount64 < entry.ExpiresAtTick)
+        if (_entries.TryGetValue(key, out var entry) && owner.Age < entry.UntilAge)
             return new(Option<Envelope<T>>.Some(entry.Envelope));
         return ReadThrough(key, cancellationToken);
     }
@@ -142,7 +142,7 @@ internal sealed class L1Partition<T>(IEnvelopeStore<T> l2, L1Store owner, string
         {
             // Something changed the stripe (or the connection) while Redis answered: the answer may be old.
             if (_generations[stripe] == generation && owner.IsActive)
-                Put(key, envelope, Environment.TickCount64 + _timeToLiveMs);
+                Put(key, envelope, L1Options.TicksPerTimeToLive);
         }
     }
 
@@ -164,16 +164,25 @@ internal sealed class L1Partition<T>(IEnvelopeStore<T> l2, L1Store owner, string
         {
             var untouched = ++_generations[stripe] == generation + 1;
             if (written is not null && untouched && owner.IsActive)
-                Put(key, written, Environment.TickCount64 + Math.Min(_timeToLiveMs, (long)ttl.TotalMilliseconds));
+                Put(key, written, Math.Min(L1Options.TicksPerTimeToLive, (long)ttl.TotalMilliseconds / _tickMs));
             else
                 Remove(key);
         }
     }
 
-    /// <summary>Under the lock.</summary>
-    private void Put(string key, Envelope<T> envelope, long expiresAtTick)
+    /// <summary>
+    /// Under the lock. Served while fewer than <paramref name="ticks"/> ticks of the age counter
+    /// passed: between ticks - 1 and ticks of them, never longer. None: not remembered.
+    /// </summary>
+    private void Put(string key, Envelope<T> envelope, long ticks)
     {
-        var entry = new Entry(envelope, expiresAtTick);
+        if (ticks <= 0)
+        {
+            Remove(key);
+            return;
+        }
+
+        var entry = new Entry(envelope, owner.Age + ticks);
         if (_entries.TryGetValue(key, out _))
         {
             _entries[key] = entry;
@@ -201,5 +210,5 @@ internal sealed class L1Partition<T>(IEnvelopeStore<T> l2, L1Store owner, string
             Volatile.Write(ref _count, _count - 1);
     }
 
-    private sealed record Entry(Envelope<T> Envelope, long ExpiresAtTick);
+    private sealed record Entry(Envelope<T> Envelope, long UntilAge);
 }

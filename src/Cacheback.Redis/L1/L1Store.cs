@@ -31,6 +31,8 @@ public sealed class L1Store : ICacheStore, IDisposable
     private readonly string _node = Guid.NewGuid().ToString("N");
     private readonly Action<RedisChannel, RedisValue> _onMessage;
     private readonly System.Collections.Generic.HashSet<ConnectionType> _down = [];
+    private readonly ITimer _ticker;
+    private long _age;
     private int _active;
     private int _subscribed;
     private int _disposed;
@@ -66,6 +68,9 @@ public sealed class L1Store : ICacheStore, IDisposable
         _channel = new RedisChannel(channelPrefix + "l1", RedisChannel.PatternMode.Literal);
         _logger = logger ?? NullLogger.Instance;
         _onMessage = OnMessage;
+        // A hit compares this counter with the entry's, instead of reading a clock (~10 ns here, a
+        // quarter of a hit).
+        _ticker = _options.TimeProvider.CreateTimer(static self => Interlocked.Increment(ref ((L1Store)self!)._age), this, _options.Tick, _options.Tick);
         _connection.ConnectionFailed += OnConnectionFailed;
         _connection.ConnectionRestored += OnConnectionRestored;
         Ready = SubscribeAsync();
@@ -82,6 +87,9 @@ public sealed class L1Store : ICacheStore, IDisposable
 
     /// <summary>Whether memory may be used now: subscribed, and the connection up.</summary>
     internal bool IsActive => Volatile.Read(ref _active) == 1;
+
+    /// <summary>Quarters of the time to live since the store was made (see <see cref="L1Options.TimeToLive"/>).</summary>
+    internal long Age => Volatile.Read(ref _age);
 
     /// <summary>This node's id in the messages it publishes.</summary>
     internal string Node => _node;
@@ -104,6 +112,7 @@ public sealed class L1Store : ICacheStore, IDisposable
         if (Interlocked.Exchange(ref _disposed, 1) == 1)
             return;
         Volatile.Write(ref _active, 0);
+        _ticker.Dispose();
         _connection.ConnectionFailed -= OnConnectionFailed;
         _connection.ConnectionRestored -= OnConnectionRestored;
         _subscriber.Unsubscribe(_channel, _onMessage, CommandFlags.FireAndForget);

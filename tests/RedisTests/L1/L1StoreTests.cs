@@ -192,16 +192,37 @@ public class L1StoreTests(RedisServerFixture redis)
     [Fact]
     public async Task Read_PastTheL1TimeToLive_AsksRedisAgain()
     {
-        using var a = await L1Node.StartAsync(redis.Server, RedisServerFixture.Prefix(), new L1Options { TimeToLive = TimeSpan.FromMilliseconds(1) });
+        var time = new ManualTimeProvider(virtualTimers: true);
+        using var a = await L1Node.StartAsync(redis.Server, RedisServerFixture.Prefix(), new L1Options { TimeToLive = TimeSpan.FromSeconds(4), TimeProvider = time });
         var users = a.Partition();
         await users.WriteAsync("k", Value(1, "v"), Ttl);
-        var written = Environment.TickCount64;
 
-        // The L1 lifetime is measured on the tick count: wait (bounded) for two ticks to pass.
-        Assert.True(SpinWait.SpinUntil(() => Environment.TickCount64 > written + 1, Queue.QueueTesting.Bound));
+        time.Advance(TimeSpan.FromSeconds(2.9)); // not even three quarters: from memory
+        Assert.Equal("v", (await users.ReadAsync("k")).Bind(e => e.Value));
+        Assert.Equal(0, a.Counting.Reads);
 
+        time.Advance(TimeSpan.FromSeconds(1.1)); // the whole time to live: from Redis
         Assert.Equal("v", (await users.ReadAsync("k")).Bind(e => e.Value));
         Assert.Equal(1, a.Counting.Reads);
+    }
+
+    [Fact]
+    public async Task Write_WithACacheTtlShorterThanTheL1TimeToLive_IsServedFromMemoryNoLongerThanThat()
+    {
+        var time = new ManualTimeProvider(virtualTimers: true);
+        using var a = await L1Node.StartAsync(redis.Server, RedisServerFixture.Prefix(), new L1Options { TimeToLive = TimeSpan.FromSeconds(4), TimeProvider = time });
+        var users = a.Partition();
+        await users.WriteAsync("short", Value(1, "v"), TimeSpan.FromSeconds(2));
+        await users.WriteAsync("shorter", Value(1, "v"), TimeSpan.FromMilliseconds(900));
+
+        Assert.Equal("v", (await users.ReadAsync("short")).Bind(e => e.Value));
+        Assert.Equal(0, a.Counting.Reads);
+        time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal("v", (await users.ReadAsync("short")).Bind(e => e.Value));
+        Assert.Equal(1, a.Counting.Reads);
+        // Under one tick of the L1's counter (a quarter of its time to live): never remembered.
+        await users.ReadAsync("shorter");
+        Assert.Equal(2, a.Counting.Reads);
     }
 
     [Fact]
@@ -209,5 +230,6 @@ public class L1StoreTests(RedisServerFixture redis)
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new L1Store(new RedisStore(redis.Connection, "p:"), new L1Options { MaxEntriesPerJob = 0 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new L1Store(new RedisStore(redis.Connection, "p:"), new L1Options { TimeToLive = TimeSpan.Zero }));
+        Assert.Throws<ArgumentNullException>(() => new L1Store(new RedisStore(redis.Connection, "p:"), new L1Options { TimeProvider = null! }));
     }
 }
