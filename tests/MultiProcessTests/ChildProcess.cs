@@ -105,6 +105,22 @@ internal sealed class ChildProcess : IDisposable
 
     public string Output => string.Join(" | ", _log.TakeLast(40));
 
+    /// <summary>Waits for a process that runs one command and exits; its exit code.</summary>
+    public async Task<int> ExitCodeAsync(TimeSpan? within = null)
+    {
+        using var deadline = new CancellationTokenSource(within ?? Bound);
+        try
+        {
+            await _process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"{Name} did not exit within {(within ?? Bound).TotalSeconds} s. Output: {Output}");
+        }
+
+        return _process.ExitCode;
+    }
+
     /// <summary>SIGKILL: no drain, no acknowledgement, nothing (what a crashed or OOM-killed worker does).</summary>
     public void Kill()
     {

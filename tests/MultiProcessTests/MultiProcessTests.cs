@@ -109,6 +109,55 @@ public sealed class MultiProcessTests : IAsyncLifetime
         Assert.False(survivor.HasExited, survivor.Output);
     }
 
+    [Fact]
+    public async Task DeadCommands_ListRequeuePurge_PrintWhatTheyDidAndExit()
+    {
+        var setup = new Setup("dead", Lifetime: TimeSpan.FromSeconds(10), Visibility: TimeSpan.FromSeconds(10));
+        using var queue = new RedisRefreshQueue(_connection, setup.Queue, new RedisQueueOptions { MaxAttempts = 1 });
+        using var cancel = new CancellationTokenSource(Deadline);
+        foreach (var key in new[] { "a", "b" })
+        {
+            await queue.EnqueueAsync(new RefreshRequest("profiles", key, null, [], TimeProvider.System.GetUtcNow(), 1));
+            var taken = await queue.TakeAsync(cancel.Token) ?? throw new InvalidOperationException("The queue was disposed.");
+            await queue.CompleteAsync(new RefreshOutcome(taken, RefreshResult.Failed, TimeSpan.Zero, new InvalidOperationException($"boom {key}")));
+        }
+
+        var list = RunDead(setup, "list");
+        Assert.Equal("counts pending 0 inflight 0 dead 2", await list.ExpectAsync("counts"));
+        Assert.EndsWith("attempts=1 profiles 'b': InvalidOperationException: boom b", await list.ExpectAsync(Assert.Single(await queue.DeadLettersAsync(1)).Id));
+        Assert.Equal(0, await list.ExitCodeAsync());
+
+        var requeue = RunDead(setup, "requeue", "1");
+        Assert.Equal("requeued 1", await requeue.ExpectAsync("requeued"));
+        Assert.Equal("counts pending 1 inflight 0 dead 1", await requeue.ExpectAsync("counts"));
+        Assert.Equal(0, await requeue.ExitCodeAsync());
+        var again = await queue.TakeAsync(cancel.Token);
+        Assert.Equal(("a", 1), (again?.Key, again?.Attempt));
+
+        var purge = RunDead(setup, "purge");
+        Assert.Equal("purged 1", await purge.ExpectAsync("purged"));
+        Assert.Equal(0, await purge.ExitCodeAsync());
+    }
+
+    [Theory]
+    [InlineData]
+    [InlineData("bogus")]
+    [InlineData("list", "0")]
+    [InlineData("requeue", "ten")]
+    [InlineData("requeue-id")]
+    [InlineData("purge", "all")]
+    public async Task DeadLetterCommand_BadUsage_PrintsTheUsageAndReturns2(params string[] command)
+    {
+        using var queue = new RedisRefreshQueue(_connection, "dead-usage");
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        Assert.Equal(2, await DeadLetterCommand.RunAsync(queue, command, output, error));
+
+        Assert.Equal(DeadLetterCommand.Usage, error.ToString().Trim());
+        Assert.Empty(output.ToString());
+    }
+
     /// <summary>A test's own key prefix and queue, and the policy every process uses.</summary>
     private sealed record Setup(string Name, TimeSpan Lifetime, TimeSpan Visibility)
     {
@@ -166,6 +215,14 @@ public sealed class MultiProcessTests : IAsyncLifetime
     private ChildProcess StartWorker(Setup setup, string name)
     {
         var child = ChildProcess.Start(name, setup.Arguments(_server.ConnectionString));
+        _children.Add(child);
+        return child;
+    }
+
+    /// <summary>Starts <c>Cacheback.Worker.dll dead {command}</c> on the test's queue: it runs the command and exits.</summary>
+    private ChildProcess RunDead(Setup setup, params string[] command)
+    {
+        var child = ChildProcess.Start($"dead {string.Join(' ', command)}", command.Prepend("dead").Concat(setup.Arguments(_server.ConnectionString)));
         _children.Add(child);
         return child;
     }

@@ -31,4 +31,19 @@ internal static partial class RedisLog
 
     [LoggerMessage(107, LogLevel.Debug, "Redis refresh queue '{Queue}': outcome {Result} of {Job} '{Key}' was not for a request taken from this queue; ignored")]
     public static partial void NotOurs(ILogger logger, string queue, string job, string key, RefreshResult result);
+
+    [LoggerMessage(108, LogLevel.Warning, "Redis refresh queue '{Queue}': dropped the {Dropped} oldest dead letter(s) to keep the newest {MaxDeadLetters} (RedisQueueOptions.MaxDeadLetters)")]
+    public static partial void DeadLettersDropped(ILogger logger, string queue, long dropped, int maxDeadLetters);
+
+    [LoggerMessage(109, LogLevel.Information, "Redis refresh queue '{Queue}': requeued {Requeued} dead letter(s)")]
+    public static partial void DeadLettersRequeued(ILogger logger, string queue, long requeued);
+
+    [LoggerMessage(110, LogLevel.Warning, "Redis refresh queue '{Queue}': {Kept} dead letter(s) stay dead: their request is unreadable or their id is queued already (DeadLettersAsync shows them)")]
+    public static partial void DeadLettersKept(ILogger logger, string queue, long kept);
+
+    [LoggerMessage(111, LogLevel.Warning, "Redis refresh queue '{Queue}': stopped requeueing dead letters: {MaxLength} requests are pending (RedisQueueOptions.MaxLength); the rest stay dead")]
+    public static partial void RequeueStoppedFull(ILogger logger, string queue, int maxLength);
+
+    [LoggerMessage(112, LogLevel.Information, "Redis refresh queue '{Queue}': purged {Purged} dead letter(s)")]
+    public static partial void DeadLettersPurged(ILogger logger, string queue, long purged);
 }

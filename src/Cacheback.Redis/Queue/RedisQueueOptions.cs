@@ -34,7 +34,6 @@ public sealed record RedisQueueOptions
     /// <value>Default <c>cacheback:queue:</c>. No braces: the queue name in braces is the Redis Cluster hash tag that keeps a queue's keys together.</value>
     public string KeyPrefix { get; init; } = "cacheback:queue:";
 
-    /// <summary>Throws naming every option that is out of range.</summary>
     /// <summary>
     /// How many requests one round trip takes at most (one round trip a request capped the queue
     /// at ~3,000 refreshes/s here). The ones not handed out yet wait in this process, already in
@@ -44,6 +43,15 @@ public sealed record RedisQueueOptions
     /// <value>Default 32. From 1 to 1,000.</value>
     public int TakeBatch { get; init; } = 32;
 
+    /// <summary>
+    /// The most dead letters kept: each one added beyond it drops the oldest, and the queue logs a
+    /// warning saying how many went. <see cref="RedisRefreshQueue.RequeueDeadLettersAsync"/> and
+    /// <see cref="RedisRefreshQueue.PurgeDeadLettersAsync"/> empty the list by hand.
+    /// </summary>
+    /// <value>Default 10,000. At least 1.</value>
+    public int MaxDeadLetters { get; init; } = 10_000;
+
+    /// <summary>Throws naming every option that is out of range.</summary>
     internal void Validate()
     {
         var errors = new List<string>();
@@ -55,6 +63,8 @@ public sealed record RedisQueueOptions
             errors.Add($"TakeBatch must be from 1 to 1000 (was {TakeBatch}).");
         if (MaxLength < 1)
             errors.Add($"MaxLength must be at least 1 (was {MaxLength}).");
+        if (MaxDeadLetters < 1)
+            errors.Add($"MaxDeadLetters must be at least 1 (was {MaxDeadLetters}).");
         if (PollInterval < TimeSpan.FromMilliseconds(1))
             errors.Add($"PollInterval must be at least 1 ms (was {PollInterval}).");
         if (KeyPrefix is null || KeyPrefix.AsSpan().IndexOfAny('{', '}') >= 0)

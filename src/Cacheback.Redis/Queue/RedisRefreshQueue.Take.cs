@@ -75,7 +75,7 @@ public sealed partial class RedisRefreshQueue
         {
             taken = await RedisCall.Within(
                 _connection,
-                _database.ScriptEvaluateAsync(LuaScripts.Take, _keys.All, [(long)_options.VisibilityTimeout.TotalMilliseconds, _options.MaxAttempts, ReapBatch, _wakeChannel, _options.TakeBatch]),
+                _database.ScriptEvaluateAsync(LuaScripts.Take, _keys.All, [(long)_options.VisibilityTimeout.TotalMilliseconds, _options.MaxAttempts, ReapBatch, _wakeChannel, _options.TakeBatch, _options.MaxDeadLetters]),
                 "the take script").ConfigureAwait(false);
         }
         catch (Exception e) when (RedisCall.IsUnavailable(e))
@@ -89,9 +89,11 @@ public sealed partial class RedisRefreshQueue
             RedisLog.TakeRecovered(_logger, Name);
         if (taken.IsNull)
             return null;
+        // {dead letters dropped, id, payload, attempt, id, payload, attempt, ...}
         var parts = (RedisResult[])taken!;
+        DroppedDeadLetters((long)parts[0]);
         RefreshRequest? first = null;
-        for (var at = 0; at + 2 < parts.Length; at += 3)
+        for (var at = 1; at + 2 < parts.Length; at += 3)
         {
             if (await Parse((string)parts[at]!, (string)parts[at + 1]!, (int)parts[at + 2]).ConfigureAwait(false) is not { } request)
                 continue;

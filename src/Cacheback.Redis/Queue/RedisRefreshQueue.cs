@@ -16,7 +16,10 @@ namespace Cacheback;
 /// again with its attempt + 1, and after <see cref="RedisQueueOptions.MaxAttempts"/> moves it, with
 /// its error, to the dead letters (<see cref="DeadLettersAsync"/>). A request whose deadline passes
 /// (its worker died or hung) is delivered again the same way, by whichever taker looks next.
-/// Nothing is dropped silently.</para>
+/// Nothing is dropped silently: the dead letters keep the newest
+/// <see cref="RedisQueueOptions.MaxDeadLetters"/> (dropping older ones is logged), until an
+/// operator requeues (<see cref="RequeueDeadLettersAsync"/>) or purges
+/// (<see cref="PurgeDeadLettersAsync"/>) them.</para>
 /// <para>An idle taker waits for a pub/sub wake-up that every enqueue publishes, and looks again
 /// every <see cref="RedisQueueOptions.PollInterval"/> in case one was missed.</para>
 /// <para>Keys: the key prefix, the name in braces (a Redis Cluster hash tag), then the part, e.g.
@@ -110,7 +113,7 @@ public sealed partial class RedisRefreshQueue : IRefreshQueue, IDisposable
             RefreshResult.UnknownJob => ("retry", $"no job named '{request.Job}' is registered on the worker that took it"),
             _ => ("retry", outcome.Error is { } e ? $"{e.GetType().Name}: {e.Message}" : outcome.Result.ToString()),
         };
-        var result = (long)await Complete(delivery, action, error).ConfigureAwait(false);
+        var result = await Complete(delivery, action, error).ConfigureAwait(false);
         _deliveries.Remove(request);
         switch (result)
         {
@@ -138,21 +141,23 @@ public sealed partial class RedisRefreshQueue : IRefreshQueue, IDisposable
             await RedisCall.Within(_connection, dead, "LLEN").ConfigureAwait(false));
     }
 
-    /// <summary>The newest dead letters, newest first; entries that are not the queue's own are skipped.</summary>
-    /// <param name="count">How many to read at most.</param>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is not positive.</exception>
-    public async Task<IReadOnlyList<RedisDeadLetter>> DeadLettersAsync(int count = 100)
+    /// <summary>Runs the complete script: 0 (not this delivery), 1 (acknowledged), 2 (queued again), 3 (dead-lettered).</summary>
+    private async Task<long> Complete(Delivery delivery, string action, string error)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
-        var entries = await RedisCall.Within(_connection, _database.ListRangeAsync(_keys.Dead, 0, count - 1), "LRANGE").ConfigureAwait(false);
-        return entries.Select(entry => RedisDeadLetter.Parse((string?)entry ?? "")).OfType<RedisDeadLetter>().ToArray();
+        var result = (RedisResult[])(await RedisCall.Within(
+            _connection,
+            _database.ScriptEvaluateAsync(LuaScripts.Complete, _keys.All, [delivery.Id, delivery.Attempt, action, _options.MaxAttempts, error, _wakeChannel, _options.MaxDeadLetters]),
+            "the complete script").ConfigureAwait(false))!;
+        DroppedDeadLetters((long)result[1]);
+        return (long)result[0];
     }
 
-    private Task<RedisResult> Complete(Delivery delivery, string action, string error) =>
-        RedisCall.Within(
-            _connection,
-            _database.ScriptEvaluateAsync(LuaScripts.Complete, _keys.All, [delivery.Id, delivery.Attempt, action, _options.MaxAttempts, error, _wakeChannel]),
-            "the complete script");
+    /// <summary>Says when a script dropped the oldest dead letters to keep within <see cref="RedisQueueOptions.MaxDeadLetters"/>.</summary>
+    private void DroppedDeadLetters(long dropped)
+    {
+        if (dropped > 0)
+            RedisLog.DeadLettersDropped(_logger, Name, dropped, _options.MaxDeadLetters);
+    }
 
     private static void ValidateName(string name)
     {

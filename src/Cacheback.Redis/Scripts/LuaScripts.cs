@@ -13,6 +13,10 @@ internal static class LuaScripts
 
     public static readonly string Complete = Queue("Complete");
 
+    public static readonly string RequeueDead = Queue("RequeueDead");
+
+    public static readonly string PurgeDead = Queue("PurgeDead");
+
     // The queue's scripts share their helpers: EVAL has no includes, so they are prepended.
     private static string Queue(string name) => Load("QueueCommon") + "\n" + Load(name);
 

@@ -9,14 +9,20 @@ local function now_ms()
 end
 
 -- Moves a request to the dead-letter list with why it ended there; its payload goes with it.
-local function dead_letter(id, attempt, reason, now)
+-- The list keeps the newest max_dead entries: returns how many of the oldest were dropped.
+local function dead_letter(id, attempt, reason, now, max_dead)
   local payload = redis.call('HGET', KEYS[3], id)
   local entry = '{"id":' .. cjson.encode(id)
     .. ',"attempts":' .. string.format('%d', attempt)
     .. ',"error":' .. cjson.encode(reason)
     .. ',"deadAtMs":' .. string.format('%d', now)
     .. ',"request":' .. cjson.encode(payload or '') .. '}'
-  redis.call('LPUSH', KEYS[5], entry)
+  local length = redis.call('LPUSH', KEYS[5], entry)
   redis.call('HDEL', KEYS[3], id)
   redis.call('HDEL', KEYS[4], id)
+  if length <= max_dead then
+    return 0
+  end
+  redis.call('LTRIM', KEYS[5], 0, max_dead - 1)
+  return length - max_dead
 end

@@ -244,11 +244,12 @@ public class RedisRefreshQueueTests(RedisServerFixture redis)
             VisibilityTimeout = TimeSpan.Zero,
             MaxAttempts = 0,
             MaxLength = -1,
+            MaxDeadLetters = 0,
             PollInterval = TimeSpan.FromMilliseconds(-5),
             KeyPrefix = "a{b}:",
         }));
 
-        foreach (var option in new[] { "VisibilityTimeout", "MaxAttempts", "MaxLength", "PollInterval", "KeyPrefix" })
+        foreach (var option in new[] { "VisibilityTimeout", "MaxAttempts", "MaxLength", "MaxDeadLetters", "PollInterval", "KeyPrefix" })
             Assert.Contains(option, e.Message);
     }
 
@@ -258,8 +259,8 @@ public class RedisRefreshQueueTests(RedisServerFixture redis)
         var options = new RedisQueueOptions();
 
         Assert.Equal(
-            (TimeSpan.FromMinutes(2), 3, 100_000, TimeSpan.FromSeconds(1), "cacheback:queue:"),
-            (options.VisibilityTimeout, options.MaxAttempts, options.MaxLength, options.PollInterval, options.KeyPrefix));
+            (TimeSpan.FromMinutes(2), 3, 100_000, 10_000, TimeSpan.FromSeconds(1), "cacheback:queue:", 32),
+            (options.VisibilityTimeout, options.MaxAttempts, options.MaxLength, options.MaxDeadLetters, options.PollInterval, options.KeyPrefix, options.TakeBatch));
     }
 
     /// <summary>Completes when the queue's wake channel carries <paramref name="message"/>.</summary>

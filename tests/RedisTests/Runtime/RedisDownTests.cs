@@ -60,6 +60,25 @@ public class RedisDownTests
     }
 
     [Fact]
+    public async Task RequeueAndPurgeDeadLetters_RedisKilled_ThrowRefreshQueueUnavailable()
+    {
+        using var server = await RedisServer.StartAsync();
+        using var connection = await server.ConnectAsync();
+        using var queue = new RedisRefreshQueue(connection, "jobs");
+
+        await KillAsync(server, connection);
+
+        var requeue = await Assert.ThrowsAsync<RefreshQueueUnavailableException>(() => queue.RequeueDeadLettersAsync());
+        var requeueOne = await Assert.ThrowsAsync<RefreshQueueUnavailableException>(() => queue.RequeueDeadLetterAsync("some-id"));
+        var purge = await Assert.ThrowsAsync<RefreshQueueUnavailableException>(() => queue.PurgeDeadLettersAsync());
+        Assert.Contains("'jobs' cannot be reached", requeue.Message);
+        Assert.Contains("the dead letters were not requeued", requeue.Message);
+        Assert.Contains("the dead letter some-id was not requeued", requeueOne.Message);
+        Assert.Contains("the dead letters were not purged", purge.Message);
+        Assert.All(new[] { requeue, requeueOne, purge }, e => Assert.True(e.InnerException is RedisException or TimeoutException, e.InnerException?.ToString()));
+    }
+
+    [Fact]
     public async Task Take_ThroughAnOutage_LogsOnceKeepsWaitingAndTakesAfterRedisIsBack()
     {
         var server = await RedisServer.StartAsync();
