@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using LanguageExt;
 using Microsoft.Extensions.Logging;
 
@@ -152,6 +153,7 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
     /// <see cref="GetAsync(string, TArgs, CancellationToken)"/> once the store is waited for (a
     /// remote store, always): one state machine for the await, the hit and the rest.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<T> GetSlowAsync(ValueTask<Option<Envelope<T>>> read, string key, TArgs args, CancellationToken cancellationToken)
     {
         Envelope<T>? stored;

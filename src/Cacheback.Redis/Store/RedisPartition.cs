@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using LanguageExt;
 using StackExchange.Redis;
 
@@ -18,6 +19,7 @@ internal sealed class RedisPartition<T>(EncodedStore.Encoded<T> encoded, IConnec
         return get.IsCompletedSuccessfully ? new(encoded.Open((byte[]?)get.Result, key)) : ReadAsync(get, key);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<Option<Envelope<T>>> ReadAsync(Task<RedisValue> get, string key)
     {
         var timeout = RedisCall.Timeout(connection);
