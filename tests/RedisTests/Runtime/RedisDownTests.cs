@@ -110,6 +110,59 @@ public class RedisDownTests
     }
 
     /// <summary>Kills the server and waits until the client has noticed (no sleeping on a guess).</summary>
+    [Fact]
+    public async Task Get_RedisStopsAnswering_DegradesToFetchingAfterTheSyncTimeout()
+    {
+        // A server that keeps the socket open and answers nothing: CLIENT PAUSE holds every command.
+        using var server = await RedisServer.StartAsync();
+        using var connection = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{server.Port},abortConnect=false,syncTimeout=1000");
+        using var admin = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{server.Port},abortConnect=false,allowAdmin=true");
+        using var h = new Harness(store: new RedisStore(connection, "app:"));
+        var calls = 0;
+        var cached = Cache.Wrap<string, string>((_, _) => Task.FromResult($"v{Interlocked.Increment(ref calls)}"), Policy, runtime: h.Runtime, name: "users");
+        Assert.Equal("v1", await cached.GetAsync("k"));
+
+        await admin.GetDatabase().ExecuteAsync("CLIENT", "PAUSE", "5000");
+        try
+        {
+            var read = cached.GetAsync("k").AsTask();
+
+            Assert.Equal("v2", await read.WaitAsync(QueueTesting.Bound));
+            var failed = Assert.Single(h.Events, e => e.Kind == CacheEventKind.StoreFailed && e.Detail == "read");
+            Assert.IsType<TimeoutException>(failed.Error);
+            Assert.Contains("GET within 1000 ms", failed.Error!.Message);
+        }
+        finally
+        {
+            await admin.GetDatabase().ExecuteAsync("CLIENT", "UNPAUSE");
+        }
+    }
+
+    [Fact]
+    public async Task Get_AfterReadsTimedOut_LaterReadsEachGetTheirOwnAnswer()
+    {
+        // Timed-out reads are answered late, after Redis resumes; reads issued since must not receive those answers.
+        using var server = await RedisServer.StartAsync();
+        using var connection = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{server.Port},abortConnect=false,syncTimeout=1000");
+        using var admin = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{server.Port},abortConnect=false,allowAdmin=true");
+        var users = new RedisStore(connection, "app:").Partition(new PartitionSpec<string>("users", JsonPayloadSerializer<string>.Default, (_, _, _) => { }));
+        var t0 = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        for (var i = 0; i < 64; i++)
+            await users.WriteAsync($"k{i}", Envelope.Fresh(i + 1, $"value {i}", t0, t0.AddHours(1)), TimeSpan.FromHours(1));
+
+        await admin.GetDatabase().ExecuteAsync("CLIENT", "PAUSE", "5000");
+        var timedOut = await Task.WhenAll(Enumerable.Range(0, 64).Select(i => Assert.ThrowsAsync<TimeoutException>(() => users.ReadAsync($"k{i}").AsTask())));
+        await admin.GetDatabase().ExecuteAsync("CLIENT", "UNPAUSE");
+
+        for (var round = 0; round < 5; round++)
+        {
+            var reads = await Task.WhenAll(Enumerable.Range(0, 64).Select(i => users.ReadAsync($"k{i}").AsTask()));
+            Assert.Equal(Enumerable.Range(0, 64).Select(i => $"value {i}"), reads.Select(r => r.Bind(e => e.Value).IfNone("none")));
+        }
+
+        Assert.Equal(64, timedOut.Length);
+    }
+
     private static async Task KillAsync(RedisServer server, ConnectionMultiplexer connection)
     {
         var failed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
