@@ -85,4 +85,20 @@ public class ClusterStoreTests(RedisClusterFixture cluster)
             Assert.Equal(100 + winner, (await nodes[(k + 1) % 2].ReadAsync($"k{k}")).Map(e => e.Version));
         }
     }
+
+    [Fact]
+    public async Task Create_OnAClusterWithADatabaseOtherThanZero_IsAClearError()
+    {
+        // Regression: a cluster has only database 0. With defaultDatabase=2, StackExchange.Redis failed
+        // every GET and never answered a script: every read waited out the syncTimeout, nothing was cached.
+        // (A short syncTimeout: closing an unused 1.2.6 connection waits that long.)
+        var connectionString = cluster.ConnectionString + ",defaultDatabase=2,syncTimeout=200";
+        using var connection = await cluster.ConnectAsync(connectionString);
+
+        var store = Assert.Throws<ArgumentException>(() => new RedisStore(connection, "app:"));
+        var queue = Assert.Throws<ArgumentException>(() => new RedisRefreshQueue(connection));
+        var connect = await Assert.ThrowsAsync<ArgumentException>(() => RedisStore.ConnectAsync(connectionString, "app:"));
+
+        Assert.All(new[] { store, queue, connect }, e => Assert.Contains("only database 0, and it uses database 2", e.Message));
+    }
 }
