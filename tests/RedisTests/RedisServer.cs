@@ -14,12 +14,15 @@ public sealed class RedisServer : IDisposable
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(20);
     private readonly Process _process;
     private readonly string _directory;
+    private readonly IReadOnlyList<string> _arguments;
+    private bool _restarted;
 
-    private RedisServer(Process process, string directory, int port)
+    private RedisServer(Process process, string directory, int port, IReadOnlyList<string> arguments)
     {
         _process = process;
         _directory = directory;
         Port = port;
+        _arguments = arguments;
     }
 
     public int Port { get; }
@@ -30,13 +33,29 @@ public sealed class RedisServer : IDisposable
     public bool HasExited => _process.HasExited;
 
     /// <summary>Starts a server on <paramref name="port"/> (default: a free one); on the port of a killed server to restart it.</summary>
-    public static async Task<RedisServer> StartAsync(int? port = null)
+    /// <param name="port">The port; default a free one.</param>
+    /// <param name="arguments">More redis-server options, after ours (e.g. <c>--cluster-enabled yes</c>).</param>
+    public static Task<RedisServer> StartAsync(int? port = null, IReadOnlyList<string>? arguments = null) =>
+        StartAsync(port, arguments ?? [], Directory.CreateTempSubdirectory("cacheback-redis-").FullName);
+
+    /// <summary>
+    /// Kills the server if it still runs and starts it again on the same port, with the same options and
+    /// directory (a cluster node finds its nodes.conf there and rejoins); this object is then spent.
+    /// </summary>
+    public async Task<RedisServer> RestartAsync()
+    {
+        Kill();
+        _process.Dispose();
+        _restarted = true;
+        return await StartAsync(Port, _arguments, _directory);
+    }
+
+    private static async Task<RedisServer> StartAsync(int? port, IReadOnlyList<string> arguments, string directory)
     {
         var executable = FindOnPath("redis-server")
             ?? throw new InvalidOperationException(
                 "redis-server is not on PATH. The Redis tests run against a real server: install it "
                 + "(Debian: apt-get install redis-server; eng/test.sh does this when run as root).");
-        var directory = Directory.CreateTempSubdirectory("cacheback-redis-").FullName;
         port ??= FreeLoopbackPort();
         var start = new ProcessStartInfo(executable)
         {
@@ -46,6 +65,8 @@ public sealed class RedisServer : IDisposable
             UseShellExecute = false,
             WorkingDirectory = directory,
         };
+        foreach (var argument in arguments)
+            start.ArgumentList.Add(argument);
         var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {executable}.");
         var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
         // redis-server says when it listens: wait for that line, not for a port to open.
@@ -63,7 +84,7 @@ public sealed class RedisServer : IDisposable
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var server = new RedisServer(process, directory, port.Value);
+        var server = new RedisServer(process, directory, port.Value, arguments);
         try
         {
             await ready.Task.WaitAsync(StartTimeout);
@@ -93,6 +114,8 @@ public sealed class RedisServer : IDisposable
 
     public void Dispose()
     {
+        if (_restarted)
+            return;
         Kill();
         _process.Dispose();
         try

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Net;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using StackExchange.Redis;
@@ -15,9 +16,10 @@ namespace Cacheback;
 /// <para>Compare-and-set always goes to the shared store. A node's own writes are visible to it at
 /// once. Writes made to the shared store without an <see cref="L1Store"/> are not announced: other
 /// nodes see them after <see cref="L1Options.TimeToLive"/>.</para>
-/// <para>Until the subscription is confirmed (<see cref="Ready"/>), and while the connection is down,
-/// reads go to the shared store and nothing is remembered; memory is cleared when the connection
-/// fails and when it is restored, since invalidations may have been missed meanwhile.</para>
+/// <para>Until the subscription is confirmed (<see cref="Ready"/>), and while any of the connection's
+/// sockets is down (commands or pub/sub, to any server of a Redis Cluster), reads go to the shared
+/// store and nothing is remembered; memory is cleared when one fails and when one is restored, since
+/// invalidations may have been missed meanwhile.</para>
 /// </remarks>
 public sealed class L1Store : ICacheStore, IDisposable
 {
@@ -30,7 +32,9 @@ public sealed class L1Store : ICacheStore, IDisposable
     private readonly ILogger _logger;
     private readonly string _node = Guid.NewGuid().ToString("N");
     private readonly Action<RedisChannel, RedisValue> _onMessage;
-    private readonly System.Collections.Generic.HashSet<ConnectionType> _down = [];
+    // Per server: on a cluster, one node coming back says nothing of another that is still down
+    // (perhaps the one our subscription lives on).
+    private readonly System.Collections.Generic.HashSet<(EndPoint? Server, ConnectionType Type)> _down = [];
     private readonly ITimer _ticker;
     private long _age;
     private int _active;
@@ -173,25 +177,25 @@ public sealed class L1Store : ICacheStore, IDisposable
 
     private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
     {
-        // Invalidations sent while we are away are lost: stop using memory until both connections are back.
+        // Invalidations sent while we are away are lost: stop using memory until every connection is back.
         lock (_down)
         {
-            _down.Add(e.ConnectionType);
+            _down.Add((e.EndPoint, e.ConnectionType));
             Volatile.Write(ref _active, 0);
         }
 
         ClearAll();
-        L1Log.Cleared(_logger, (string)_channel!, "failed", e.ConnectionType.ToString());
+        L1Log.Cleared(_logger, (string)_channel!, "failed", e.ConnectionType.ToString(), e.EndPoint?.ToString() ?? "?");
     }
 
     private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
     {
         ClearAll();
-        L1Log.Cleared(_logger, (string)_channel!, "restored", e.ConnectionType.ToString());
+        L1Log.Cleared(_logger, (string)_channel!, "restored", e.ConnectionType.ToString(), e.EndPoint?.ToString() ?? "?");
         bool allUp;
         lock (_down)
         {
-            _down.Remove(e.ConnectionType);
+            _down.Remove((e.EndPoint, e.ConnectionType));
             allUp = _down.Count == 0;
         }
 

@@ -42,13 +42,14 @@ public sealed partial class RedisRefreshQueue : IRefreshQueue, IDisposable
     /// <param name="name">The queue's name (like a Celery or RQ queue): part of its keys. Letters, digits, <c>-_.:</c>.</param>
     /// <param name="options">Delivery options (default: <see cref="RedisQueueOptions"/>'s defaults).</param>
     /// <param name="logger">Where the queue logs; default nowhere.</param>
-    /// <exception cref="ArgumentException">The name or an option is invalid (the message says which and why).</exception>
+    /// <exception cref="ArgumentException">The name or an option is invalid (the message says which and why), or the connection is to a Redis Cluster and uses a database other than 0.</exception>
     public RedisRefreshQueue(IConnectionMultiplexer connection, string name = CachebackRuntimeOptions.DefaultName, RedisQueueOptions? options = null, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ValidateName(name);
         options ??= new RedisQueueOptions();
         options.Validate();
+        RedisCluster.RequireDatabaseZero(connection);
         _connection = connection;
         _database = connection.GetDatabase();
         _options = options;

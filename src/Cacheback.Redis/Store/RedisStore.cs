@@ -29,7 +29,7 @@ public sealed class RedisStore : ICacheStore, IDisposable
     /// <param name="connection">The connection; its default database is used.</param>
     /// <param name="keyPrefix">The application's namespace in the server, e.g. <c>cacheback:{app}:</c>. Required.</param>
     /// <param name="maxPayloadBytes">Larger stored payloads read as a miss; default 64 MiB.</param>
-    /// <exception cref="ArgumentException"><paramref name="keyPrefix"/> is empty or white space.</exception>
+    /// <exception cref="ArgumentException"><paramref name="keyPrefix"/> is empty or white space, or the connection is to a Redis Cluster and uses a database other than 0.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxPayloadBytes"/> is not positive.</exception>
     public RedisStore(IConnectionMultiplexer connection, string keyPrefix, int maxPayloadBytes = EnvelopeCodec.DefaultMaxPayloadBytes)
         : this(connection, keyPrefix, maxPayloadBytes, ownsConnection: false)
@@ -40,6 +40,7 @@ public sealed class RedisStore : ICacheStore, IDisposable
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentException.ThrowIfNullOrWhiteSpace(keyPrefix);
+        RedisCluster.RequireDatabaseZero(connection, disposeWhenRefused: ownsConnection);
         Connection = connection;
         KeyPrefix = keyPrefix;
         _encoded = new EncodedStore(new RedisBinaryStore(connection), keyPrefix, maxPayloadBytes);
@@ -55,7 +56,7 @@ public sealed class RedisStore : ICacheStore, IDisposable
     /// <summary>Connects to Redis and creates a store that owns the connection (disposing the store closes it).</summary>
     /// <param name="connectionString">A StackExchange.Redis connection string (see the remarks of <see cref="RedisStore"/>).</param>
     /// <param name="keyPrefix">The application's namespace in the server, e.g. <c>cacheback:{app}:</c>.</param>
-    /// <exception cref="ArgumentException">An argument is empty, or the connection string cannot be parsed.</exception>
+    /// <exception cref="ArgumentException">An argument is empty, the connection string cannot be parsed, or it names a Redis Cluster and a database other than 0.</exception>
     /// <exception cref="RedisConnectionException">Redis is unreachable and the connection string says <c>abortConnect=true</c>.</exception>
     public static RedisStore Connect(string connectionString, string keyPrefix)
     {

@@ -7,11 +7,14 @@ namespace Cacheback.Tests.Redis.L1;
 /// <summary>One "node": its own connection, its RedisStore (reads counted) and an L1Store in front.</summary>
 internal sealed class L1Node : IDisposable
 {
-    private L1Node(ConnectionMultiplexer connection, CountingStore counting, L1Store l1)
+    private readonly bool _ownsConnection;
+
+    private L1Node(ConnectionMultiplexer connection, CountingStore counting, L1Store l1, bool ownsConnection)
     {
         Connection = connection;
         Counting = counting;
         Store = l1;
+        _ownsConnection = ownsConnection;
     }
 
     public ConnectionMultiplexer Connection { get; }
@@ -21,14 +24,33 @@ internal sealed class L1Node : IDisposable
 
     public L1Store Store { get; }
 
-    public static async Task<L1Node> StartAsync(RedisServer server, string prefix, L1Options? options = null)
+    /// <summary>A node on a connection of its own to <paramref name="server"/>, closed when the node is disposed.</summary>
+    public static async Task<L1Node> StartAsync(RedisServer server, string prefix, L1Options? options = null) =>
+        await StartAsync(await server.ConnectAsync(), prefix, options, ownsConnection: true);
+
+    /// <summary>
+    /// A node on <paramref name="connection"/>, which stays open when the node is disposed (closing a
+    /// StackExchange.Redis 1.2.6 connection can take up to its syncTimeout).
+    /// </summary>
+    public static Task<L1Node> StartOnAsync(ConnectionMultiplexer connection, string prefix, L1Options? options = null) =>
+        StartAsync(connection, prefix, options, ownsConnection: false);
+
+    private static async Task<L1Node> StartAsync(ConnectionMultiplexer connection, string prefix, L1Options? options, bool ownsConnection)
     {
-        var connection = await server.ConnectAsync();
         var counting = new CountingStore(new RedisStore(connection, prefix));
         var l1 = new L1Store(counting, connection.GetSubscriber(), prefix, options);
-        await l1.Ready.WaitAsync(Queue.QueueTesting.Bound);
-        Assert.True(l1.IsActive, "the L1 should be subscribed");
-        return new L1Node(connection, counting, l1);
+        var node = new L1Node(connection, counting, l1, ownsConnection);
+        try
+        {
+            await l1.Ready.WaitAsync(Queue.QueueTesting.Bound);
+            Assert.True(l1.IsActive, "the L1 should be subscribed");
+            return node;
+        }
+        catch
+        {
+            node.Dispose();
+            throw;
+        }
     }
 
     public IEnvelopeStore<string> Partition(string job = "users") =>
@@ -69,7 +91,8 @@ internal sealed class L1Node : IDisposable
     public void Dispose()
     {
         Store.Dispose();
-        Connection.Dispose();
+        if (_ownsConnection)
+            Connection.Dispose();
     }
 }
 

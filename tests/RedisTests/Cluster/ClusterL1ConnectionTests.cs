@@ -1,0 +1,86 @@
+using System.Net;
+using Cacheback.Tests.Redis.L1;
+using StackExchange.Redis;
+
+namespace Cacheback.Tests.Redis.Cluster;
+
+/// <summary>Kills and restarts nodes of a cluster of its own (the collection's cluster stays up).</summary>
+public class ClusterL1ConnectionTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    private static readonly TimeSpan Ttl = TimeSpan.FromMinutes(1);
+
+    [Fact]
+    public async Task NodeRestoredWhileTheSubscribedNodeIsStillDown_KeepsMemoryOff()
+    {
+        // Regression: the L1 tracked which connection types were down, not which node's. With the node
+        // it hears invalidations through down, another node coming back turned memory on again, and
+        // it served values whose invalidations it had missed.
+        var cluster = new RedisClusterFixture();
+        await cluster.InitializeAsync();
+        try
+        {
+            const string prefix = "app:";
+            using var reader = await L1Node.StartOnAsync(cluster.Connection, prefix);
+            using var writer = await L1Node.StartOnAsync(cluster.OtherConnection, prefix);
+            var subscribed = NodeAt(cluster, cluster.Connection.GetSubscriber().SubscribedEndpoint(new RedisChannel(prefix + "l1", RedisChannel.PatternMode.Literal)));
+            var up = (subscribed + 1) % 3;
+            var restored = (subscribed + 2) % 3;
+            var key = await KeyOnAsync(cluster, prefix, up);
+            await writer.Partition().WriteAsync(key, Envelope.Fresh(1, "old", T0, T0.AddMinutes(10)), Ttl);
+            var failed = Task.WhenAll(
+                Event(cluster, reader.Connection, restored: false, subscribed),
+                Event(cluster, reader.Connection, restored: false, restored));
+
+            cluster.Nodes[subscribed].Kill();
+            cluster.Nodes[restored].Kill();
+            await failed;
+            Assert.False(reader.Store.IsActive);
+            var back = Event(cluster, reader.Connection, restored: true, restored);
+            await cluster.RestartAsync(restored);
+            await back;
+
+            Assert.False(reader.Store.IsActive);
+            // What memory on would do: the reader remembers the key, and misses the writer's invalidation.
+            Assert.Equal("old", (await reader.Partition().ReadAsync(key)).Bind(e => e.Value));
+            await writer.Partition().WriteAsync(key, Envelope.Fresh(2, "new", T0, T0.AddMinutes(10)), Ttl);
+            Assert.Equal("new", (await reader.Partition().ReadAsync(key)).Bind(e => e.Value));
+        }
+        finally
+        {
+            await cluster.DisposeAsync();
+        }
+    }
+
+    private static int NodeAt(RedisClusterFixture cluster, EndPoint endPoint) =>
+        cluster.Nodes.Select((n, i) => (n.Port, i)).Single(n => n.Port == ((IPEndPoint)endPoint).Port).i;
+
+    /// <summary>A key of the "users" partition stored on node <paramref name="node"/>.</summary>
+    private static async Task<string> KeyOnAsync(RedisClusterFixture cluster, string prefix, int node)
+    {
+        for (var i = 0; ; i++)
+        {
+            if (await cluster.NodeOfAsync($"{prefix}users:k{i}") == node)
+                return $"k{i}";
+        }
+    }
+
+    /// <summary>Completes when both of <paramref name="connection"/>'s connections (commands, pub/sub) to the node failed or were restored.</summary>
+    private static Task Event(RedisClusterFixture cluster, ConnectionMultiplexer connection, bool restored, int node)
+    {
+        var port = cluster.Nodes[node].Port;
+        var interactive = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var subscription = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void Handler(object? sender, ConnectionFailedEventArgs e)
+        {
+            if (((IPEndPoint)e.EndPoint).Port == port)
+                (e.ConnectionType == ConnectionType.Interactive ? interactive : subscription).TrySetResult();
+        }
+
+        if (restored)
+            connection.ConnectionRestored += Handler;
+        else
+            connection.ConnectionFailed += Handler;
+        return Task.WhenAll(interactive.Task, subscription.Task).WaitAsync(Queue.QueueTesting.Bound);
+    }
+}
