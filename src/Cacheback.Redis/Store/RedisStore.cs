@@ -14,7 +14,7 @@ namespace Cacheback;
 /// <c>redis.example:6380,password=secret,ssl=true,sslHost=redis.example,defaultDatabase=2</c>.
 /// Unless the string says <c>abortConnect=true</c>, connecting does not fail when Redis is down:
 /// reads degrade to fetching until it is back.</para>
-/// <para>A connection opened by <see cref="Connect"/> or <see cref="ConnectAsync"/> completes its
+/// <para>A connection opened by <see cref="Connect(string, string)"/> or <see cref="ConnectAsync(string, string)"/> completes its
 /// commands unordered (<c>PreserveAsyncOrder = false</c>): StackExchange.Redis 1.x otherwise runs
 /// every continuation of every command on one thread, one after another, and under concurrent
 /// reads that thread, not Redis, sets the pace. Cacheback relies on no completion order. For a
@@ -69,6 +69,34 @@ public sealed class RedisStore : ICacheStore, IDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(keyPrefix);
         var connection = Unordered(await ConnectionMultiplexer.ConnectAsync(Configuration(connectionString)).ConfigureAwait(false));
+        return new RedisStore(connection, keyPrefix, EnvelopeCodec.DefaultMaxPayloadBytes, ownsConnection: true);
+    }
+
+    /// <summary>
+    /// Connects with <paramref name="options"/> as given and creates a store that owns the
+    /// connection: for what a connection string cannot say, such as a
+    /// <see cref="ConfigurationOptions.CertificateValidation"/> callback that trusts a private
+    /// certificate authority, or a client certificate.
+    /// </summary>
+    /// <param name="options">The connection's options. Unlike a parsed connection string, they keep
+    /// <see cref="ConfigurationOptions.AbortOnConnectFail"/> as set (its default, true, makes a Redis
+    /// that is down at start-up an error).</param>
+    /// <param name="keyPrefix">The application's namespace in the server, e.g. <c>cacheback:{app}:</c>.</param>
+    /// <exception cref="ArgumentException"><paramref name="keyPrefix"/> is empty, or the options name a Redis Cluster and a database other than 0.</exception>
+    /// <exception cref="RedisConnectionException">Redis is unreachable and <see cref="ConfigurationOptions.AbortOnConnectFail"/> is set.</exception>
+    public static RedisStore Connect(ConfigurationOptions options, string keyPrefix)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrWhiteSpace(keyPrefix);
+        return new RedisStore(Unordered(ConnectionMultiplexer.Connect(options)), keyPrefix, EnvelopeCodec.DefaultMaxPayloadBytes, ownsConnection: true);
+    }
+
+    /// <inheritdoc cref="Connect(ConfigurationOptions, string)" />
+    public static async Task<RedisStore> ConnectAsync(ConfigurationOptions options, string keyPrefix)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrWhiteSpace(keyPrefix);
+        var connection = Unordered(await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false));
         return new RedisStore(connection, keyPrefix, EnvelopeCodec.DefaultMaxPayloadBytes, ownsConnection: true);
     }
 
