@@ -15,46 +15,35 @@ using StackExchange.Redis;
 //                                              the queue's dead letters (DeadLetterCommand), then exit
 //
 // Settings come from the command line, CACHEBACK__... environment variables or appsettings.json
-// (Host.CreateApplicationBuilder's sources); every Cacheback:* option of AddCacheback applies.
+// (Host.CreateApplicationBuilder's sources); every Cacheback:* option of AddCacheback and
+// Cacheback:Redis:* option of AddCachebackRedis applies.
 var reader = args.Contains("--reader");
 // The words after "dead", up to the first option.
 var dead = args.FirstOrDefault() == "dead" ? args.Skip(1).TakeWhile(a => !a.StartsWith('-')).ToArray() : null;
 var builder = Host.CreateApplicationBuilder((dead is null ? args : args.Skip(1 + dead.Length)).Where(a => a != "--reader").ToArray());
 var settings = WorkerSettings.From(builder.Configuration);
-
-using var store = await RedisStore.ConnectAsync(settings.Redis, settings.Prefix);
 if (dead is not null)
-    return await RunDeadLetterCommandAsync(builder, store, settings, dead);
-using var queue = new RedisRefreshQueue(store.Connection, settings.Queue, settings.QueueOptions());
-builder.Services.AddCacheback(o =>
-{
-    o.Stores[CachebackRuntimeOptions.DefaultName] = store;
-    o.Queues[CachebackRuntimeOptions.DefaultName] = queue;
-    // Started below, once every job is registered: a request taken before would be an unknown job.
-    o.RunRefreshWorker = false;
-});
+    builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace); // results on stdout, log lines on stderr
+builder.Services.AddCachebackRedis(settings.ApplyTo);
+// Started below, once every job is registered: a request taken before would be an unknown job.
+builder.Services.AddCacheback(o => o.RunRefreshWorker = false);
 using var host = builder.Build();
+var redis = host.Services.GetRequiredService<CachebackRedis>();
+if (dead is not null)
+    return await DeadLetterCommand.RunAsync(redis.Queues[CachebackRuntimeOptions.DefaultName], dead, Console.Out, Console.Error);
+
 var runtime = host.Services.GetRequiredService<CachebackRuntime>();
-using var jobs = new DemoJobs(runtime, store.Connection, settings.Prefix);
+using var jobs = new DemoJobs(runtime, redis.Connection, redis.Store.KeyPrefix);
 
 if (reader)
     return await ReaderLoop.RunAsync(jobs, Console.In, Console.Out);
 
 if (settings.StartWhen is { } startKey)
-    await WaitForKeyAsync(store.Connection.GetDatabase(), startKey);
+    await WaitForKeyAsync(redis.Connection.GetDatabase(), startKey);
 runtime.Worker.Start();
 host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStarted.Register(() => Console.Out.WriteLine($"ready {Environment.ProcessId}"));
 await host.RunAsync(); // CachebackRefreshService.StopAsync drains the worker on Ctrl+C / SIGTERM
 return 0;
-
-// Results on stdout; the queue's log lines (such as dead letters left unreadable) on stderr.
-static async Task<int> RunDeadLetterCommandAsync(HostApplicationBuilder builder, RedisStore store, WorkerSettings settings, string[] command)
-{
-    builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-    using var host = builder.Build();
-    using var queue = new RedisRefreshQueue(store.Connection, settings.Queue, settings.QueueOptions(), host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Cacheback.Redis"));
-    return await DeadLetterCommand.RunAsync(queue, command, Console.Out, Console.Error);
-}
 
 // A benchmark starts every worker at one moment: they wait for a key to appear.
 static async Task WaitForKeyAsync(IDatabase database, string key)
@@ -64,22 +53,39 @@ static async Task WaitForKeyAsync(IDatabase database, string key)
         await Task.Delay(5);
 }
 
-/// <summary>The worker's own settings (the Worker section, and Cacheback:Redis).</summary>
-internal sealed record WorkerSettings(string Redis, string Prefix, string Queue, TimeSpan VisibilityTimeout, TimeSpan PollInterval, string? StartWhen, int MaxLength, int MaxDeadLetters)
+/// <summary>
+/// The worker's own settings (the Worker section): shorthands for Cacheback:Redis options, which
+/// they override when given, and StartWhen.
+/// </summary>
+internal sealed record WorkerSettings(string? Prefix, string? Queue, TimeSpan? VisibilityTimeout, TimeSpan? PollInterval, string? StartWhen, int? MaxLength, int? MaxDeadLetters)
 {
     public static WorkerSettings From(Microsoft.Extensions.Configuration.IConfiguration configuration)
     {
         var section = configuration.GetSection("Worker");
         return new(
-            configuration["Cacheback:Redis"] ?? "127.0.0.1:6379",
-            section["Prefix"] ?? "cacheback:demo:",
-            section["Queue"] ?? CachebackRuntimeOptions.DefaultName,
-            TimeSpan.Parse(section["VisibilityTimeout"] ?? "00:02:00", System.Globalization.CultureInfo.InvariantCulture),
-            TimeSpan.Parse(section["PollInterval"] ?? "00:00:01", System.Globalization.CultureInfo.InvariantCulture),
+            section["Prefix"],
+            section["Queue"],
+            section["VisibilityTimeout"] is { } visibility ? TimeSpan.Parse(visibility, System.Globalization.CultureInfo.InvariantCulture) : null,
+            section["PollInterval"] is { } poll ? TimeSpan.Parse(poll, System.Globalization.CultureInfo.InvariantCulture) : null,
             section["StartWhen"],
-            int.Parse(section["MaxLength"] ?? "100000", System.Globalization.CultureInfo.InvariantCulture),
-            int.Parse(section["MaxDeadLetters"] ?? "10000", System.Globalization.CultureInfo.InvariantCulture));
+            section["MaxLength"] is { } maxLength ? int.Parse(maxLength, System.Globalization.CultureInfo.InvariantCulture) : null,
+            section["MaxDeadLetters"] is { } maxDead ? int.Parse(maxDead, System.Globalization.CultureInfo.InvariantCulture) : null);
     }
 
-    public RedisQueueOptions QueueOptions() => new() { VisibilityTimeout = VisibilityTimeout, PollInterval = PollInterval, MaxLength = MaxLength, MaxDeadLetters = MaxDeadLetters };
+    /// <summary>The sample's defaults (a local Redis, the <c>cacheback:demo:</c> prefix), then the Worker settings given.</summary>
+    public void ApplyTo(CachebackRedisOptions redis)
+    {
+        redis.Configuration ??= "127.0.0.1:6379";
+        redis.KeyPrefix = Prefix ?? redis.KeyPrefix ?? "cacheback:demo:";
+        if (Queue is not null)
+            redis.Queues[CachebackRuntimeOptions.DefaultName] = Queue;
+        var queue = redis.QueueOptions;
+        redis.QueueOptions = queue with
+        {
+            VisibilityTimeout = VisibilityTimeout ?? queue.VisibilityTimeout,
+            PollInterval = PollInterval ?? queue.PollInterval,
+            MaxLength = MaxLength ?? queue.MaxLength,
+            MaxDeadLetters = MaxDeadLetters ?? queue.MaxDeadLetters,
+        };
+    }
 }
