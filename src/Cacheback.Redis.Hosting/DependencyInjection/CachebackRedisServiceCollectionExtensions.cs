@@ -19,7 +19,7 @@ public static class CachebackRedisServiceCollectionExtensions
     /// <para>When the runtime is built (or <see cref="CachebackRedis"/> or <see cref="RedisStore"/>
     /// is first resolved), the options are checked, and bad ones fail with an
     /// <see cref="OptionsValidationException"/> naming each; then one connection is opened with
-    /// <see cref="RedisStore.Connect"/>, which blocks until it connects or its <c>connectTimeout</c>
+    /// <see cref="RedisStore.Connect(string, string)"/>, which blocks until it connects or its <c>connectTimeout</c>
     /// passes. The store (or an <see cref="L1Store"/> in front of it) becomes the runtime's store
     /// named <see cref="CachebackRedisOptions.StoreName"/>, and each queue of
     /// <see cref="CachebackRedisOptions.Queues"/> its queue of that name, logging under
