@@ -21,10 +21,10 @@ public sealed record L1Options
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
     /// <summary>How often the memory layer's age counter ticks: a quarter of <see cref="TimeToLive"/>, at least a millisecond.</summary>
-    internal TimeSpan Tick => TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond, TimeToLive.Ticks / TicksPerTimeToLive));
+    internal TimeSpan Tick => TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond, TimeToLive.Ticks / 4));
 
-    /// <summary>The age counter's ticks in a <see cref="TimeToLive"/>.</summary>
-    internal const int TicksPerTimeToLive = 4;
+    /// <summary>The age counter's ticks in a <see cref="TimeToLive"/>: four, or fewer when a quarter is under a millisecond.</summary>
+    internal long TicksPerTimeToLive => Math.Min(4, TimeToLive.Ticks / Tick.Ticks);
 
     /// <summary>Throws when a bound is out of range.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><see cref="MaxEntriesPerJob"/> is not positive, or <see cref="TimeToLive"/> is under a millisecond.</exception>

@@ -24,7 +24,8 @@ internal sealed class L1Partition<T>(IEnvelopeStore<T> l2, L1Store owner, string
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private readonly long[] _generations = new long[StripeMask + 1];
     private readonly object _gate = new();
-    private readonly long _tickMs = (long)options.Tick.TotalMilliseconds;
+    private readonly long _tick = options.Tick.Ticks;
+    private readonly long _ticksPerTimeToLive = options.TicksPerTimeToLive;
     private int _count;
 
     /// <summary>How many envelopes are in memory now.</summary>
@@ -142,7 +143,7 @@ internal sealed class L1Partition<T>(IEnvelopeStore<T> l2, L1Store owner, string
         {
             // Something changed the stripe (or the connection) while Redis answered: the answer may be old.
             if (_generations[stripe] == generation && owner.IsActive)
-                Put(key, envelope, L1Options.TicksPerTimeToLive);
+                Put(key, envelope, _ticksPerTimeToLive);
         }
     }
 
@@ -164,7 +165,7 @@ internal sealed class L1Partition<T>(IEnvelopeStore<T> l2, L1Store owner, string
         {
             var untouched = ++_generations[stripe] == generation + 1;
             if (written is not null && untouched && owner.IsActive)
-                Put(key, written, Math.Min(L1Options.TicksPerTimeToLive, (long)ttl.TotalMilliseconds / _tickMs));
+                Put(key, written, Math.Min(_ticksPerTimeToLive, ttl.Ticks / _tick));
             else
                 Remove(key);
         }

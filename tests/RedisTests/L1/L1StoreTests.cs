@@ -207,6 +207,21 @@ public class L1StoreTests(RedisServerFixture redis)
     }
 
     [Fact]
+    public async Task Read_ATimeToLiveUnderFourMilliseconds_IsStillNeverExceeded()
+    {
+        // The counter ticks at most every millisecond: a 2 ms time to live is two ticks, not four.
+        var time = new ManualTimeProvider(virtualTimers: true);
+        using var a = await L1Node.StartAsync(redis.Server, RedisServerFixture.Prefix(), new L1Options { TimeToLive = TimeSpan.FromMilliseconds(2), TimeProvider = time });
+        var users = a.Partition();
+        await users.WriteAsync("k", Value(1, "v"), Ttl);
+
+        time.Advance(TimeSpan.FromMilliseconds(2));
+        await users.ReadAsync("k");
+
+        Assert.Equal(1, a.Counting.Reads);
+    }
+
+    [Fact]
     public async Task Write_WithACacheTtlShorterThanTheL1TimeToLive_IsServedFromMemoryNoLongerThanThat()
     {
         var time = new ManualTimeProvider(virtualTimers: true);
