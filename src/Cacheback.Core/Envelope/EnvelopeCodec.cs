@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
 using System.Diagnostics.Contracts;
 
 namespace Cacheback;
@@ -58,25 +59,42 @@ public static class EnvelopeCodec
 
     /// <summary>Decodes bytes into an envelope, or says why they are not one. Never throws.</summary>
     [Pure]
-    public static DecodeResult<T> Decode<T>(ReadOnlySpan<byte> bytes, IPayloadSerializer<T> serializer, int maxPayloadBytes = DefaultMaxPayloadBytes)
+    public static DecodeResult<T> Decode<T>(ReadOnlySpan<byte> bytes, IPayloadSerializer<T> serializer, int maxPayloadBytes = DefaultMaxPayloadBytes) =>
+        TryDecode(bytes, serializer, maxPayloadBytes, out var envelope, out var error, out var detail)
+            ? new DecodeResult<T>.Decoded(envelope)
+            : new DecodeResult<T>.Failed(error, detail);
+
+    /// <summary>
+    /// <see cref="Decode{T}"/> without the result object, for the read path of a remote store (one
+    /// envelope decoded per read).
+    /// </summary>
+    internal static bool TryDecode<T>(
+        ReadOnlySpan<byte> bytes, IPayloadSerializer<T> serializer, int maxPayloadBytes,
+        [NotNullWhen(true)] out Envelope<T>? envelope, out DecodeError error, out string detail)
     {
         ArgumentNullException.ThrowIfNull(serializer);
+        envelope = null;
+        (error, detail) = (default, "");
         if (bytes.IsEmpty)
-            return Fail<T>(DecodeError.Empty, "no bytes");
+            return Fail(DecodeError.Empty, "no bytes", out error, out detail);
         var reader = new Reader(bytes);
         if (ReadHeader(ref reader) is { } headerError)
-            return new DecodeResult<T>.Failed(headerError.Error, headerError.Detail);
+            return Fail(headerError.Error, headerError.Detail, out error, out detail);
         if (!reader.TryReadInt(out var version) || !reader.TryReadInt(out var fetched)
             || !reader.TryReadInt(out var fresh) || !reader.TryReadInt(out var lease))
-            return Fail<T>(reader.Error, reader.Detail);
+            return Fail(reader.Error, reader.Detail, out error, out detail);
         if (version is < 1 or >= Envelope.MaxVersion || !IsTime(fetched) || !IsTime(fresh) || (lease != 0 && !IsTime(lease)))
-            return Fail<T>(DecodeError.InvalidField, $"version {version}, fetched {fetched}, fresh {fresh}, lease {lease}");
+            return Fail(DecodeError.InvalidField, $"version {version}, fetched {fetched}, fresh {fresh}, lease {lease}", out error, out detail);
         if (!reader.TryReadBinOrNil(maxPayloadBytes, out var hasPayload, out var payload))
-            return Fail<T>(reader.Error, reader.Detail);
+            return Fail(reader.Error, reader.Detail, out error, out detail);
         if (!reader.AtEnd)
-            return Fail<T>(DecodeError.TrailingBytes, $"{reader.Remaining} bytes after the envelope");
+            return Fail(DecodeError.TrailingBytes, $"{reader.Remaining} bytes after the envelope", out error, out detail);
         if (!hasPayload)
-            return new DecodeResult<T>.Decoded(Envelope.FromMs(version, false, default(T)!, fetched, fresh, lease));
+        {
+            envelope = Envelope.FromMs(version, false, default(T)!, fetched, fresh, lease);
+            return true;
+        }
+
         T value;
         try
         {
@@ -86,10 +104,11 @@ public static class EnvelopeCodec
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            return Fail<T>(DecodeError.PayloadUnreadable, $"{e.GetType().Name}: {e.Message}");
+            return Fail(DecodeError.PayloadUnreadable, $"{e.GetType().Name}: {e.Message}", out error, out detail);
         }
 
-        return new DecodeResult<T>.Decoded(Envelope.FromMs(version, true, value, fetched, fresh, lease));
+        envelope = Envelope.FromMs(version, true, value, fetched, fresh, lease);
+        return true;
     }
 
     /// <summary>
@@ -118,7 +137,11 @@ public static class EnvelopeCodec
         return null;
     }
 
-    private static DecodeResult<T> Fail<T>(DecodeError error, string detail) => new DecodeResult<T>.Failed(error, detail);
+    private static bool Fail(DecodeError error, string detail, out DecodeError errorOut, out string detailOut)
+    {
+        (errorOut, detailOut) = (error, detail);
+        return false;
+    }
 
     /// <summary>A time an envelope can hold: after 1970 and within what <see cref="DateTimeOffset"/> represents.</summary>
     private static bool IsTime(long unixMs) => unixMs is > 0 and <= MaxUnixMs;

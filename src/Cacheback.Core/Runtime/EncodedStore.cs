@@ -52,17 +52,9 @@ public sealed class EncodedStore : ICacheStore
         {
             if (bytes is null)
                 return Option<Envelope<T>>.None;
-            return EnvelopeCodec.Decode(bytes, spec.Serializer, owner.MaxPayloadBytes) switch
-            {
-                DecodeResult<T>.Decoded decoded => decoded.Envelope,
-                DecodeResult<T>.Failed failed => Unreadable(key, failed),
-                _ => throw new InvalidOperationException("DecodeResult is a closed union."),
-            };
-        }
-
-        private Option<Envelope<T>> Unreadable(string key, DecodeResult<T>.Failed failed)
-        {
-            spec.OnUnreadable(key, failed.Error, failed.Detail);
+            if (EnvelopeCodec.TryDecode(bytes, spec.Serializer, owner.MaxPayloadBytes, out var envelope, out var error, out var detail))
+                return envelope;
+            spec.OnUnreadable(key, error, detail);
             return Option<Envelope<T>>.None;
         }
 

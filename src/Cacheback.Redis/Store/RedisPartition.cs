@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Text;
 using LanguageExt;
 using StackExchange.Redis;
 
@@ -12,10 +13,13 @@ namespace Cacheback;
 /// </summary>
 internal sealed class RedisPartition<T>(EncodedStore.Encoded<T> encoded, IConnectionMultiplexer connection, IDatabase database) : IEnvelopeStore<T>
 {
+    // The key's prefix as bytes, written before the key itself: no string concatenated per read.
+    private readonly RedisKey _prefix = Encoding.UTF8.GetBytes(encoded.StoredKey(""));
+
     public ValueTask<Option<Envelope<T>>> ReadAsync(string key, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var get = database.StringGetAsync(encoded.StoredKey(key));
+        var get = database.StringGetAsync(_prefix.Append(key));
         return get.IsCompletedSuccessfully ? new(encoded.Open((byte[]?)get.Result, key)) : ReadAsync(get, key);
     }
 
