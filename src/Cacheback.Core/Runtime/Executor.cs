@@ -99,7 +99,7 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
             return new ValueTask<T>(stored.RawValue);
         }
 
-        var decided = Decided(now, stored, key, args, cancellationToken);
+        var decided = NotAHit(now, stored, key, args, cancellationToken);
         return decided.IsCompletedSuccessfully ? new ValueTask<T>(decided.Result.Value) : ValueOf(decided);
     }
 
@@ -128,6 +128,12 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
             return new ValueTask<CacheRead<T>>(new CacheRead<T>(stored.RawValue, CacheStatus.Hit, null));
         }
 
+        return NotAHit(now, stored, key, args, cancellationToken);
+    }
+
+    /// <summary>What a read that is not a plain hit does: the decision, refined by the job's hooks, carried out.</summary>
+    private ValueTask<CacheRead<T>> NotAHit(long now, Envelope<T>? stored, string key, TArgs args, CancellationToken cancellationToken)
+    {
         var effect = Decide.Read(now, stored, Policy);
         return Interpret(_hooks is null ? effect : Refine(effect, stored, args, now), stored, key, args, cancellationToken);
     }
@@ -173,7 +179,7 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
             return stored.RawValue;
         }
 
-        return (await Decided(now, stored, key, args, cancellationToken).ConfigureAwait(false)).Value;
+        return (await NotAHit(now, stored, key, args, cancellationToken).ConfigureAwait(false)).Value;
     }
 
     private async ValueTask<CacheRead<T>> ReadSlowAsync(ValueTask<Option<Envelope<T>>> read, string key, TArgs args, CancellationToken cancellationToken)
