@@ -39,7 +39,7 @@ public sealed class RedisClusterFixture : IAsyncLifetime
 
     /// <summary>A StackExchange.Redis connection string naming every node.</summary>
     public string ConnectionString =>
-        string.Join(',', _nodes.Select(n => $"127.0.0.1:{n.Port}")) + ",abortConnect=false,connectTimeout=2000,syncTimeout=2000";
+        string.Join(',', _nodes.Select(n => $"127.0.0.1:{n.Port}")) + ",abortConnect=false,connectTimeout=10000,syncTimeout=2000";
 
     /// <summary>A key prefix of the calling test's own: tests never see each other's keys.</summary>
     public static string Prefix([CallerMemberName] string test = "") => $"test:{test}:";
@@ -48,7 +48,7 @@ public sealed class RedisClusterFixture : IAsyncLifetime
     /// <param name="connectionString">Default <see cref="ConnectionString"/>.</param>
     public async Task<ConnectionMultiplexer> ConnectAsync(string? connectionString = null)
     {
-        var connection = await ConnectionMultiplexer.ConnectAsync(connectionString ?? ConnectionString);
+        var connection = await RedisServer.ConnectedAsync(connectionString ?? ConnectionString);
         try
         {
             AssertSeesTheCluster(connection);

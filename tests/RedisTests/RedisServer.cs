@@ -27,8 +27,12 @@ public sealed class RedisServer : IDisposable
 
     public int Port { get; }
 
-    /// <summary>A StackExchange.Redis connection string for this server.</summary>
-    public string ConnectionString => $"127.0.0.1:{Port},abortConnect=false,connectTimeout=2000,syncTimeout=2000";
+    /// <summary>
+    /// A StackExchange.Redis connection string for this server. The connect timeout is generous: when
+    /// the suite starts, many servers and processes start at once on two cores, and a first connect
+    /// that outlasts it leaves a connection that is not up yet.
+    /// </summary>
+    public string ConnectionString => $"127.0.0.1:{Port},abortConnect=false,connectTimeout=10000,syncTimeout=2000";
 
     public bool HasExited => _process.HasExited;
 
@@ -100,7 +104,42 @@ public sealed class RedisServer : IDisposable
         return server;
     }
 
-    public Task<ConnectionMultiplexer> ConnectAsync() => ConnectionMultiplexer.ConnectAsync(ConnectionString);
+    public Task<ConnectionMultiplexer> ConnectAsync() => ConnectedAsync(ConnectionString);
+
+    /// <summary>
+    /// A connection that is up. Under load (many servers starting at once when the suite starts) the
+    /// first connect can outlast connectTimeout; with abortConnect=false StackExchange.Redis then
+    /// returns a connection that keeps trying in the background, and a test using it at once would
+    /// see "No connection is available". Wait for it, up to the start timeout.
+    /// </summary>
+    public static async Task<ConnectionMultiplexer> ConnectedAsync(string connectionString)
+    {
+        var connection = await ConnectionMultiplexer.ConnectAsync(connectionString);
+        var restored = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnRestored(object? sender, ConnectionFailedEventArgs e) => restored.TrySetResult();
+        connection.ConnectionRestored += OnRestored;
+        try
+        {
+            var waited = Stopwatch.StartNew();
+            while (!connection.IsConnected)
+            {
+                if (waited.Elapsed > StartTimeout)
+                {
+                    connection.Dispose();
+                    throw new InvalidOperationException($"No connection to {connectionString.Split(',')[0]} within {StartTimeout.TotalSeconds} s.");
+                }
+
+                // Woken by the reconnect, or after a short while in case its event came first.
+                await Task.WhenAny(restored.Task, Task.Delay(TimeSpan.FromMilliseconds(50)));
+            }
+        }
+        finally
+        {
+            connection.ConnectionRestored -= OnRestored;
+        }
+
+        return connection;
+    }
 
     /// <summary>Kills the server now (what a crash or a network cut looks like to clients).</summary>
     public void Kill()

@@ -57,7 +57,7 @@ public sealed class RedisSecuredServerTests : IAsyncLifetime
     [Fact]
     public async Task ConnectAsync_TlsWithAPrivateAuthorityAndAPassword_CachesAndQueuesOverTheEncryptedConnection()
     {
-        var options = ConfigurationOptions.Parse($"127.0.0.1:{_tlsPort},ssl=true,sslHost=localhost,password={Password},abortConnect=false,connectTimeout=5000,syncTimeout=5000");
+        var options = ConfigurationOptions.Parse($"127.0.0.1:{_tlsPort},ssl=true,sslHost=localhost,password={Password},abortConnect=false,connectTimeout=15000,syncTimeout=5000");
         options.CertificateValidation += (_, certificate, _, errors) =>
             errors == System.Net.Security.SslPolicyErrors.None
             || (certificate is not null && certificate.GetCertHashString() == Certificate.GetCertHashString());
@@ -74,7 +74,7 @@ public sealed class RedisSecuredServerTests : IAsyncLifetime
         var taken = await queue.TakeWithinBoundAsync();
 
         // What went over TLS is in this server: read it back on its plain port.
-        using var plain = await ConnectionMultiplexer.ConnectAsync($"{Server.ConnectionString},password={Password}");
+        using var plain = await RedisServer.ConnectedAsync($"{Server.ConnectionString},password={Password}");
         Assert.True(await plain.GetDatabase().KeyExistsAsync("app:users:k"));
         Assert.Equal((request.Job, request.Key), (taken.Job, taken.Key));
         Assert.DoesNotContain(h.Events, e => e.Kind == CacheEventKind.StoreFailed);
