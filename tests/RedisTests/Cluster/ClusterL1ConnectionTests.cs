@@ -81,6 +81,6 @@ public class ClusterL1ConnectionTests
             connection.ConnectionRestored += Handler;
         else
             connection.ConnectionFailed += Handler;
-        return Task.WhenAll(interactive.Task, subscription.Task).WaitAsync(Queue.QueueTesting.Bound);
+        return Task.WhenAll(interactive.Task, subscription.Task).WaitAsync(Queue.QueueTesting.ReconnectBound);
     }
 }

@@ -54,6 +54,6 @@ public class L1ConnectionTests
             connection.ConnectionRestored += Handler;
         else
             connection.ConnectionFailed += Handler;
-        return raised.Task.WaitAsync(Queue.QueueTesting.Bound);
+        return raised.Task.WaitAsync(Queue.QueueTesting.ReconnectBound);
     }
 }
