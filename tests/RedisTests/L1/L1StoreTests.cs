@@ -193,7 +193,7 @@ public class L1StoreTests(RedisServerFixture redis)
     public async Task Read_PastTheL1TimeToLive_AsksRedisAgain()
     {
         var time = new ManualTimeProvider(virtualTimers: true);
-        using var a = await L1Node.StartAsync(redis.Server, RedisServerFixture.Prefix(), new L1Options { TimeToLive = TimeSpan.FromSeconds(4), TimeProvider = time });
+        using var a = await OnVirtualTime(time, TimeSpan.FromSeconds(4));
         var users = a.Partition();
         await users.WriteAsync("k", Value(1, "v"), Ttl);
 
@@ -211,7 +211,7 @@ public class L1StoreTests(RedisServerFixture redis)
     {
         // The counter ticks at most every millisecond: a 2 ms time to live is two ticks, not four.
         var time = new ManualTimeProvider(virtualTimers: true);
-        using var a = await L1Node.StartAsync(redis.Server, RedisServerFixture.Prefix(), new L1Options { TimeToLive = TimeSpan.FromMilliseconds(2), TimeProvider = time });
+        using var a = await OnVirtualTime(time, TimeSpan.FromMilliseconds(2));
         var users = a.Partition();
         await users.WriteAsync("k", Value(1, "v"), Ttl);
 
@@ -225,7 +225,7 @@ public class L1StoreTests(RedisServerFixture redis)
     public async Task Write_WithACacheTtlShorterThanTheL1TimeToLive_IsServedFromMemoryNoLongerThanThat()
     {
         var time = new ManualTimeProvider(virtualTimers: true);
-        using var a = await L1Node.StartAsync(redis.Server, RedisServerFixture.Prefix(), new L1Options { TimeToLive = TimeSpan.FromSeconds(4), TimeProvider = time });
+        using var a = await OnVirtualTime(time, TimeSpan.FromSeconds(4));
         var users = a.Partition();
         await users.WriteAsync("short", Value(1, "v"), TimeSpan.FromSeconds(2));
         await users.WriteAsync("shorter", Value(1, "v"), TimeSpan.FromMilliseconds(900));
@@ -247,4 +247,8 @@ public class L1StoreTests(RedisServerFixture redis)
         Assert.Throws<ArgumentOutOfRangeException>(() => new L1Store(new RedisStore(redis.Connection, "p:"), new L1Options { TimeToLive = TimeSpan.Zero }));
         Assert.Throws<ArgumentNullException>(() => new L1Store(new RedisStore(redis.Connection, "p:"), new L1Options { TimeProvider = null! }));
     }
+
+    /// <summary>A node whose L1 counts its time to live on <paramref name="time"/>'s timers.</summary>
+    private Task<L1Node> OnVirtualTime(ManualTimeProvider time, TimeSpan timeToLive, [System.Runtime.CompilerServices.CallerMemberName] string test = "") =>
+        L1Node.StartAsync(redis.Server, RedisServerFixture.Prefix(test), new L1Options { TimeToLive = timeToLive, TimeProvider = time });
 }

@@ -115,8 +115,8 @@ public class RedisDownTests
     {
         // A server that keeps the socket open and answers nothing: CLIENT PAUSE holds every command.
         using var server = await RedisServer.StartAsync();
-        using var connection = await RedisServer.ConnectedAsync($"127.0.0.1:{server.Port},abortConnect=false,syncTimeout=1000");
-        using var admin = await RedisServer.ConnectedAsync($"127.0.0.1:{server.Port},abortConnect=false,allowAdmin=true");
+        using var connection = await RedisServer.ConnectedAsync($"127.0.0.1:{server.Port},abortConnect=false,connectTimeout=10000,syncTimeout=1000");
+        using var admin = await RedisServer.ConnectedAsync($"127.0.0.1:{server.Port},abortConnect=false,connectTimeout=10000,allowAdmin=true");
         using var h = new Harness(store: new RedisStore(connection, "app:"));
         var calls = 0;
         var cached = Cache.Wrap<string, string>((_, _) => Task.FromResult($"v{Interlocked.Increment(ref calls)}"), Policy, runtime: h.Runtime, name: "users");
@@ -143,8 +143,8 @@ public class RedisDownTests
     {
         // Timed-out reads are answered late, after Redis resumes; reads issued since must not receive those answers.
         using var server = await RedisServer.StartAsync();
-        using var connection = await RedisServer.ConnectedAsync($"127.0.0.1:{server.Port},abortConnect=false,syncTimeout=1000");
-        using var admin = await RedisServer.ConnectedAsync($"127.0.0.1:{server.Port},abortConnect=false,allowAdmin=true");
+        using var connection = await RedisServer.ConnectedAsync($"127.0.0.1:{server.Port},abortConnect=false,connectTimeout=10000,syncTimeout=1000");
+        using var admin = await RedisServer.ConnectedAsync($"127.0.0.1:{server.Port},abortConnect=false,connectTimeout=10000,allowAdmin=true");
         var users = new RedisStore(connection, "app:").Partition(new PartitionSpec<string>("users", JsonPayloadSerializer<string>.Default, (_, _, _) => { }));
         var t0 = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
         for (var i = 0; i < 64; i++)
