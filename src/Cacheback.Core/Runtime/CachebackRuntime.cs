@@ -70,6 +70,9 @@ public sealed class CachebackRuntime : IDisposable
     internal EventHub EventHub { get; }
     internal CachebackMetrics Metrics { get; }
 
+    /// <summary>Every queue, by name (the default one as <see cref="CachebackRuntimeOptions.DefaultName"/>).</summary>
+    internal IReadOnlyDictionary<string, IRefreshQueue> Queues => _queues;
+
     /// <summary>The store configured under <paramref name="name"/>.</summary>
     /// <exception cref="ArgumentException">No store has that name.</exception>
     public ICacheStore StoreNamed(string name) => Lookup(_stores, name, "store");

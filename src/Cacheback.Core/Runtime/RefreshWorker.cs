@@ -76,6 +76,9 @@ public sealed class RefreshWorker : IDisposable
     /// <summary>What stopped a queue's loop, when an error did; null otherwise.</summary>
     internal Exception? Failure { get; private set; }
 
+    /// <summary>Whether it was ever started (so a worker that is not running has stopped, or died).</summary>
+    internal bool WasStarted => Volatile.Read(ref _drained) is not null;
+
     /// <summary>Requests taken and not finished yet.</summary>
     public int InFlight => _inFlight.Count;
 
