@@ -79,6 +79,9 @@ public sealed class RefreshWorker : IDisposable
     /// <summary>Whether it was ever started (so a worker that is not running has stopped, or died).</summary>
     internal bool WasStarted => Volatile.Read(ref _drained) is not null;
 
+    /// <summary>Completes when the loops of the last start have all ended (stopped, or died): what tests await instead of sleeping.</summary>
+    internal Task Completion => Volatile.Read(ref _drained) ?? Task.CompletedTask;
+
     /// <summary>Requests taken and not finished yet.</summary>
     public int InFlight => _inFlight.Count;
 
