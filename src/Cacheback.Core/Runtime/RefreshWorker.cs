@@ -92,6 +92,8 @@ public sealed class RefreshWorker : IDisposable
         {
             if (_started)
                 return;
+            // Cleared before the loops start: one may fail at once, before Start returns.
+            Failure = null;
             var done = _queues.Select(queue =>
             {
                 var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -144,7 +146,6 @@ public sealed class RefreshWorker : IDisposable
             }).ToArray();
             _drained = Task.WhenAll(done);
             Volatile.Write(ref _loops, done);
-            Failure = null;
             _started = true;
         }
     }

@@ -20,7 +20,7 @@ public sealed class OpenTelemetryTests : IAsyncLifetime
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
     private readonly List<Activity> _spans = [];
     private readonly List<MetricSnapshot> _metrics = [];
-    private readonly SpanWaiter _waiter = new();
+    private readonly SpanWaiter _waiter = new(Job);
     private readonly IHost _host;
 
     public OpenTelemetryTests()
