@@ -26,19 +26,19 @@ internal static class CachebackTracing
 
     public static readonly ActivitySource Source = new(CachebackDiagnostics.ActivitySourceName);
 
-    /// <summary>Starts a span about one key of one job; null when nobody listens.</summary>
-    public static Activity? Start(string name, string job, string key, ActivityKind kind = ActivityKind.Internal)
+    /// <summary>Starts a span about one key of one job, under <paramref name="parent"/> (default: the current span); null when nobody listens.</summary>
+    public static Activity? Start(string name, string job, string key, ActivityKind kind = ActivityKind.Internal, ActivityContext parent = default)
     {
-        var activity = Source.StartActivity(name, kind);
+        var activity = Source.StartActivity(name, kind, parent);
         if (activity is { IsAllDataRequested: true })
             activity.SetTag(CachebackMetrics.JobTagName, job).SetTag(KeyTag, key);
         return activity;
     }
 
     /// <summary>Starts a span about a refresh request taken from a queue; null when nobody listens.</summary>
-    public static Activity? Start(string name, RefreshRequest request, ActivityKind kind)
+    public static Activity? Start(string name, RefreshRequest request, ActivityKind kind, ActivityContext parent = default)
     {
-        var activity = Start(name, request.Job, request.Key, kind);
+        var activity = Start(name, request.Job, request.Key, kind, parent);
         activity?.SetTag(AttemptTag, request.Attempt);
         return activity;
     }

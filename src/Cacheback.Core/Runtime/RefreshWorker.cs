@@ -25,7 +25,8 @@ public sealed class RefreshWorker : IDisposable
     private readonly ILogger _logger;
     private readonly Subject<RefreshOutcome> _outcomes = new();
     private readonly Subject<Unit> _stop = new();
-    private readonly ConcurrentDictionary<RefreshRequest, byte> _inFlight = new(ReferenceEqualityComparer.Instance);
+    // Each request taken, with the span of its take (the parent of its refresh's span).
+    private readonly ConcurrentDictionary<RefreshRequest, ActivityContext> _inFlight = new(ReferenceEqualityComparer.Instance);
     private readonly List<IDisposable> _subscriptions = [];
     private readonly object _gate = new();
     private Task? _drained;
@@ -102,8 +103,10 @@ public sealed class RefreshWorker : IDisposable
                 var slots = new SemaphoreSlim(_options.MaxConcurrency);
                 async Task<RefreshResult> Run(RefreshRequest request, CancellationToken cancellationToken)
                 {
-                    // A child of the take span that handed the request over.
-                    using var activity = CachebackTracing.Start(CachebackTracing.Refresh, request, ActivityKind.Internal);
+                    // A child of the take span that handed the request over, named explicitly: a
+                    // refresh the pipeline had to hold back starts on another request's thread.
+                    using var activity = CachebackTracing.Start(CachebackTracing.Refresh, request, ActivityKind.Internal,
+                        _inFlight.TryGetValue(request, out var take) ? take : default);
                     try
                     {
                         var result = await _dispatch(request, cancellationToken).ConfigureAwait(false);
@@ -122,7 +125,7 @@ public sealed class RefreshWorker : IDisposable
                     }
                 }
 
-                var requests = Take(queue, slots).TakeUntil(_stop).Do(r => _inFlight.TryAdd(r, 0));
+                var requests = Take(queue, slots).TakeUntil(_stop).Do(r => _inFlight.TryAdd(r, Activity.Current?.Context ?? default));
                 _subscriptions.Add(RefreshPipeline.Run(requests, Run, _options, _scheduler, _timeoutFor)
                     .Do(o =>
                     {
@@ -163,8 +166,7 @@ public sealed class RefreshWorker : IDisposable
                     await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
                     if (await queue.TakeAsync(cancellationToken).ConfigureAwait(false) is not { } request)
                         break;
-                    // Current while the request is handed to the pipeline, which starts its refresh
-                    // (on the thread pool) inside it: take and refresh are one trace.
+                    // Current while the request is handed to the pipeline: take and refresh are one trace.
                     using (var take = CachebackTracing.Start(CachebackTracing.Take, request, ActivityKind.Consumer))
                     {
                         take.Ended("taken");

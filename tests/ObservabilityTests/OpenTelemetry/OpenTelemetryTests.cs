@@ -122,6 +122,26 @@ public sealed class OpenTelemetryTests : IAsyncLifetime
         Assert.Contains(refresh.Events, e => e.Name == "exception");
     }
 
+    [Fact]
+    public async Task Take_OfAWorkerStartedInsideASpan_StartsATraceOfItsOwn()
+    {
+        CachebackRuntime runtime;
+        Activity outer;
+        using (outer = new Activity("the web request that first built the runtime").Start())
+            runtime = new CachebackRuntime(); // its worker starts here, inside the request's span
+        using (runtime)
+        {
+            var cached = Cache.Wrap<string, string>((k, _) => Task.FromResult(k), runtime: runtime, name: Job);
+
+            await cached.EnqueueRefreshAsync("a");
+
+            var take = await _waiter.Ended("cacheback.queue.take");
+            Assert.NotEqual(outer.TraceId, take.TraceId);
+            Assert.Equal(default, take.ParentSpanId);
+            Assert.Equal(take.SpanId, (await _waiter.Ended("cacheback.refresh")).ParentSpanId);
+        }
+    }
+
     private List<Activity> Ours()
     {
         lock (_spans)
