@@ -8,6 +8,12 @@ namespace Cacheback.Tests.Properties;
 /// members are what <c>[Properties(Arbitrary = new[] { typeof(Arbitraries) })]</c> registers: one per
 /// type a property takes, the plain numbers wrapped in a type that says which range they come from.
 /// </summary>
+/// <remarks>
+/// No fixed seed: each run tries 1,000 new cases per property, so CI keeps looking where the last run
+/// did not. A failure is still reproducible: FsCheck.Xunit prints "Falsifiable ... (seed,gamma)" and
+/// "Replay directly at failing step with (seed,gamma,size)"; paste either into
+/// <c>[Property(Replay = "seed,gamma,size")]</c> to rerun exactly that case while fixing it.
+/// </remarks>
 public static class Arbitraries
 {
     public const long Epoch = 1_767_225_600_000; // 2026-01-01T00:00:00Z
