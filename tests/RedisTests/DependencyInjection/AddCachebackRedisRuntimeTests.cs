@@ -37,7 +37,7 @@ public class AddCachebackRedisRuntimeTests(RedisServerFixture redis)
     [Fact]
     public async Task Get_StaleOnAHostWithoutWorker_EnqueuesToRedisForAWorkerHost()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         var queueName = nameof(Get_StaleOnAHostWithoutWorker_EnqueuesToRedisForAWorkerHost);
         var settings = Settings(redis.Server, RedisServerFixture.Prefix(), queueName);
         settings["Cacheback:Lifetime"] = "00:00:10";
@@ -69,7 +69,7 @@ public class AddCachebackRedisRuntimeTests(RedisServerFixture redis)
     public async Task AddCachebackRedis_UseL1_PutsAnL1StoreOnTheContainersClockInFrontOfRedis()
     {
         var prefix = RedisServerFixture.Prefix();
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         var settings = Settings(redis.Server, prefix, nameof(AddCachebackRedis_UseL1_PutsAnL1StoreOnTheContainersClockInFrontOfRedis));
         settings["Cacheback:Redis:UseL1"] = "true";
         settings["Cacheback:Redis:L1Options:TimeToLive"] = "00:01:00";
