@@ -10,11 +10,12 @@ namespace Cacheback;
 /// </summary>
 public sealed class CachebackRuntime : IDisposable
 {
-    private static readonly Lazy<CachebackRuntime> LazyDefault = new(() => new CachebackRuntime());
+    private static readonly Lazy<CachebackRuntime> LazyDefault = new(() => new CachebackRuntime { IsAmbient = true });
     private readonly Dictionary<string, ICacheStore> _stores;
     private readonly Dictionary<string, IRefreshQueue> _queues;
     private readonly ILogger _refreshLogger;
     private readonly Dictionary<string, (Type Owner, object Executor)> _jobExecutors = new(StringComparer.Ordinal);
+    private IDisposable? _hosted;
     private int _disposed;
 
     /// <summary>Builds a runtime and, unless <see cref="CachebackRuntimeOptions.RunRefreshes"/> is false, starts its refresh worker.</summary>
@@ -63,6 +64,9 @@ public sealed class CachebackRuntime : IDisposable
     /// <summary>The default refresh queue.</summary>
     public IRefreshQueue Queue => _queues[CachebackRuntimeOptions.DefaultName];
 
+    /// <summary>Whether this is <see cref="Default"/>: jobs made on it while a hosted runtime lives are reported (<see cref="HostedRuntimes"/>).</summary>
+    internal bool IsAmbient { get; private init; }
+
     internal Clock Clock { get; }
     internal ILoggerFactory LoggerFactory { get; }
     internal EventHub EventHub { get; }
@@ -98,11 +102,20 @@ public sealed class CachebackRuntime : IDisposable
         }
     }
 
+    /// <summary>Marks this runtime as a host's (made by <c>AddCacheback</c>): until it is disposed, jobs made on <see cref="Default"/> are reported to its log.</summary>
+    internal void MarkHosted()
+    {
+        var watch = HostedRuntimes.Watch(LoggerFactory.CreateLogger("Cacheback"));
+        if (Interlocked.CompareExchange(ref _hosted, watch, null) is not null)
+            watch.Dispose();
+    }
+
     /// <summary>Stops the refresh worker at once, and the event stream.</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
             return;
+        _hosted?.Dispose();
         Worker.Dispose();
         foreach (var queue in _queues.Values.OfType<InProcessQueue>())
         {
