@@ -33,7 +33,9 @@ public static class CachebackRedisServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddCacheback();
-        services.AddOptions<CachebackRedisOptions>();
+        // "Cacheback:Redis" is checked here, key by key, not by AddCacheback's check of "Cacheback".
+        services.Configure<CachebackSections>(sections => sections.Owned.Add(RedisSection));
+        services.AddOptions<CachebackRedisOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<CachebackRedisOptions>, BindFromConfiguration>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CachebackRedisOptions>, CachebackRedisOptionsValidator>());
         if (configure is not null)
@@ -46,6 +48,9 @@ public static class CachebackRedisServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<CachebackOptions>, UseRedis>());
         return services;
     }
+
+    /// <summary>The name of <see cref="CachebackRedisOptions.SectionName"/> within the "Cacheback" section.</summary>
+    private const string RedisSection = "Redis";
 
     private static RedisStore Connect(IServiceProvider provider)
     {
@@ -104,7 +109,7 @@ public static class CachebackRedisServiceCollectionExtensions
         {
             if (provider.GetService<IConfiguration>()?.GetSection(CachebackRedisOptions.SectionName) is not { } section)
                 return;
-            section.Bind(options);
+            OptionsBinding.Bind(section, options);
             // "Cacheback:Redis": "<connection string>"; next to a Configuration, the validator refuses it.
             if (section.Value is { } connectionString && section[nameof(CachebackRedisOptions.Configuration)] is null)
                 options.Configuration = connectionString;
