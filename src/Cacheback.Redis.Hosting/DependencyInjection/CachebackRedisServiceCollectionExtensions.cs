@@ -35,7 +35,10 @@ public static class CachebackRedisServiceCollectionExtensions
         services.AddCacheback();
         // "Cacheback:Redis" is checked here, key by key, not by AddCacheback's check of "Cacheback".
         services.Configure<CachebackSections>(sections => sections.Owned.Add(RedisSection));
-        services.AddOptions<CachebackRedisOptions>().ValidateOnStart();
+        // Checked on start without a ValidateOnStart of their own: AddCacheback's options need the
+        // Redis store, so their check at start reads these first, and a bad one fails the start once
+        // (a second check would report each problem twice, in an AggregateException).
+        services.AddOptions<CachebackRedisOptions>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<CachebackRedisOptions>, BindFromConfiguration>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CachebackRedisOptions>, CachebackRedisOptionsValidator>());
         if (configure is not null)
