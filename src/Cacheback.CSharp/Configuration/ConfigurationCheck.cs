@@ -78,11 +78,25 @@ internal static class ConfigurationCheck
         {
             if (property.GetIndexParameters().Length > 0 || property.GetMethod?.IsPublic != true)
                 continue;
-            if (property.SetMethod?.IsPublic == true || !IsScalar(Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType))
+            var valueType = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+            if ((property.SetMethod?.IsPublic == true || !IsScalar(valueType)) && FromConfiguration(valueType))
                 settable[property.Name] = property.PropertyType;
         }
 
         return settable;
+    }
+
+    /// <summary>Whether configuration can make a value of <paramref name="type"/>: not an interface or abstract type (a store, a clock), nor a collection of them; those are given in code.</summary>
+    private static bool FromConfiguration(Type type)
+    {
+        type = Nullable.GetUnderlyingType(type) ?? type;
+        if (IsScalar(type))
+            return true;
+        if ((Generic(type, typeof(IDictionary<,>)) ?? Generic(type, typeof(IReadOnlyDictionary<,>))) is { } dictionary)
+            return FromConfiguration(dictionary[1]);
+        if ((type.IsArray ? type.GetElementType() : Generic(type, typeof(IEnumerable<>))?[0]) is { } element)
+            return FromConfiguration(element);
+        return !type.IsInterface && !type.IsAbstract;
     }
 
     private static bool IsScalar(Type type) =>

@@ -24,7 +24,7 @@ public static class CachedFetchServiceCollectionExtensions
     /// <param name="argumentSerializer">How arguments travel in refresh requests (default: JSON).</param>
     /// <param name="storeName">Which of the runtime's stores to use.</param>
     /// <param name="queueName">Which of the runtime's queues refreshes go to.</param>
-    /// <exception cref="ArgumentException">The name is unusable.</exception>
+    /// <exception cref="ArgumentException">The name is unusable, or another cached function registered here has it.</exception>
     public static IServiceCollection AddCachedFetch<TArgs, TResult>(
         this IServiceCollection services,
         string name,
@@ -40,6 +40,8 @@ public static class CachedFetchServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(fetch);
         JobName.Validate(name);
+        if (services.Any(d => d.IsKeyedService && Equals(d.ServiceKey, name) && d.ServiceType.IsGenericType && d.ServiceType.GetGenericTypeDefinition() == typeof(CachedFetch<,>)))
+            throw new ArgumentException($"A cached function named '{name}' is already registered; job names must be unique.", nameof(name));
         services.AddCacheback();
         services.AddKeyedSingleton(name, (provider, _) =>
         {

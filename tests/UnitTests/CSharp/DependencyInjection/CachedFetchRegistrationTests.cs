@@ -65,6 +65,15 @@ public class CachedFetchRegistrationTests
     }
 
     [Fact]
+    public void AddCachedFetch_ANameTakenHere_FailsAtOnce()
+    {
+        var services = new ServiceCollection().AddCachedFetch<int, string>("numbers", (_, n, _) => Task.FromResult($"{n}"));
+
+        var e = Assert.Throws<ArgumentException>(() => services.AddCachedFetch<string, string>("numbers", (_, s, _) => Task.FromResult(s)));
+        Assert.Contains("'numbers' is already registered", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task RuntimeWrap_OnTheResolvedRuntime_WritesToTheAppsStore()
     {
         var store = new RecordingStore(new MemoryStore());

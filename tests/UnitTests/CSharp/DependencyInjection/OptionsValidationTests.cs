@@ -51,6 +51,17 @@ public class OptionsValidationTests
     }
 
     [Fact]
+    public async Task Start_StoresFromConfiguration_AreNotASetting()
+    {
+        // Stores are objects given in code; the configuration names in-memory ones with StoreNames.
+        var e = await StartFails(new() { ["Cacheback:Stores:secondary"] = "memory" });
+
+        var failure = Assert.Single(e.Failures);
+        Assert.StartsWith("Cacheback:Stores is not a setting", failure, StringComparison.Ordinal);
+        Assert.Contains("StoreNames", failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Start_RedisSectionWithoutAddCachebackRedis_IsReported()
     {
         var e = await StartFails(new() { ["Cacheback:Redis:Configuration"] = "localhost:6379" });
