@@ -30,7 +30,7 @@ public class ExecutorModelProperties
     {
         var time = new ManualTimeProvider();
         var queue = new CapturingQueue();
-        using var runtime = new CachebackRuntime(new CachebackRuntimeOptions { TimeProvider = time, Queue = queue, RunRefreshes = false });
+        using var runtime = new CachebackRuntime(new CachebackRuntimeOptions { TimeProvider = time, Queue = queue, RunRefreshWorker = false });
         var fetches = 0;
         var cached = Cache.Wrap<string, string>((_, _) => Task.FromResult($"fetched-{++fetches}"), Policy, runtime: runtime, name: "model");
         var lastReadEnqueue = (DateTimeOffset?)null;

@@ -146,7 +146,7 @@ public static class CachebackServiceCollectionExtensions
             // With in-process queues only, requests come from this process's own registered jobs:
             // the worker can run at once, host or no host. A shared queue may hold requests for
             // jobs not registered yet, so then the hosted service starts it after registering them.
-            RunRefreshes = options.RunRefreshWorker && queues.Values.Append(defaultQueue).All(q => q is null or InProcessQueue),
+            RunRefreshWorker = options.RunRefreshWorker && queues.Values.Append(defaultQueue).All(q => q is null or InProcessQueue),
         });
         runtime.MarkHosted();
         return runtime;

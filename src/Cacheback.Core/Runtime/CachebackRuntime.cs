@@ -18,7 +18,7 @@ public sealed class CachebackRuntime : IDisposable
     private IDisposable? _hosted;
     private int _disposed;
 
-    /// <summary>Builds a runtime and, unless <see cref="CachebackRuntimeOptions.RunRefreshes"/> is false, starts its refresh worker.</summary>
+    /// <summary>Builds a runtime and, unless <see cref="CachebackRuntimeOptions.RunRefreshWorker"/> is false, starts its refresh worker.</summary>
     /// <exception cref="ArgumentException">An option is invalid (the message names it).</exception>
     public CachebackRuntime(CachebackRuntimeOptions? options = null)
     {
@@ -36,7 +36,7 @@ public sealed class CachebackRuntime : IDisposable
         Registry = new JobRegistry(_refreshLogger);
         Worker = new RefreshWorker(_queues.Values.Distinct().ToArray(), Registry.DispatchAsync, options.Refresh, options.Scheduler, Complete, _refreshLogger,
             request => Registry.TimeoutFor(request.Job));
-        if (options.RunRefreshes)
+        if (options.RunRefreshWorker)
             Worker.Start();
     }
 
@@ -55,7 +55,7 @@ public sealed class CachebackRuntime : IDisposable
     /// <summary>The jobs this runtime can refresh, by name.</summary>
     public JobRegistry Registry { get; }
 
-    /// <summary>Drains the queues; started with the runtime unless <see cref="CachebackRuntimeOptions.RunRefreshes"/> is false.</summary>
+    /// <summary>Drains the queues; started with the runtime unless <see cref="CachebackRuntimeOptions.RunRefreshWorker"/> is false.</summary>
     public RefreshWorker Worker { get; }
 
     /// <summary>The default store.</summary>
