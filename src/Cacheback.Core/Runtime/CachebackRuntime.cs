@@ -102,12 +102,23 @@ public sealed class CachebackRuntime : IDisposable
         }
     }
 
-    /// <summary>Marks this runtime as a host's (made by <c>AddCacheback</c>): until it is disposed, jobs made on <see cref="Default"/> are reported to its log.</summary>
+    /// <summary>
+    /// Marks this runtime as a host's (made by <c>AddCacheback</c>): the jobs already on
+    /// <see cref="Default"/> (made before the host, in a static field, say) are reported to its log
+    /// now, and those made on it later as they are made, until this runtime is disposed.
+    /// </summary>
     internal void MarkHosted()
     {
-        var watch = HostedRuntimes.Watch(LoggerFactory.CreateLogger("Cacheback"));
+        var logger = LoggerFactory.CreateLogger("Cacheback");
+        var watch = HostedRuntimes.Watch(logger);
         if (Interlocked.CompareExchange(ref _hosted, watch, null) is not null)
+        {
             watch.Dispose();
+            return;
+        }
+
+        if (LazyDefault.IsValueCreated)
+            HostedRuntimes.AmbientJobsMadeBefore(logger, LazyDefault.Value.Registry.Names);
     }
 
     /// <summary>Stops the refresh worker at once, and the event stream.</summary>

@@ -31,6 +31,13 @@ internal static partial class HostedRuntimes
             AmbientJob(logger, job);
     }
 
+    /// <summary>The jobs made on the default runtime before the host's runtime was built: tells that host.</summary>
+    public static void AmbientJobsMadeBefore(ILogger logger, IEnumerable<string> jobs)
+    {
+        foreach (var job in jobs)
+            AmbientJob(logger, job);
+    }
+
     [LoggerMessage(40, LogLevel.Warning,
         "Job '{Job}' was made on CachebackRuntime.Default (Cache.Wrap or Cached() without a runtime, or a Job not registered with AddCachebackJob), "
         + "not on this host's runtime: it has a memory store and a queue of its own, and no worker of this host refreshes it. "

@@ -34,6 +34,19 @@ public class AmbientRuntimeTests
     }
 
     [Fact]
+    public void CacheWrap_WithoutARuntime_BeforeTheHostIsBuilt_IsReportedWhenItsRuntimeIs()
+    {
+        var logs = new ListLoggerFactory();
+        var name = $"ambient-early-{Guid.NewGuid():N}";
+        using var early = Cache.Wrap<string, string>((s, _) => Task.FromResult(s), name: name); // a static field, say
+        using var host = TestHost.Build([], s => s.AddCacheback(), logs);
+
+        _ = host.Services.GetRequiredService<CachebackRuntime>();
+
+        Assert.True(Reported(logs, name));
+    }
+
+    [Fact]
     public async Task Job_NotRegisteredWithTheHost_IsAWarningInTheHostsLog()
     {
         var logs = new ListLoggerFactory();
