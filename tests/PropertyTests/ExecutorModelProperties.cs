@@ -33,7 +33,7 @@ public class ExecutorModelProperties
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var queue = new CapturingQueue();
-        using var runtime = new CachebackRuntime(new CachebackRuntimeOptions { TimeProvider = time, Queue = queue, RunRefreshes = false });
+        using var runtime = new CachebackRuntime(new CachebackRuntimeOptions { TimeProvider = time, Queue = queue, RunRefreshWorker = false });
         var fetches = 0;
         var cached = Cache.Wrap<string, string>((_, _) => Task.FromResult($"fetched-{++fetches}"), Policy, runtime: runtime, name: "model");
         var lastReadEnqueue = (DateTimeOffset?)null;

@@ -27,7 +27,7 @@ public sealed class Harness : IDisposable
             Stores = stores ?? new Dictionary<string, ICacheStore>(),
             Queues = queues ?? new Dictionary<string, IRefreshQueue>(),
             Refresh = refresh ?? new RefreshPipelineOptions(),
-            RunRefreshes = runRefreshes,
+            RunRefreshWorker = runRefreshes,
             Scheduler = scheduler,
         });
         _subscription = Runtime.Events.Subscribe(Events.Enqueue);

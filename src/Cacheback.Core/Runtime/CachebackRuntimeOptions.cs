@@ -50,5 +50,5 @@ public sealed record CachebackRuntimeOptions
     /// (<see cref="CachebackRuntime.Worker"/>).
     /// </summary>
     /// <value>Default <see langword="true"/>.</value>
-    public bool RunRefreshes { get; init; } = true;
+    public bool RunRefreshWorker { get; init; } = true;
 }

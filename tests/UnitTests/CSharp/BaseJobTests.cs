@@ -51,7 +51,7 @@ public class BaseJobTests
                 LoggerFactory = Logs,
                 Queue = Queue,
                 Stores = new Dictionary<string, ICacheStore> { ["secondary"] = Secondary },
-                RunRefreshes = runRefreshes,
+                RunRefreshWorker = runRefreshes,
             });
         }
 
