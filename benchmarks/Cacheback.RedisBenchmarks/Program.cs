@@ -39,7 +39,7 @@ if (only is null or "a")
     foreach (var (label, on) in connections)
     {
         var database = on.GetDatabase();
-        using var runtime = new CachebackRuntime(new CachebackRuntimeOptions { Store = new RedisStore(on, prefix), RunRefreshes = false });
+        using var runtime = new CachebackRuntime(new CachebackRuntimeOptions { Store = new RedisStore(on, prefix), RunRefreshWorker = false });
         var cached = Cache.Wrap<string, string>((k, _) => Task.FromResult(k), Policy.Create(lifetime: TimeSpan.FromHours(1), cacheTtl: TimeSpan.FromHours(2)), name: "profiles", runtime: runtime);
         await cached.SetAsync("user-1", new string('x', 100));
         var rawKey = (RedisKey)$"{prefix}profiles:user-1";
@@ -111,7 +111,7 @@ if (only is null or "b")
         var prefix = $"bench:drain{workers}:";
         var queueName = $"drain{workers}";
         using var queue = new RedisRefreshQueue(connection, queueName, new RedisQueueOptions { MaxLength = 1_000_000 });
-        using var runtime = new CachebackRuntime(new CachebackRuntimeOptions { Store = new RedisStore(connection, prefix), Queue = queue, RunRefreshes = false });
+        using var runtime = new CachebackRuntime(new CachebackRuntimeOptions { Store = new RedisStore(connection, prefix), Queue = queue, RunRefreshWorker = false });
         using var jobs = new DemoJobs(runtime, connection, prefix);
         var next = -1;
         await Task.WhenAll(Enumerable.Range(0, 32).Select(_ => Task.Run(async () =>
@@ -159,7 +159,7 @@ if (only is null or "c")
     var queueName = "stampede";
     var lifetime = TimeSpan.FromSeconds(1);
     using var queue = new RedisRefreshQueue(connection, queueName);
-    using var runtime = new CachebackRuntime(new CachebackRuntimeOptions { Store = new RedisStore(connection, prefix), Queue = queue, RunRefreshes = false, DefaultPolicy = Policy.Create(lifetime: lifetime, refreshTimeout: TimeSpan.FromSeconds(3), cacheTtl: TimeSpan.FromHours(1)) });
+    using var runtime = new CachebackRuntime(new CachebackRuntimeOptions { Store = new RedisStore(connection, prefix), Queue = queue, RunRefreshWorker = false, DefaultPolicy = Policy.Create(lifetime: lifetime, refreshTimeout: TimeSpan.FromSeconds(3), cacheTtl: TimeSpan.FromHours(1)) });
     using var jobs = new DemoJobs(runtime, connection, prefix);
     await jobs.Profiles.SetAsync("hot", "hot#0");
     var arguments = Arguments(server.ConnectionString, prefix, queueName, lifetime).Append("--Cacheback:RefreshTimeout=00:00:03").ToArray();
@@ -230,8 +230,8 @@ if (only is null or "d")
     using var l2 = new RedisStore(connection, prefix);
     using var l1 = new L1Store(l2);
     await l1.Ready;
-    using var memoryRuntime = new CachebackRuntime(new CachebackRuntimeOptions { RunRefreshes = false });
-    using var l1Runtime = new CachebackRuntime(new CachebackRuntimeOptions { Store = l1, RunRefreshes = false });
+    using var memoryRuntime = new CachebackRuntime(new CachebackRuntimeOptions { RunRefreshWorker = false });
+    using var l1Runtime = new CachebackRuntime(new CachebackRuntimeOptions { Store = l1, RunRefreshWorker = false });
     var memory = Cache.Wrap<string, string>((k, _) => Task.FromResult(k), policy, name: "profiles", runtime: memoryRuntime);
     var layered = Cache.Wrap<string, string>((k, _) => Task.FromResult(k), policy, name: "profiles", runtime: l1Runtime);
     await memory.SetAsync("user-1", new string('x', 100));

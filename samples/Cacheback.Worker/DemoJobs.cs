@@ -21,18 +21,14 @@ public sealed class DemoJobs : IDisposable
     public const string ProfilesJob = "profiles";
     public const string TrivialJob = "trivial";
 
-    private readonly IDatabase _database;
-    private readonly string _prefix;
-    private readonly string _holding;
-
+    /// <summary>The jobs on a runtime built by hand (tests and benchmarks); a host registers them with <see cref="DemoJobsServiceCollectionExtensions.AddDemoJobs"/>.</summary>
     public DemoJobs(CachebackRuntime runtime, IConnectionMultiplexer connection, string prefix)
     {
-        _database = connection.GetDatabase();
-        _prefix = prefix;
-        _holding = HoldingKey(prefix, Environment.ProcessId);
-        var policy = runtime.Options.DefaultPolicy;
-        Profiles = Cache.Wrap<string, string>(FetchProfileAsync, policy, name: ProfilesJob, runtime: runtime);
-        Trivial = Cache.Wrap<string, string>((key, _) => Task.FromResult(key), policy, name: TrivialJob, runtime: runtime);
+        ArgumentNullException.ThrowIfNull(runtime);
+        ArgumentNullException.ThrowIfNull(connection);
+        var database = connection.GetDatabase();
+        Profiles = runtime.Wrap<string, string>((key, cancellationToken) => FetchProfileAsync(database, prefix, key, cancellationToken), name: ProfilesJob);
+        Trivial = runtime.Wrap<string, string>(FetchTrivialAsync, name: TrivialJob);
     }
 
     public CachedFetch<string, string> Profiles { get; }
@@ -51,17 +47,23 @@ public sealed class DemoJobs : IDisposable
         Trivial.Dispose();
     }
 
-    private async Task<string> FetchProfileAsync(string key, CancellationToken cancellationToken)
+    /// <summary>The <c>profiles</c> fetch: counts itself in Redis, after the delay the control key asks for.</summary>
+    public static async Task<string> FetchProfileAsync(IDatabase database, string prefix, string key, CancellationToken cancellationToken)
     {
-        var delay = await _database.StringGetAsync(FetchDelayKey(_prefix)).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(database);
+        var delay = await database.StringGetAsync(FetchDelayKey(prefix)).ConfigureAwait(false);
         if (delay.HasValue && (long)delay > 0)
         {
-            await _database.SetAddAsync(_holding, key).ConfigureAwait(false);
+            var holding = HoldingKey(prefix, Environment.ProcessId);
+            await database.SetAddAsync(holding, key).ConfigureAwait(false);
             await Task.Delay(TimeSpan.FromMilliseconds((long)delay), cancellationToken).ConfigureAwait(false);
-            await _database.SetRemoveAsync(_holding, key).ConfigureAwait(false);
+            await database.SetRemoveAsync(holding, key).ConfigureAwait(false);
         }
 
-        var count = await _database.StringIncrementAsync(FetchCounterKey(_prefix, key)).ConfigureAwait(false);
+        var count = await database.StringIncrementAsync(FetchCounterKey(prefix, key)).ConfigureAwait(false);
         return $"{key}#{count}";
     }
+
+    /// <summary>The <c>trivial</c> fetch: the key itself.</summary>
+    public static Task<string> FetchTrivialAsync(string key, CancellationToken cancellationToken) => Task.FromResult(key);
 }

@@ -3,7 +3,6 @@ using Cacheback.Worker;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using StackExchange.Redis;
 
 // The counterpart of rqworker: drains a Cacheback refresh queue in Redis, running the jobs it
 // knows by name, until Ctrl+C or SIGTERM (then it drains what it holds, up to DrainTimeout).
@@ -24,33 +23,40 @@ var builder = Host.CreateApplicationBuilder((dead is null ? args : args.Skip(1 +
 var settings = WorkerSettings.From(builder.Configuration);
 if (dead is not null)
     builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace); // results on stdout, log lines on stderr
+if (settings.StartWhen is { } startKey && !reader && dead is null)
+    // Added first, so the host starts it first: the worker takes no request before the key exists.
+    builder.Services.AddHostedService(services => new StartGate(services.GetRequiredService<CachebackRedis>(), startKey));
+
+// The app's caching: the same registrations as its web nodes make.
 builder.Services.AddCachebackRedis(settings.ApplyTo);
-// Started below, once every job is registered: a request taken before would be an unknown job.
-builder.Services.AddCacheback(o => o.RunRefreshWorker = false);
+builder.Services.AddDemoJobs();
+if (reader || dead is not null)
+    builder.Services.AddCacheback(o => o.RunRefreshWorker = false); // a reading node, or an operator's command
+else
+    builder.Services.AddCachebackWorker();                           // this process refreshes them
+
 using var host = builder.Build();
-var redis = host.Services.GetRequiredService<CachebackRedis>();
 if (dead is not null)
-    return await DeadLetterCommand.RunAsync(redis.Queues[CachebackRuntimeOptions.DefaultName], dead, Console.Out, Console.Error);
-
-var runtime = host.Services.GetRequiredService<CachebackRuntime>();
-using var jobs = new DemoJobs(runtime, redis.Connection, redis.Store.KeyPrefix);
-
+    return await DeadLetterCommand.RunAsync(host.Services.GetRequiredService<CachebackRedis>().Queues[CachebackRuntimeOptions.DefaultName], dead, Console.Out, Console.Error);
 if (reader)
-    return await ReaderLoop.RunAsync(jobs, Console.In, Console.Out);
+    return await ReaderLoop.RunAsync(host.Services.GetRequiredKeyedService<CachedFetch<string, string>>(DemoJobs.ProfilesJob), Console.In, Console.Out);
 
-if (settings.StartWhen is { } startKey)
-    await WaitForKeyAsync(redis.Connection.GetDatabase(), startKey);
-runtime.Worker.Start();
 host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStarted.Register(() => Console.Out.WriteLine($"ready {Environment.ProcessId}"));
 await host.RunAsync(); // CachebackRefreshService.StopAsync drains the worker on Ctrl+C / SIGTERM
 return 0;
 
-// A benchmark starts every worker at one moment: they wait for a key to appear.
-static async Task WaitForKeyAsync(IDatabase database, string key)
+/// <summary>A benchmark starts every worker at one moment: they wait for a key to appear.</summary>
+internal sealed class StartGate(CachebackRedis redis, string key) : IHostedService
 {
-    Console.Out.WriteLine($"waiting {Environment.ProcessId}");
-    while (!await database.KeyExistsAsync(key))
-        await Task.Delay(5);
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        Console.Out.WriteLine($"waiting {Environment.ProcessId}");
+        var database = redis.Connection.GetDatabase();
+        while (!await database.KeyExistsAsync(key))
+            await Task.Delay(5, cancellationToken);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>

@@ -20,7 +20,7 @@ public static class ReaderLoop
 {
     /// <remarks>stdin is read on a thread of its own: Console.In's ReadLineAsync blocks a thread-pool
     /// thread while it waits for a line, which on 2 cores starves the Redis client's completions.</remarks>
-    public static Task<int> RunAsync(DemoJobs jobs, TextReader input, TextWriter output)
+    public static Task<int> RunAsync(CachedFetch<string, string> profiles, TextReader input, TextWriter output)
     {
         var lines = System.Threading.Channels.Channel.CreateUnbounded<string>();
         new Thread(() =>
@@ -29,10 +29,10 @@ public static class ReaderLoop
                 lines.Writer.TryWrite(line);
             lines.Writer.TryComplete();
         }) { IsBackground = true, Name = "stdin" }.Start();
-        return RunAsync(jobs, async () => await lines.Reader.WaitToReadAsync().ConfigureAwait(false) && lines.Reader.TryRead(out var line) ? line : null, output);
+        return RunAsync(profiles, async () => await lines.Reader.WaitToReadAsync().ConfigureAwait(false) && lines.Reader.TryRead(out var line) ? line : null, output);
     }
 
-    private static async Task<int> RunAsync(DemoJobs jobs, Func<Task<string?>> readLine, TextWriter output)
+    private static async Task<int> RunAsync(CachedFetch<string, string> profiles, Func<Task<string?>> readLine, TextWriter output)
     {
         output.WriteLine($"ready {Environment.ProcessId}");
         output.Flush();
@@ -44,10 +44,10 @@ public static class ReaderLoop
                 switch (parts.FirstOrDefault())
                 {
                     case "read":
-                        output.WriteLine($"done {await ReadAsync(jobs.Profiles, Int(parts[1]), Int(parts[2]), Int(parts[3])).ConfigureAwait(false)}");
+                        output.WriteLine($"done {await ReadAsync(profiles, Int(parts[1]), Int(parts[2]), Int(parts[3])).ConfigureAwait(false)}");
                         break;
                     case "burst":
-                        output.WriteLine($"done {await BurstAsync(jobs.Profiles, parts[1], Int(parts[2])).ConfigureAwait(false)}");
+                        output.WriteLine($"done {await BurstAsync(profiles, parts[1], Int(parts[2])).ConfigureAwait(false)}");
                         break;
                     case "quit":
                         return 0;

@@ -1,6 +1,12 @@
 namespace Cacheback;
 
 /// <summary>The decorator, the .NET way: <c>fetch.Cached(policy)</c>.</summary>
+/// <remarks>
+/// Without <c>runtime:</c> the function runs on <see cref="CachebackRuntime.Default"/>, which serves
+/// code with no host. In an app with a host, use <c>AddCachedFetch</c> or <c>Wrap</c> on the
+/// runtime resolved from the services (or pass it as <c>runtime:</c>): while a host's runtime
+/// lives, a function made on the default one is logged as a warning, since it would be a second cache.
+/// </remarks>
 public static class DelegateExtensions
 {
     /// <summary>Wraps <paramref name="fetch"/> in a cache; see <see cref="Cache"/>. The <see cref="CachedFetch{TArgs, TResult}"/> returned is the job behind it: <c>SetAsync</c>, <c>InvalidateAsync</c>, <c>RawGetAsync</c>...</summary>

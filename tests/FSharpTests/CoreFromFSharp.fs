@@ -5,18 +5,13 @@ module Cacheback.FSharpTests.CoreFromFSharp
 open System
 open System.Threading
 open System.Threading.Tasks
-open FsCheck
-open FsCheck.FSharp
 open Xunit
+open FsCheck
+open FsCheck.Xunit
+open Microsoft.Extensions.Time.Testing
 open Cacheback
 
 let private epoch = DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero)
-
-type private Clock(start: DateTimeOffset) =
-    inherit TimeProvider()
-    let mutable now = start
-    member _.Advance(by: TimeSpan) = now <- now + by
-    override _.GetUtcNow() = now
 
 let private fetchProfile (calls: int ref) (user: string) (_: CancellationToken) : Task<string> =
     task {
@@ -27,7 +22,7 @@ let private fetchProfile (calls: int ref) (user: string) (_: CancellationToken) 
 [<Fact>]
 let ``a wrapped fetch serves hits, then stale values while one refresh runs`` () =
     task {
-        let clock = Clock(epoch)
+        let clock = FakeTimeProvider(epoch)
         use runtime = new CachebackRuntime(CachebackRuntimeOptions(TimeProvider = clock))
         let calls = ref 0
         let policy = Policy.Create(lifetime = TimeSpan.FromSeconds 10., refreshTimeout = TimeSpan.FromSeconds 30.)
@@ -70,16 +65,13 @@ let private describe (effect: Effect<string>) =
         ReturnAndEnqueue = (fun e -> $"return {e.Status} and enqueue"),
         FetchSync = (fun f -> $"fetch {f.Status}"))
 
-[<Fact>]
-let ``Decide: a fresh envelope is a hit, whatever the moment before it goes stale`` () =
+[<Property(MaxTest = 1000)>]
+let ``Decide: a fresh envelope is a hit, whatever the moment before it goes stale`` (NonNegativeInt offset) =
     let lifetime = TimeSpan.FromMinutes 10.
     let policy = Policy.Create(lifetime = lifetime)
     let stored = Envelope.Fresh(1L, "v", epoch, epoch + lifetime)
-    let property (NonNegativeInt offset) =
-        let now = epoch + TimeSpan.FromMilliseconds(float (offset % int lifetime.TotalMilliseconds))
-        describe (Decide.Read(now, stored, policy)) = "return Hit"
-    let config = Config.QuickThrowOnFailure.WithMaxTest(1000).WithReplay(Some { Rnd = Rnd(20261121UL, 1442695040888963407UL); Size = None })
-    Check.One(config, property)
+    let now = epoch + TimeSpan.FromMilliseconds(float (offset % int lifetime.TotalMilliseconds))
+    describe (Decide.Read(now, stored, policy)) = "return Hit"
 
 [<Fact>]
 let ``Decide: nothing stored fetches now by default, or fills in the background`` () =

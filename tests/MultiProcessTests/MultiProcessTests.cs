@@ -204,7 +204,7 @@ public sealed class MultiProcessTests : IAsyncLifetime
             Store = new RedisStore(_connection, setup.Prefix),
             Queue = queue,
             DefaultPolicy = setup.Policy,
-            RunRefreshes = false,
+            RunRefreshWorker = false,
         });
         var jobs = new DemoJobs(runtime, _connection, setup.Prefix);
         for (var i = 0; i < keys; i++)

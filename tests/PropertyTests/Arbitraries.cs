@@ -3,7 +3,17 @@ using FsCheck.Fluent;
 
 namespace Cacheback.Tests.Properties;
 
-/// <summary>Generators for the cache's inputs, in milliseconds around a fixed epoch.</summary>
+/// <summary>
+/// Generators for the cache's inputs, in milliseconds around a fixed epoch. The <see cref="Arbitrary{T}"/>
+/// members are what <c>[Properties(Arbitrary = new[] { typeof(Arbitraries) })]</c> registers: one per
+/// type a property takes, the plain numbers wrapped in a type that says which range they come from.
+/// </summary>
+/// <remarks>
+/// No fixed seed: each run tries 1,000 new cases per property, so CI keeps looking where the last run
+/// did not. A failure is still reproducible: FsCheck.Xunit prints "Falsifiable ... (seed,gamma)" and
+/// "Replay directly at failing step with (seed,gamma,size)"; paste either into
+/// <c>[Property(Replay = "seed,gamma,size")]</c> to rerun exactly that case while fixing it.
+/// </remarks>
 public static class Arbitraries
 {
     public const long Epoch = 1_767_225_600_000; // 2026-01-01T00:00:00Z
@@ -40,4 +50,56 @@ public static class Arbitraries
         Envelope.FromMs(version, true, "v", Epoch, Epoch + policy.LifetimeMs, 0);
 
     public static Gen<long> Times => Gen.Choose(-1000, 1_500_000).Select(t => Epoch + t);
+
+    public static Arbitrary<Policy> AnyPolicy => Policies.ToArbitrary();
+
+    public static Arbitrary<Envelope<string>> AnyEnvelope => Envelopes.ToArbitrary();
+
+    public static Arbitrary<Moment> AnyMoment => Times.Select(t => new Moment(t)).ToArbitrary();
+
+    public static Arbitrary<Offset> AnyOffset => Gen.Choose(0, int.MaxValue).Select(o => new Offset(o)).ToArbitrary();
+
+    public static Arbitrary<Offsets> TwentyOffsets => Gen.ListOf(Gen.Choose(0, int.MaxValue), 20).Select(o => new Offsets(o)).ToArbitrary();
+
+    public static Arbitrary<Steps> FortySteps => Gen.ListOf(Gen.Choose(0, 60_000), 40).Select(s => new Steps(s)).ToArbitrary();
+
+    public static Arbitrary<Flips> FourFlips =>
+        Gen.ListOf(Gen.Zip(Gen.Choose(0, int.MaxValue), Gen.Choose(0, 255)), 4).Select(f => new Flips(f)).ToArbitrary();
+
+    public static Arbitrary<FailedRefreshes> AnyFailedRefreshes => Gen.Choose(1, 10).Select(n => new FailedRefreshes(n)).ToArbitrary();
+
+    public static Arbitrary<Overshoot> AnyOvershoot => Gen.Choose(1, 100_000).Select(ms => new Overshoot(ms)).ToArbitrary();
+
+    /// <summary>A moment in milliseconds, from <see cref="Times"/>.</summary>
+    public readonly record struct Moment(long Ms)
+    {
+        public static implicit operator long(Moment moment) => moment.Ms;
+    }
+
+    /// <summary>Any non-negative <see cref="int"/>, reduced by the property to the window it needs.</summary>
+    public readonly record struct Offset(int Value)
+    {
+        public static implicit operator int(Offset offset) => offset.Value;
+    }
+
+    /// <summary>How many refreshes failed in a row: 1 to 10.</summary>
+    public readonly record struct FailedRefreshes(int Count)
+    {
+        public static implicit operator int(FailedRefreshes failures) => failures.Count;
+    }
+
+    /// <summary>Milliseconds past a threshold: 1 to 100,000.</summary>
+    public readonly record struct Overshoot(int Ms)
+    {
+        public static implicit operator int(Overshoot overshoot) => overshoot.Ms;
+    }
+
+    /// <summary>Twenty <see cref="Offset"/> values.</summary>
+    public sealed class Offsets(IEnumerable<int> offsets) : List<int>(offsets);
+
+    /// <summary>Four bytes to overwrite: where (any non-negative <see cref="int"/>) and with what (0 to 255).</summary>
+    public sealed class Flips(IEnumerable<(int At, int Value)> flips) : List<(int At, int Value)>(flips);
+
+    /// <summary>Forty steps of 0 to 60,000 milliseconds.</summary>
+    public sealed class Steps(IEnumerable<int> steps) : List<int>(steps);
 }

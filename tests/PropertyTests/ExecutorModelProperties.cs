@@ -1,6 +1,7 @@
 using System.Reactive.Linq;
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 
 namespace Cacheback.Tests.Properties;
 
@@ -22,15 +23,17 @@ public class ExecutorModelProperties
                 (1, Gen.Constant(Op.Set)), (1, Gen.Constant(Op.Delete)), (1, Gen.Constant(Op.Invalidate))),
             Gen.Choose(1, 20_000));
 
-    [Fact]
-    public void Executor_RandomHistories_KeepTheInvariants() =>
-        Checks.Run(Prop.ForAll(Gen.ListOf(Commands, 60).ToArbitrary(), Run), maxTest: 1000);
+    /// <summary>Histories of sixty commands; registered by the property below.</summary>
+    public static Arbitrary<List<(Op Op, int Arg)>> Histories => Gen.ListOf(Commands, 60).ToArbitrary();
+
+    [Property(Arbitrary = new[] { typeof(ExecutorModelProperties) }, MaxTest = 1000)]
+    public bool Executor_RandomHistories_KeepTheInvariants(List<(Op Op, int Arg)> commands) => Run(commands);
 
     private static bool Run(List<(Op Op, int Arg)> commands)
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var queue = new CapturingQueue();
-        using var runtime = new CachebackRuntime(new CachebackRuntimeOptions { TimeProvider = time, Queue = queue, RunRefreshes = false });
+        using var runtime = new CachebackRuntime(new CachebackRuntimeOptions { TimeProvider = time, Queue = queue, RunRefreshWorker = false });
         var fetches = 0;
         var cached = Cache.Wrap<string, string>((_, _) => Task.FromResult($"fetched-{++fetches}"), Policy, runtime: runtime, name: "model");
         var lastReadEnqueue = (DateTimeOffset?)null;
@@ -98,7 +101,7 @@ public class ExecutorModelProperties
     }
 
     /// <summary>Moves the clock one millisecond on, so that what follows a write is strictly after it.</summary>
-    private static DateTimeOffset Tick(ManualTimeProvider time)
+    private static DateTimeOffset Tick(FakeTimeProvider time)
     {
         var at = time.GetUtcNow();
         time.Advance(TimeSpan.FromMilliseconds(1));

@@ -4,7 +4,7 @@ using System.Reactive.Threading.Tasks;
 
 namespace Cacheback.Tests;
 
-/// <summary>A runtime on a manual clock, with its events and log entries recorded.</summary>
+/// <summary>A runtime on a fake clock (starting 2026-01-01, moved only by the test), with its events and log entries recorded.</summary>
 public sealed class Harness : IDisposable
 {
     private readonly IDisposable _subscription;
@@ -27,13 +27,13 @@ public sealed class Harness : IDisposable
             Stores = stores ?? new Dictionary<string, ICacheStore>(),
             Queues = queues ?? new Dictionary<string, IRefreshQueue>(),
             Refresh = refresh ?? new RefreshPipelineOptions(),
-            RunRefreshes = runRefreshes,
+            RunRefreshWorker = runRefreshes,
             Scheduler = scheduler,
         });
         _subscription = Runtime.Events.Subscribe(Events.Enqueue);
     }
 
-    public ManualTimeProvider Time { get; } = new();
+    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
 
     public ListLoggerFactory Logs { get; } = new();
 

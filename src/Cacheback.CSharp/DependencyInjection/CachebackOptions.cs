@@ -5,6 +5,12 @@ namespace Cacheback;
 /// thresholds: <c>"Lifetime": "00:10:00"</c>, ...) and then from the code given to <c>AddCacheback</c>.
 /// Durations are .NET TimeSpans: <c>"00:00:20"</c> is 20 seconds, while a bare <c>"20"</c> means 20 days.
 /// </summary>
+/// <remarks>
+/// Checked when the host starts (and whenever the options are first read): a bad value, a value
+/// that is not of its setting's type, or a key that is no setting (a misspelt one would otherwise
+/// be ignored) fails with one <see cref="Microsoft.Extensions.Options.OptionsValidationException"/>
+/// naming each by its configuration key.
+/// </remarks>
 public sealed class CachebackOptions
 {
     /// <summary>The configuration section read.</summary>
@@ -47,6 +53,9 @@ public sealed class CachebackOptions
     /// <value>Default true.</value>
     public bool RunRefreshWorker { get; set; } = true;
 
+    /// <summary>Set by <c>AddCachebackWorker</c>: this process exists to run refreshes (not a setting of the configuration).</summary>
+    internal bool IsWorkerProcess { get; set; }
+
     /// <summary>On shutdown, how long running refreshes may take to finish before they are cancelled and reported.</summary>
     /// <value>Default 30 seconds.</value>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
@@ -66,20 +75,6 @@ public sealed class CachebackOptions
 
     /// <summary>Queues given in code, by name; "default" replaces the default one.</summary>
     public IDictionary<string, IRefreshQueue> Queues { get; } = new Dictionary<string, IRefreshQueue>();
-
-    /// <summary>Throws unless the settings that are not thresholds are usable.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">A setting is out of range; the message names it.</exception>
-    public void Validate()
-    {
-        if (MaxConcurrentRefreshes <= 0)
-            throw new ArgumentOutOfRangeException(nameof(MaxConcurrentRefreshes), MaxConcurrentRefreshes, "Cacheback:MaxConcurrentRefreshes must be positive.");
-        if (DrainTimeout < TimeSpan.Zero)
-            throw new ArgumentOutOfRangeException(nameof(DrainTimeout), DrainTimeout, "Cacheback:DrainTimeout must not be negative.");
-        if (QueueCapacity <= 0)
-            throw new ArgumentOutOfRangeException(nameof(QueueCapacity), QueueCapacity, "Cacheback:QueueCapacity must be positive.");
-        if (RefreshFetchTimeout is { } timeout && timeout <= TimeSpan.Zero)
-            throw new ArgumentOutOfRangeException(nameof(RefreshFetchTimeout), timeout, "Cacheback:RefreshFetchTimeout must be positive.");
-    }
 
     /// <summary>The default policy these settings make.</summary>
     /// <exception cref="PolicyValidationException">A threshold is invalid; the message names each one.</exception>

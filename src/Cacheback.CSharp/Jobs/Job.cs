@@ -1,4 +1,5 @@
 using LanguageExt;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Cacheback;
 
@@ -13,15 +14,20 @@ namespace Cacheback;
 /// policy is built from the threshold properties then, and a bad one fails there. Instances of
 /// one job class share one registration, as django-cacheback jobs made anew for each call share
 /// their cache: the first instance used does the fetching for refreshes requested by name.
+/// <para>A job registered with <c>AddCachebackJob</c> may depend on scoped services (a repository
+/// over a DbContext): each fetch, synchronous or in the background, runs on an instance resolved in
+/// a DI scope of its own, disposed when the fetch ends. The thresholds and the other hooks are read
+/// from the instance that registered the job, so they must not use scoped services.</para>
 /// </remarks>
 /// <typeparam name="TArgs">The fetch's arguments (a tuple or a record for several).</typeparam>
 /// <typeparam name="TResult">The fetched value.</typeparam>
-public abstract partial class Job<TArgs, TResult> : ICachebackJob
+public abstract partial class Job<TArgs, TResult> : ICachebackJob, IContainerJob
 {
     private readonly object _gate = new();
     private CachebackRuntime? _runtime;
     private Executor<TArgs, TResult>? _executor;
     private Func<TArgs, string>? _defaultKey;
+    private Func<TArgs, CancellationToken, Task<TResult>>? _fetchInScope;
 
     /// <summary>The runtime the job runs in: the one it was attached to, or <see cref="CachebackRuntime.Default"/>.</summary>
     public CachebackRuntime Runtime => _runtime ?? CachebackRuntime.Default;
@@ -95,10 +101,30 @@ public abstract partial class Job<TArgs, TResult> : ICachebackJob
         }
     }
 
+    void IContainerJob.AttachTo(CachebackRuntime runtime, IServiceScopeFactory scopes, Type service)
+    {
+        ArgumentNullException.ThrowIfNull(scopes);
+        ArgumentNullException.ThrowIfNull(service);
+        AttachTo(runtime);
+        lock (_gate)
+            _fetchInScope ??= (args, cancellationToken) => FetchInScopeAsync(scopes, service, args, cancellationToken);
+    }
+
     /// <summary>Registers the job in its runtime now (it otherwise happens on first use), so refresh requests can find it.</summary>
     /// <exception cref="PolicyValidationException">The thresholds are invalid.</exception>
     /// <exception cref="ArgumentException">The name is taken, or the arguments cannot travel in a refresh request.</exception>
     public void Register() => _ = Executor;
+
+    /// <summary>One fetch on the job resolved in a scope of its own: scoped dependencies are new for it, and disposed after it.</summary>
+    private static async Task<TResult> FetchInScopeAsync(IServiceScopeFactory scopes, Type service, TArgs args, CancellationToken cancellationToken)
+    {
+        var scope = scopes.CreateAsyncScope();
+        await using (scope.ConfigureAwait(false))
+        {
+            var job = (Job<TArgs, TResult>)scope.ServiceProvider.GetRequiredService(service);
+            return await job.Fetch(args, cancellationToken).ConfigureAwait(false);
+        }
+    }
 
     private Executor<TArgs, TResult> CreateExecutor()
     {
@@ -108,7 +134,7 @@ public abstract partial class Job<TArgs, TResult> : ICachebackJob
         var policy = Policy;
         var spec = new JobSpec<TArgs, TResult>(
             Name,
-            Fetch,
+            _fetchInScope ?? Fetch,
             policy,
             Key,
             Empty,

@@ -10,14 +10,15 @@ namespace Cacheback;
 /// </summary>
 public sealed class CachebackRuntime : IDisposable
 {
-    private static readonly Lazy<CachebackRuntime> LazyDefault = new(() => new CachebackRuntime());
+    private static readonly Lazy<CachebackRuntime> LazyDefault = new(() => new CachebackRuntime { IsAmbient = true });
     private readonly Dictionary<string, ICacheStore> _stores;
     private readonly Dictionary<string, IRefreshQueue> _queues;
     private readonly ILogger _refreshLogger;
     private readonly Dictionary<string, (Type Owner, object Executor)> _jobExecutors = new(StringComparer.Ordinal);
+    private IDisposable? _hosted;
     private int _disposed;
 
-    /// <summary>Builds a runtime and, unless <see cref="CachebackRuntimeOptions.RunRefreshes"/> is false, starts its refresh worker.</summary>
+    /// <summary>Builds a runtime and, unless <see cref="CachebackRuntimeOptions.RunRefreshWorker"/> is false, starts its refresh worker.</summary>
     /// <exception cref="ArgumentException">An option is invalid (the message names it).</exception>
     public CachebackRuntime(CachebackRuntimeOptions? options = null)
     {
@@ -37,7 +38,7 @@ public sealed class CachebackRuntime : IDisposable
         Worker = new RefreshWorker(_queues.Values.Distinct().ToArray(), Registry.DispatchAsync, options.Refresh, options.Scheduler, Complete, _refreshLogger,
             request => Registry.TimeoutFor(request.Job));
         Metrics.ObserveQueues(_queues, Worker);
-        if (options.RunRefreshes)
+        if (options.RunRefreshWorker)
             Worker.Start();
     }
 
@@ -56,7 +57,7 @@ public sealed class CachebackRuntime : IDisposable
     /// <summary>The jobs this runtime can refresh, by name.</summary>
     public JobRegistry Registry { get; }
 
-    /// <summary>Drains the queues; started with the runtime unless <see cref="CachebackRuntimeOptions.RunRefreshes"/> is false.</summary>
+    /// <summary>Drains the queues; started with the runtime unless <see cref="CachebackRuntimeOptions.RunRefreshWorker"/> is false.</summary>
     public RefreshWorker Worker { get; }
 
     /// <summary>The default store.</summary>
@@ -64,6 +65,9 @@ public sealed class CachebackRuntime : IDisposable
 
     /// <summary>The default refresh queue.</summary>
     public IRefreshQueue Queue => _queues[CachebackRuntimeOptions.DefaultName];
+
+    /// <summary>Whether this is <see cref="Default"/>: jobs made on it while a hosted runtime lives are reported (<see cref="HostedRuntimes"/>).</summary>
+    internal bool IsAmbient { get; private init; }
 
     internal Clock Clock { get; }
     internal ILoggerFactory LoggerFactory { get; }
@@ -104,11 +108,31 @@ public sealed class CachebackRuntime : IDisposable
         }
     }
 
+    /// <summary>
+    /// Marks this runtime as a host's (made by <c>AddCacheback</c>): the jobs already on
+    /// <see cref="Default"/> (made before the host, in a static field, say) are reported to its log
+    /// now, and those made on it later as they are made, until this runtime is disposed.
+    /// </summary>
+    internal void MarkHosted()
+    {
+        var logger = LoggerFactory.CreateLogger("Cacheback");
+        var watch = HostedRuntimes.Watch(logger);
+        if (Interlocked.CompareExchange(ref _hosted, watch, null) is not null)
+        {
+            watch.Dispose();
+            return;
+        }
+
+        if (LazyDefault.IsValueCreated)
+            HostedRuntimes.AmbientJobsMadeBefore(logger, LazyDefault.Value.Registry.Names);
+    }
+
     /// <summary>Stops the refresh worker at once, and the event stream.</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
             return;
+        _hosted?.Dispose();
         Worker.Dispose();
         foreach (var queue in _queues.Values.OfType<InProcessQueue>())
         {

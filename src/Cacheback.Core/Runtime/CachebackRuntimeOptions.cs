@@ -58,5 +58,5 @@ public sealed record CachebackRuntimeOptions
     /// (<see cref="CachebackRuntime.Worker"/>).
     /// </summary>
     /// <value>Default <see langword="true"/>.</value>
-    public bool RunRefreshes { get; init; } = true;
+    public bool RunRefreshWorker { get; init; } = true;
 }

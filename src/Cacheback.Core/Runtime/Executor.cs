@@ -41,6 +41,8 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
         Name = spec.RenameIfTaken ? runtime.Registry.RegisterUnique(spec.Name, this) : Register(runtime.Registry, spec.Name);
         _logger = runtime.LoggerFactory.CreateLogger("Cacheback.Job." + Name);
         _tag = CachebackMetrics.JobTag(Name);
+        if (runtime.IsAmbient)
+            HostedRuntimes.AmbientJobMade(Name);
         try
         {
             _store = store.Partition(new PartitionSpec<T>(Name, spec.ValueSerializer, OnUnreadable));

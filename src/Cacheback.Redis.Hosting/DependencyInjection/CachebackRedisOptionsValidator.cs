@@ -6,9 +6,10 @@ using StackExchange.Redis;
 namespace Cacheback;
 
 /// <summary>
-/// Checks <see cref="CachebackRedisOptions"/> when they are first read (when the runtime is built,
-/// before connecting), and names every bad option, by its configuration key, in one
-/// <see cref="OptionsValidationException"/>.
+/// Checks <see cref="CachebackRedisOptions"/> when the host starts (<c>ValidateOnStart</c>) or when
+/// they are first read (when the runtime is built, before connecting), and names every bad option,
+/// by its configuration key, in one <see cref="OptionsValidationException"/>: keys of the
+/// <c>"Cacheback:Redis"</c> section that are no setting, and values that are missing or out of range.
 /// </summary>
 internal sealed class CachebackRedisOptionsValidator(IServiceProvider provider) : IValidateOptions<CachebackRedisOptions>
 {
@@ -23,6 +24,12 @@ internal sealed class CachebackRedisOptionsValidator(IServiceProvider provider) 
 
     private static IEnumerable<string> Errors(CachebackRedisOptions options, IConfigurationSection? section)
     {
+        if (section is not null)
+        {
+            foreach (var problem in ConfigurationCheck.Problems(section, typeof(CachebackRedisOptions)))
+                yield return problem;
+        }
+
         if (section is { Value: not null } && section[nameof(CachebackRedisOptions.Configuration)] is not null)
             yield return $"{Section} and {Section}:Configuration are both set: give the connection string once ({Section}'s own value is short for {Section}:Configuration).";
         if (string.IsNullOrWhiteSpace(options.Configuration))

@@ -33,6 +33,11 @@ public static class CachebackRedisServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddCacheback();
+        // "Cacheback:Redis" is checked here, key by key, not by AddCacheback's check of "Cacheback".
+        services.Configure<CachebackSections>(sections => sections.Owned.Add(RedisSection));
+        // Checked on start without a ValidateOnStart of their own: AddCacheback's options need the
+        // Redis store, so their check at start reads these first, and a bad one fails the start once
+        // (a second check would report each problem twice, in an AggregateException).
         services.AddOptions<CachebackRedisOptions>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<CachebackRedisOptions>, BindFromConfiguration>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CachebackRedisOptions>, CachebackRedisOptionsValidator>());
@@ -46,6 +51,9 @@ public static class CachebackRedisServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<CachebackOptions>, UseRedis>());
         return services;
     }
+
+    /// <summary>The name of <see cref="CachebackRedisOptions.SectionName"/> within the "Cacheback" section.</summary>
+    private const string RedisSection = "Redis";
 
     private static RedisStore Connect(IServiceProvider provider)
     {
@@ -104,7 +112,7 @@ public static class CachebackRedisServiceCollectionExtensions
         {
             if (provider.GetService<IConfiguration>()?.GetSection(CachebackRedisOptions.SectionName) is not { } section)
                 return;
-            section.Bind(options);
+            OptionsBinding.Bind(section, options);
             // "Cacheback:Redis": "<connection string>"; next to a Configuration, the validator refuses it.
             if (section.Value is { } connectionString && section[nameof(CachebackRedisOptions.Configuration)] is null)
                 options.Configuration = connectionString;

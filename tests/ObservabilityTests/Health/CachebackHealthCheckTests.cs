@@ -106,7 +106,7 @@ public sealed class CachebackHealthCheckTests
     [Fact]
     public async Task Worker_NeverStarted_IsHealthyUnlessRequired()
     {
-        using var runtime = new CachebackRuntime(new CachebackRuntimeOptions { RunRefreshes = false });
+        using var runtime = new CachebackRuntime(new CachebackRuntimeOptions { RunRefreshWorker = false });
 
         Assert.Equal(HealthStatus.Healthy, (await CheckAsync(runtime, CachebackHealthChecksBuilderExtensions.WorkerCheckName)).Status);
         var required = await CheckAsync(runtime, CachebackHealthChecksBuilderExtensions.WorkerCheckName, o => o.RequireRefreshWorker = true);

@@ -16,8 +16,8 @@ public class AddCachebackRedisRuntimeTests(RedisServerFixture redis)
     {
         var prefix = RedisServerFixture.Prefix();
         var settings = Settings(redis.Server, prefix, nameof(AddCachebackJob_OnTwoHosts_ReadsAndWritesThroughRedis));
-        using var first = Build(settings, s => s.AddCachebackJob<ProfileJob>());
-        using var second = Build(settings, s => s.AddCachebackJob<ProfileJob>());
+        using var first = Build(settings, s => s.AddCachebackJob<ProfileJob>(ServiceLifetime.Singleton));
+        using var second = Build(settings, s => s.AddCachebackJob<ProfileJob>(ServiceLifetime.Singleton));
         await first.StartAsync();
         await second.StartAsync();
         var a = first.Services.GetRequiredService<ProfileJob>();
@@ -37,11 +37,11 @@ public class AddCachebackRedisRuntimeTests(RedisServerFixture redis)
     [Fact]
     public async Task Get_StaleOnAHostWithoutWorker_EnqueuesToRedisForAWorkerHost()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         var queueName = nameof(Get_StaleOnAHostWithoutWorker_EnqueuesToRedisForAWorkerHost);
         var settings = Settings(redis.Server, RedisServerFixture.Prefix(), queueName);
         settings["Cacheback:Lifetime"] = "00:00:10";
-        using var web = Build(new(settings) { ["Cacheback:RunRefreshWorker"] = "false" }, s => s.AddSingleton<TimeProvider>(time).AddCachebackJob<ProfileJob>());
+        using var web = Build(new(settings) { ["Cacheback:RunRefreshWorker"] = "false" }, s => s.AddSingleton<TimeProvider>(time).AddCachebackJob<ProfileJob>(ServiceLifetime.Singleton));
         await web.StartAsync();
         var job = web.Services.GetRequiredService<ProfileJob>();
         var queue = web.Services.GetRequiredService<CachebackRedis>().Queues["default"];
@@ -53,7 +53,7 @@ public class AddCachebackRedisRuntimeTests(RedisServerFixture redis)
 
         await enqueued.WaitAsync(QueueTesting.Bound);
         Assert.Equal(new RedisQueueCounts(1, 0, 0), await queue.CountsAsync());
-        using var worker = Build(settings, s => s.AddSingleton<TimeProvider>(time).AddCachebackJob<ProfileJob>());
+        using var worker = Build(settings, s => s.AddSingleton<TimeProvider>(time).AddCachebackJob<ProfileJob>(ServiceLifetime.Singleton));
         var landed = worker.Services.GetRequiredService<CachebackRuntime>().Outcomes.FirstAsync().ToTask();
         await worker.StartAsync();
         var outcome = await landed.WaitAsync(QueueTesting.Bound);
@@ -69,11 +69,11 @@ public class AddCachebackRedisRuntimeTests(RedisServerFixture redis)
     public async Task AddCachebackRedis_UseL1_PutsAnL1StoreOnTheContainersClockInFrontOfRedis()
     {
         var prefix = RedisServerFixture.Prefix();
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         var settings = Settings(redis.Server, prefix, nameof(AddCachebackRedis_UseL1_PutsAnL1StoreOnTheContainersClockInFrontOfRedis));
         settings["Cacheback:Redis:UseL1"] = "true";
         settings["Cacheback:Redis:L1Options:TimeToLive"] = "00:01:00";
-        using var host = Build(settings, s => s.AddSingleton<TimeProvider>(time).AddCachebackJob<ProfileJob>());
+        using var host = Build(settings, s => s.AddSingleton<TimeProvider>(time).AddCachebackJob<ProfileJob>(ServiceLifetime.Singleton));
         await host.StartAsync();
         var parts = host.Services.GetRequiredService<CachebackRedis>();
         var job = host.Services.GetRequiredService<ProfileJob>();
@@ -97,7 +97,7 @@ public class AddCachebackRedisRuntimeTests(RedisServerFixture redis)
     {
         var settings = Settings(redis.Server, RedisServerFixture.Prefix(), nameof(Dispose_TheHost_ClosesItsOwnConnection));
         using var other = Build(settings);
-        var host = Build(settings, s => s.AddCachebackJob<ProfileJob>());
+        var host = Build(settings, s => s.AddCachebackJob<ProfileJob>(ServiceLifetime.Singleton));
         await host.StartAsync();
         var connection = host.Services.GetRequiredService<CachebackRedis>().Connection;
         Assert.Equal("k#1", await host.Services.GetRequiredService<ProfileJob>().GetAsync("k"));

@@ -192,7 +192,7 @@ public class L1StoreTests(RedisServerFixture redis)
     [Fact]
     public async Task Read_PastTheL1TimeToLive_AsksRedisAgain()
     {
-        var time = new ManualTimeProvider(virtualTimers: true);
+        var time = new FakeTimeProvider();
         using var a = await OnVirtualTime(time, TimeSpan.FromSeconds(4));
         var users = a.Partition();
         await users.WriteAsync("k", Value(1, "v"), Ttl);
@@ -210,7 +210,7 @@ public class L1StoreTests(RedisServerFixture redis)
     public async Task Read_ATimeToLiveUnderFourMilliseconds_IsStillNeverExceeded()
     {
         // The counter ticks at most every millisecond: a 2 ms time to live is two ticks, not four.
-        var time = new ManualTimeProvider(virtualTimers: true);
+        var time = new FakeTimeProvider();
         using var a = await OnVirtualTime(time, TimeSpan.FromMilliseconds(2));
         var users = a.Partition();
         await users.WriteAsync("k", Value(1, "v"), Ttl);
@@ -224,7 +224,7 @@ public class L1StoreTests(RedisServerFixture redis)
     [Fact]
     public async Task Write_WithACacheTtlShorterThanTheL1TimeToLive_IsServedFromMemoryNoLongerThanThat()
     {
-        var time = new ManualTimeProvider(virtualTimers: true);
+        var time = new FakeTimeProvider();
         using var a = await OnVirtualTime(time, TimeSpan.FromSeconds(4));
         var users = a.Partition();
         await users.WriteAsync("short", Value(1, "v"), TimeSpan.FromSeconds(2));
@@ -249,6 +249,6 @@ public class L1StoreTests(RedisServerFixture redis)
     }
 
     /// <summary>A node whose L1 counts its time to live on <paramref name="time"/>'s timers.</summary>
-    private Task<L1Node> OnVirtualTime(ManualTimeProvider time, TimeSpan timeToLive, [System.Runtime.CompilerServices.CallerMemberName] string test = "") =>
+    private Task<L1Node> OnVirtualTime(FakeTimeProvider time, TimeSpan timeToLive, [System.Runtime.CompilerServices.CallerMemberName] string test = "") =>
         L1Node.StartAsync(redis.Server, RedisServerFixture.Prefix(test), new L1Options { TimeToLive = timeToLive, TimeProvider = time });
 }

@@ -42,7 +42,7 @@ public class BaseJobTests
     {
         public JobHarness(DateTimeOffset? start = null, bool runRefreshes = true, IRefreshQueue? queue = null)
         {
-            Time = new ManualTimeProvider(start ?? At1400);
+            Time = new FakeTimeProvider(start ?? At1400);
             Queue = new CountingQueue(queue ?? new InProcessQueue());
             Secondary = new MemoryStore(Time);
             Runtime = new CachebackRuntime(new CachebackRuntimeOptions
@@ -51,11 +51,11 @@ public class BaseJobTests
                 LoggerFactory = Logs,
                 Queue = Queue,
                 Stores = new Dictionary<string, ICacheStore> { ["secondary"] = Secondary },
-                RunRefreshes = runRefreshes,
+                RunRefreshWorker = runRefreshes,
             });
         }
 
-        public ManualTimeProvider Time { get; }
+        public FakeTimeProvider Time { get; }
         public CountingQueue Queue { get; }
         public MemoryStore Secondary { get; }
         public ListLoggerFactory Logs { get; } = new();

@@ -5,7 +5,7 @@ public class DelegateExtensionsTests
     [Fact]
     public async Task Cached_WrapsTheDelegate()
     {
-        using var runtime = new CachebackRuntime(new CachebackRuntimeOptions { TimeProvider = new ManualTimeProvider() });
+        using var runtime = new CachebackRuntime(new CachebackRuntimeOptions { TimeProvider = new FakeTimeProvider() });
         var calls = 0;
         Func<int, Task<string>> load = id => Task.FromResult($"item {id} #{++calls}");
 

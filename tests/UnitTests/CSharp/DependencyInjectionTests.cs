@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Cacheback.Tests.CSharp;
 
@@ -74,8 +75,8 @@ public class DependencyInjectionTests
     {
         using var host = Build(new() { ["Cacheback:Lifetime"] = "00:00:00" });
 
-        var e = Assert.Throws<PolicyValidationException>(() => host.Services.GetRequiredService<CachebackRuntime>());
-        Assert.Contains("Lifetime must be at least 1 ms, but was 00:00:00", e.Message);
+        var e = Assert.Throws<OptionsValidationException>(() => host.Services.GetRequiredService<CachebackRuntime>());
+        Assert.Contains("Cacheback:Lifetime must be at least 1 ms, but was 00:00:00", e.Message);
     }
 
     [Fact]
@@ -99,7 +100,7 @@ public class DependencyInjectionTests
     [Fact]
     public async Task HostedWorker_RunsRefreshes()
     {
-        using var host = Build(new(), s => s.AddCachebackJob<GatedJob>());
+        using var host = Build(new(), s => s.AddCachebackJob<GatedJob>(ServiceLifetime.Singleton));
         await host.StartAsync();
         var runtime = host.Services.GetRequiredService<CachebackRuntime>();
         var job = host.Services.GetRequiredService<GatedJob>();
@@ -116,7 +117,7 @@ public class DependencyInjectionTests
     [Fact]
     public async Task Shutdown_DrainsRunningRefreshesWithinTheDrainTime()
     {
-        using var host = Build(new() { ["Cacheback:DrainTimeout"] = "00:05:00" }, s => s.AddCachebackJob<GatedJob>());
+        using var host = Build(new() { ["Cacheback:DrainTimeout"] = "00:05:00" }, s => s.AddCachebackJob<GatedJob>(ServiceLifetime.Singleton));
         await host.StartAsync();
         var job = host.Services.GetRequiredService<GatedJob>();
         Assert.Null(await job.GetAsync("a"));
@@ -136,7 +137,7 @@ public class DependencyInjectionTests
     public async Task Shutdown_PastTheDrainTime_CancelsAndReportsWhatItDropped()
     {
         var logs = new ListLoggerFactory();
-        using var host = Build(new() { ["Cacheback:DrainTimeout"] = "00:00:00" }, s => s.AddCachebackJob<GatedJob>(), logs);
+        using var host = Build(new() { ["Cacheback:DrainTimeout"] = "00:00:00" }, s => s.AddCachebackJob<GatedJob>(ServiceLifetime.Singleton), logs);
         await host.StartAsync();
         var job = host.Services.GetRequiredService<GatedJob>();
         Assert.Null(await job.GetAsync("a"));

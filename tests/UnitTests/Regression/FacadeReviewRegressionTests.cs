@@ -154,8 +154,8 @@ public class FacadeReviewRegressionTests
         services.AddCacheback(o => o.DrainTimeout = TimeSpan.FromSeconds(-1));
         using var provider = services.BuildServiceProvider();
 
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() => provider.GetRequiredService<CachebackRuntime>());
-        Assert.Contains("Cacheback:DrainTimeout must not be negative", e.Message);
+        var e = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => provider.GetRequiredService<CachebackRuntime>());
+        Assert.Contains("Cacheback:DrainTimeout must not be negative (was -00:00:01).", e.Failures);
     }
 
     [Fact]

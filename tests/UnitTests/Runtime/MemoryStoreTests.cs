@@ -53,7 +53,7 @@ public class MemoryStoreTests
     [Fact]
     public async Task MemoryBinaryStore_ExpiresEntriesAfterTheirTtl()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         var bytes = new MemoryBinaryStore(time);
 
         await bytes.SetAsync("k", [1, 2, 3], TimeSpan.FromSeconds(5));
