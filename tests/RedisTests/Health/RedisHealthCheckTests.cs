@@ -67,6 +67,25 @@ public class RedisHealthCheckTests(RedisServerFixture redis)
     }
 
     [Fact]
+    public async Task AllChecks_RedisKilled_AreUnhealthy()
+    {
+        using var server = await RedisServer.StartAsync(); // its own: the shared one stays up
+        using var host = RedisHost.Build(RedisHost.Settings(server, "app:", "jobs"), services => services.AddHealthChecks().AddCacheback().AddCachebackRedis());
+        host.Services.GetRequiredService<CachebackRuntime>();
+        Assert.Equal(HealthStatus.Healthy, (await CheckAsync(host)).Status);
+        var failed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        host.Services.GetRequiredService<CachebackRedis>().Connection.ConnectionFailed += (_, e) => failed.TrySetResult();
+
+        server.Kill();
+        await failed.Task.WaitAsync(QueueTesting.Bound);
+
+        var report = await CheckAsync(host);
+        Assert.Equal(HealthStatus.Unhealthy, report.Entries[CachebackHealthChecksBuilderExtensions.StoreCheckName].Status);
+        Assert.Equal(HealthStatus.Unhealthy, report.Entries[Queues].Status);
+        Assert.Contains("could not be counted", report.Entries[Queues].Description);
+    }
+
+    [Fact]
     public void Options_UnhealthyBelowDegraded_FailWhenAdded()
     {
         var builder = new ServiceCollection().AddHealthChecks();
