@@ -256,7 +256,7 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
         {
             Log.FetchFailed(_logger, Name, key, e);
             Publish(CacheEventKind.FetchFailed, key, error: e);
-            activity.Failed(e);
+            activity.Failed(e, e is TimeoutException ? "timed_out" : "failed");
             throw;
         }
 
