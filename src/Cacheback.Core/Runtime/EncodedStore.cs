@@ -1,11 +1,9 @@
-using LanguageExt;
-
 namespace Cacheback;
 
 /// <summary>
 /// An <see cref="ICacheStore"/> over an <see cref="IBinaryStore"/>: envelopes are encoded with
 /// <see cref="EnvelopeCodec"/> under the key <c>{prefix}{job}:{key}</c>. Bytes that do not decode
-/// are reported to the partition's <see cref="PartitionSpec{T}.OnUnreadable"/> and read as none.
+/// are reported to the partition's <see cref="PartitionSpec{T}.OnUnreadable"/> and read as null.
 /// </summary>
 public sealed class EncodedStore : ICacheStore
 {
@@ -44,18 +42,18 @@ public sealed class EncodedStore : ICacheStore
         /// <summary>What the backend is asked for under <paramref name="key"/>.</summary>
         public string StoredKey(string key) => prefix + key;
 
-        public async ValueTask<Option<Envelope<T>>> ReadAsync(string key, CancellationToken cancellationToken = default) =>
+        public async ValueTask<Envelope<T>?> ReadAsync(string key, CancellationToken cancellationToken = default) =>
             Open(await owner._bytes.GetAsync(prefix + key, cancellationToken).ConfigureAwait(false), key);
 
-        /// <summary>The envelope in <paramref name="bytes"/> read under <paramref name="key"/>; none when there are none, or they do not decode (reported).</summary>
-        public Option<Envelope<T>> Open(byte[]? bytes, string key)
+        /// <summary>The envelope in <paramref name="bytes"/> read under <paramref name="key"/>; null when there are none, or they do not decode (reported).</summary>
+        public Envelope<T>? Open(byte[]? bytes, string key)
         {
             if (bytes is null)
-                return Option<Envelope<T>>.None;
+                return null;
             if (EnvelopeCodec.TryDecode(bytes, spec.Serializer, owner.MaxPayloadBytes, out var envelope, out var error, out var detail))
                 return envelope;
             spec.OnUnreadable(key, error, detail);
-            return Option<Envelope<T>>.None;
+            return null;
         }
 
         public async ValueTask<bool> CompareAndSetAsync(string key, long expectedVersion, Envelope<T> next, TimeSpan ttl, CancellationToken cancellationToken = default)
