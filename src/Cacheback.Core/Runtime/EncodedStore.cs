@@ -1,8 +1,8 @@
 namespace Cacheback;
 
 /// <summary>
-/// An <see cref="ICacheStore"/> over an <see cref="IBinaryStore"/>: envelopes are encoded with
-/// <see cref="EnvelopeCodec"/> under the key <c>{prefix}{job}:{key}</c>. Bytes that do not decode
+/// An <see cref="ICacheStore"/> over an <see cref="IBinaryStore"/>: envelopes are encoded in
+/// Cacheback's envelope format (MessagePack) under the key <c>{prefix}{job}:{key}</c>. Bytes that do not decode
 /// are reported to the partition's <see cref="PartitionSpec{T}.OnUnreadable"/> and read as null.
 /// </summary>
 public sealed class EncodedStore : ICacheStore
@@ -26,6 +26,15 @@ public sealed class EncodedStore : ICacheStore
 
     /// <summary>The largest payload read.</summary>
     public int MaxPayloadBytes { get; }
+
+    /// <summary>
+    /// The version of the envelope in <paramref name="bytes"/>, read from its header alone: what an
+    /// <see cref="IBinaryStore.SetIfVersionAsync"/> compares.
+    /// </summary>
+    /// <param name="bytes">What the byte store holds under a key.</param>
+    /// <param name="version">The version; 0 when the bytes are not an envelope.</param>
+    /// <returns>Whether the bytes start like an envelope; unreadable bytes count as absent (version 0).</returns>
+    public static bool TryReadVersion(ReadOnlySpan<byte> bytes, out long version) => EnvelopeCodec.TryReadVersion(bytes, out version);
 
     /// <inheritdoc />
     public IEnvelopeStore<T> Partition<T>(PartitionSpec<T> spec)
