@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Diagnostics.Contracts;
 
 namespace Cacheback;
@@ -45,6 +46,14 @@ public abstract partial record Effect<T>
 
         /// <summary>Whether <see cref="Value"/> is a stored value: the status is not <see cref="CacheStatus.Miss"/>.</summary>
         public bool HasValue => Status != CacheStatus.Miss;
+
+        /// <summary>The stored value, unless the read was a miss.</summary>
+        /// <returns><see cref="HasValue"/>.</returns>
+        public bool TryGetValue([MaybeNullWhen(false)] out T value)
+        {
+            value = HasValue ? Value! : default;
+            return HasValue;
+        }
     }
 
     /// <summary>
@@ -61,6 +70,14 @@ public abstract partial record Effect<T>
 
         /// <summary>Whether <see cref="Value"/> is a stored value: the status is not <see cref="CacheStatus.Miss"/>.</summary>
         public bool HasValue => Status != CacheStatus.Miss;
+
+        /// <summary>The stored value, unless the read was a miss.</summary>
+        /// <returns><see cref="HasValue"/>.</returns>
+        public bool TryGetValue([MaybeNullWhen(false)] out T value)
+        {
+            value = HasValue ? Value! : default;
+            return HasValue;
+        }
     }
 
     /// <summary>Fetch now (once per key per process), store the result, return it.</summary>
