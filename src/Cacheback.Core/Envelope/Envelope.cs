@@ -5,7 +5,7 @@ using System.Globalization;
 namespace Cacheback;
 
 /// <summary>
-/// What the store holds for one key: the value (or none, for the placeholder a background fill
+/// What the store holds for one key: the value (or no value, for the placeholder a background fill
 /// leaves), when it was fetched, until when it is fresh, until when a refresh lease is held, and
 /// a version that changes on every write. Times are kept to the millisecond, as the wire format
 /// stores them.

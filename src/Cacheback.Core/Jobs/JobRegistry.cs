@@ -46,7 +46,7 @@ public sealed class JobRegistry
     public bool Contains(string name) => _jobs.ContainsKey(name);
 
     /// <summary>The refresh timeout of the job <paramref name="name"/>, if it is registered and has one.</summary>
-    public TimeSpan? TimeoutFor(string name) => _jobs.TryGetValue(name, out var handler) ? handler.Timeout : null;
+    internal TimeSpan? TimeoutFor(string name) => _jobs.TryGetValue(name, out var handler) ? handler.Timeout : null;
 
     /// <summary>Runs the request with the job it names; <see cref="RefreshResult.UnknownJob"/> (logged) when there is none.</summary>
     internal Task<RefreshResult> DispatchAsync(RefreshRequest request, CancellationToken cancellationToken)
