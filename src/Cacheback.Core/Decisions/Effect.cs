@@ -48,6 +48,7 @@ public abstract partial record Effect<T>
         public bool HasValue => Status != CacheStatus.Miss;
 
         /// <summary>The stored value, unless the read was a miss.</summary>
+        /// <param name="value">The stored value; <see langword="default"/> on a miss.</param>
         /// <returns><see cref="HasValue"/>.</returns>
         public bool TryGetValue([MaybeNullWhen(false)] out T value)
         {
@@ -72,6 +73,7 @@ public abstract partial record Effect<T>
         public bool HasValue => Status != CacheStatus.Miss;
 
         /// <summary>The stored value, unless the read was a miss.</summary>
+        /// <param name="value">The stored value; <see langword="default"/> on a miss.</param>
         /// <returns><see cref="HasValue"/>.</returns>
         public bool TryGetValue([MaybeNullWhen(false)] out T value)
         {
