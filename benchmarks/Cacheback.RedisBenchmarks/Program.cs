@@ -175,9 +175,9 @@ if (only is null or "c")
         long before = 0;
         for (var episode = 1; episode <= episodes; episode++)
         {
-            var envelope = (await jobs.Profiles.RawGetAsync("hot")).IfNone(() => throw new InvalidOperationException("hot is gone"));
+            var envelope = await jobs.Profiles.RawGetAsync("hot") ?? throw new InvalidOperationException("hot is gone");
             // Stale, and no lease left from an episode whose refresh never came (see "lost" below).
-            var until = envelope.LeaseUntil.Match(lease => lease > envelope.FreshUntil ? lease : envelope.FreshUntil, () => envelope.FreshUntil);
+            var until = envelope.LeaseUntil is { } lease && lease > envelope.FreshUntil ? lease : envelope.FreshUntil;
             while (DateTimeOffset.UtcNow <= until.AddMilliseconds(20))
                 await Task.Delay(10);
             var stopwatch = Stopwatch.StartNew();

@@ -1,4 +1,3 @@
-using LanguageExt;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Cacheback;
@@ -54,8 +53,7 @@ public abstract partial class Job<TArgs, TResult> : ICachebackJob, IContainerJob
 
     /// <summary>Data older than this is fetched synchronously instead of served stale (<c>fetch_on_stale_threshold</c>).</summary>
     /// <value>Default: the runtime's default policy (none unless configured).</value>
-    public virtual TimeSpan? FetchOnStaleThreshold =>
-        Runtime.Options.DefaultPolicy.FetchOnStaleThreshold.IsSome ? (TimeSpan)Runtime.Options.DefaultPolicy.FetchOnStaleThreshold : null;
+    public virtual TimeSpan? FetchOnStaleThreshold => Runtime.Options.DefaultPolicy.FetchOnStaleThreshold;
 
     /// <summary>The runtime's store to use (<c>cache_alias</c>).</summary>
     /// <value>Default <c>"default"</c>.</value>

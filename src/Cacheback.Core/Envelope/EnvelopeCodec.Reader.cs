@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 namespace Cacheback;
 
 /// <summary>The reading half of the MessagePack subset the envelope uses (see the format in EnvelopeCodec.cs).</summary>
-public static partial class EnvelopeCodec
+internal static partial class EnvelopeCodec
 {
     /// <summary>A forward-only reader over the few MessagePack types the envelope uses.</summary>
     private ref struct Reader(ReadOnlySpan<byte> bytes)

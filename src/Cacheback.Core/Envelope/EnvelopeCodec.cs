@@ -25,7 +25,7 @@ namespace Cacheback;
 /// it never throws, so unreadable bytes in a store are a miss, not an error.</para>
 /// <para>Sample bytes of each version are kept as test fixtures (tests/UnitTests/Envelope/Fixtures).</para>
 /// </remarks>
-public static partial class EnvelopeCodec
+internal static partial class EnvelopeCodec
 {
     /// <summary>The format version this build writes.</summary>
     public const int FormatVersion = 1;

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Text;
-using LanguageExt;
 using StackExchange.Redis;
 
 namespace Cacheback;
@@ -16,7 +15,7 @@ internal sealed class RedisPartition<T>(EncodedStore.Encoded<T> encoded, IConnec
     // The key's prefix as bytes, written before the key itself: no string concatenated per read.
     private readonly RedisKey _prefix = Encoding.UTF8.GetBytes(encoded.StoredKey(""));
 
-    public ValueTask<Option<Envelope<T>>> ReadAsync(string key, CancellationToken cancellationToken = default)
+    public ValueTask<Envelope<T>?> ReadAsync(string key, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var get = database.StringGetAsync(_prefix.Append(key));
@@ -24,7 +23,7 @@ internal sealed class RedisPartition<T>(EncodedStore.Encoded<T> encoded, IConnec
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<Option<Envelope<T>>> ReadAsync(Task<RedisValue> get, string key)
+    private async ValueTask<Envelope<T>?> ReadAsync(Task<RedisValue> get, string key)
     {
         var timeout = RedisCall.Timeout(connection);
         RedisValue value;

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using LanguageExt;
 using StackExchange.Redis;
 
 namespace Cacheback.Tests.Redis.L1;
@@ -115,7 +114,7 @@ internal sealed class CountingStore(ICacheStore inner) : ICacheStore
 
     private sealed class Counting<T>(IEnvelopeStore<T> inner, CountingStore owner) : IEnvelopeStore<T>
     {
-        public async ValueTask<Option<Envelope<T>>> ReadAsync(string key, CancellationToken cancellationToken = default)
+        public async ValueTask<Envelope<T>?> ReadAsync(string key, CancellationToken cancellationToken = default)
         {
             Interlocked.Increment(ref owner._reads);
             owner.Calls.Enqueue("read");
