@@ -28,7 +28,7 @@ public class CodecProperties
         {
             var bytes = EnvelopeCodec.Encode(envelope, Json);
             var length = cut % bytes.Length;
-            return EnvelopeCodec.Decode(bytes.AsSpan(0, length), Json) is DecodeResult<string>.Failed;
+            return EnvelopeCodec.Decode(bytes.AsMemory(0, length), Json) is DecodeResult<string>.Failed;
         }));
 
     [Fact]
