@@ -9,10 +9,14 @@ switch (args.FirstOrDefault())
     case "hit":
         var summary = BenchmarkRunner.Run<HitBenchmarks>(args: args[1..]);
         return summary.HasCriticalValidationErrors ? 1 : 0;
+    case "serializers":
+        SerializerBenchmarks.PrintSizes(Console.Out);
+        var serializers = BenchmarkRunner.Run<SerializerBenchmarks>(args: args[1..]);
+        return serializers.HasCriticalValidationErrors ? 1 : 0;
     case "scenarios":
         await ScenarioRunner.RunAsync(Console.Out);
         return 0;
     default:
-        Console.Error.WriteLine("usage: Cacheback.Benchmarks hit [BenchmarkDotNet args] | scenarios");
+        Console.Error.WriteLine("usage: Cacheback.Benchmarks hit [BenchmarkDotNet args] | serializers [BenchmarkDotNet args] | scenarios");
         return 2;
 }

@@ -105,6 +105,18 @@ public class MessagePackPayloadSerializerTests
     }
 
     [Fact]
+    public void Decode_JsonOfAnotherValue_IsUnreadableNotMisread()
+    {
+        // JSON "not a number" starts with 0x22, which MessagePack reads as the integer 34: the bytes
+        // after it make the payload unreadable instead of a silent 34 (a value type changed between deploys).
+        var json = EnvelopeCodec.Encode(Envelope.Fresh(1, "not a number", T0, T0), JsonPayloadSerializer<string>.Default);
+
+        var failed = Assert.IsType<DecodeResult<int>.Failed>(EnvelopeCodec.Decode(json, MessagePackPayloadSerializer<int>.Default));
+
+        Assert.Equal(DecodeError.PayloadUnreadable, failed.Error);
+    }
+
+    [Fact]
     public void Decode_PayloadNamingAType_NeverLoadsOrMakesIt()
     {
         // What a typeless serializer writes: the .NET type name in an extension, then the object.
