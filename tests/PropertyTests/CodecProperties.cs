@@ -6,6 +6,7 @@ namespace Cacheback.Tests.Properties;
 public class CodecProperties
 {
     private static readonly IPayloadSerializer<string> Json = JsonPayloadSerializer<string>.Default;
+    private static readonly IPayloadSerializer<string> MessagePack = MessagePackPayloadSerializer<string>.Default;
 
     private static Gen<Envelope<string>> Envelopes =>
         from version in Arbitraries.Versions
@@ -21,6 +22,11 @@ public class CodecProperties
     public void EncodeThenDecode_GivesTheSameEnvelope() =>
         Checks.Run(Prop.ForAll(Envelopes.ToArbitrary(), envelope =>
             EnvelopeCodec.Decode(EnvelopeCodec.Encode(envelope, Json), Json) is DecodeResult<string>.Decoded d && d.Envelope.Equals(envelope)));
+
+    [Fact]
+    public void EncodeThenDecode_WithTheDefaultSerializer_GivesTheSameEnvelope() =>
+        Checks.Run(Prop.ForAll(Envelopes.ToArbitrary(), envelope =>
+            EnvelopeCodec.Decode(EnvelopeCodec.Encode(envelope, MessagePack), MessagePack) is DecodeResult<string>.Decoded d && d.Envelope.Equals(envelope)));
 
     [Fact]
     public void Decode_AnyTruncation_IsAFailureNotAnException() =>

@@ -135,6 +135,24 @@ public class MessagePackPayloadSerializerTests
     }
 
     [Fact]
+    public void TryDecode_ReadPath_AllocatesTheEnvelopeAndTheValueOnly()
+    {
+        var serializer = MessagePackPayloadSerializer<string>.Default;
+        var bytes = EnvelopeCodec.Encode(Envelope.Fresh(42, "hello", T0, T0.AddMinutes(1)), serializer);
+        for (var i = 0; i < 100; i++) // first calls build the resolver's formatters
+            EnvelopeCodec.TryDecode(bytes, serializer, EnvelopeCodec.DefaultMaxPayloadBytes, out _, out _, out _);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var decoded = EnvelopeCodec.TryDecode(bytes, serializer, EnvelopeCodec.DefaultMaxPayloadBytes, out var envelope, out _, out _);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.True(decoded);
+        Assert.Equal("hello", envelope!.RawValue);
+        // An Envelope<string> (~56 bytes) and a five-character string (~32 bytes): no reader, no copy of the payload.
+        Assert.InRange(allocated, 1, 128);
+    }
+
+    [Fact]
     public void Constructor_TypelessResolver_IsRefusedNamingIt()
     {
         var error = Assert.Throws<ArgumentException>(() => new MessagePackPayloadSerializer<object>(TypelessContractlessStandardResolver.Instance));
