@@ -85,10 +85,12 @@ public static partial class EnvelopeCodec
                 // The declared length is checked before the reader slices: against the maximum (a
                 // bogus length is refused unread), then against what is there (MessagePackReader 2.x
                 // would throw ArgumentOutOfRangeException on a short bin).
-                if (!TryPeekBinLength(at, out var length))
+                if (!TryPeekBinLength(at, out var length, out var available))
                     return false;
                 if (length > max)
                     return Bad(DecodeError.TooLarge, $"payload of {length} bytes exceeds the maximum of {max}");
+                if (length > available)
+                    return Truncated(at);
 
                 // A slice of the input, not a copy (the input is one segment).
                 payload = _reader.ReadBytes()!.Value.First;
@@ -101,10 +103,10 @@ public static partial class EnvelopeCodec
             }
         }
 
-        /// <summary>The length a bin header declares, when the header and that many bytes are there.</summary>
-        private bool TryPeekBinLength(long at, out long length)
+        /// <summary>The length a bin header declares, and how many bytes follow the header.</summary>
+        private bool TryPeekBinLength(long at, out long length, out long available)
         {
-            length = 0;
+            (length, available) = (0, 0);
             var rest = _bytes.Span[(int)at..];
             var width = rest[0] switch { MessagePackCode.Bin8 => 1, MessagePackCode.Bin16 => 2, _ => 4 };
             if (rest.Length < 1 + width)
@@ -116,7 +118,8 @@ public static partial class EnvelopeCodec
                 2 => BinaryPrimitives.ReadUInt16BigEndian(header),
                 _ => BinaryPrimitives.ReadUInt32BigEndian(header),
             };
-            return rest.Length - 1 - width >= length || Truncated(at);
+            available = rest.Length - 1 - width;
+            return true;
         }
 
         private bool Unreadable(Exception e, long at) =>
