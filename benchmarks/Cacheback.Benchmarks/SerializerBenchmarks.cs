@@ -12,6 +12,7 @@ namespace Cacheback.Benchmarks;
 [MemoryDiagnoser]
 [GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
 [CategoriesColumn]
+[MedianColumn]
 public class SerializerBenchmarks
 {
     private static readonly DateTimeOffset Fetched = DateTimeOffset.FromUnixTimeMilliseconds(1_767_225_600_000);
