@@ -20,6 +20,9 @@ namespace Cacheback;
 /// dictionaries, a bounded object depth): the bytes come from a store other processes write to. A
 /// typeless resolver, which writes .NET type names into the bytes and loads the types they name, is
 /// refused: a type is never chosen by the bytes.</para>
+/// <para>F# lists, sets, maps and unions have no formatter here (an F# record of scalars, arrays or
+/// options does): cache those with <see cref="JsonPayloadSerializer{T}"/>, which System.Text.Json
+/// reads for lists, sets and maps.</para>
 /// <para>Bytes with anything after the value are refused as well. Whatever this serializer throws on
 /// bytes it cannot read, the codec turns into an unreadable envelope: a miss, never an exception to the
 /// caller. JSON stays one option away: <see cref="JsonPayloadSerializer{T}"/>.</para>
