@@ -51,7 +51,7 @@ if (only is null or "a")
         Func<Task> rawDecoded = async () =>
         {
             var bytes = (byte[]?)await database.StringGetAsync(rawKey);
-            if (EnvelopeCodec.Decode(bytes, JsonPayloadSerializer<string>.Default) is not DecodeResult<string>.Decoded)
+            if (EnvelopeCodec.Decode(bytes, MessagePackPayloadSerializer<string>.Default) is not DecodeResult<string>.Decoded)
                 throw new InvalidOperationException("the raw bytes do not decode");
         };
         for (var i = 0; i < 3_000; i++)

@@ -68,8 +68,8 @@ public abstract partial class Job<TArgs, TResult> : ICachebackJob, IContainerJob
     public Policy Policy => Volatile.Read(ref _executor)?.Policy ?? Policy.Create(Lifetime, CacheTtl, RefreshTimeout, FetchOnMiss, FetchOnStaleThreshold);
 
     /// <summary>How values are encoded for stores that keep bytes.</summary>
-    /// <value>Default: JSON.</value>
-    protected virtual IPayloadSerializer<TResult> ValueSerializer => JsonPayloadSerializer<TResult>.Default;
+    /// <value>Default: MessagePack (<see cref="MessagePackPayloadSerializer{T}.Default"/>); <see cref="JsonPayloadSerializer{T}"/> for JSON.</value>
+    protected virtual IPayloadSerializer<TResult> ValueSerializer => MessagePackPayloadSerializer<TResult>.Default;
 
     /// <summary>How arguments travel in refresh requests; null for JSON (checked when the job is registered).</summary>
     /// <value>Default: null.</value>

@@ -34,7 +34,7 @@ public sealed class EncodedStore : ICacheStore
     /// <param name="bytes">What the byte store holds under a key.</param>
     /// <param name="version">The version; 0 when the bytes are not an envelope.</param>
     /// <returns>Whether the bytes start like an envelope; unreadable bytes count as absent (version 0).</returns>
-    public static bool TryReadVersion(ReadOnlySpan<byte> bytes, out long version) => EnvelopeCodec.TryReadVersion(bytes, out version);
+    public static bool TryReadVersion(ReadOnlyMemory<byte> bytes, out long version) => EnvelopeCodec.TryReadVersion(bytes, out version);
 
     /// <inheritdoc />
     public IEnvelopeStore<T> Partition<T>(PartitionSpec<T> spec)

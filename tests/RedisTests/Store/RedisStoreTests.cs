@@ -95,7 +95,7 @@ public class RedisStoreTests(RedisServerFixture redis)
 
         Assert.Contains(h.Events, e => e.Kind == CacheEventKind.Unreadable && e.Detail!.Contains("PayloadUnreadable"));
         var stored = (byte[]?)await redis.Connection.GetDatabase().StringGetAsync(prefix + "counts:k");
-        Assert.True(EnvelopeCodec.Decode(stored, JsonPayloadSerializer<int>.Default) is DecodeResult<int>.Decoded { Envelope.HasValue: true });
+        Assert.True(EnvelopeCodec.Decode(stored, MessagePackPayloadSerializer<int>.Default) is DecodeResult<int>.Decoded { Envelope.HasValue: true });
         Assert.Equal(42, await cached.GetAsync("k"));
         Assert.Equal(1, h.Count(CacheEventKind.Hit));
     }
