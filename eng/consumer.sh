@@ -12,8 +12,10 @@ cd "$(dirname "$0")/.."
 redis_versions=${CONSUMER_REDIS_VERSIONS:-2.13.23 3.4.35}
 no_build=
 [ "${1:-}" = --no-build ] && no_build=--no-build
+ci_env=${CI:-}
+github_env=${GITHUB_ACTIONS:-}
 ci=false
-[ "${CI:-}" = true ] || [ "${GITHUB_ACTIONS:-}" = true ] && ci=true
+[ "${ci_env,,}" = true ] || [ "${github_env,,}" = true ] && ci=true
 
 # A version of its own per run: a package of an earlier run is never picked up, wherever it is cached.
 version_suffix="ci.$(date -u +%Y%m%d%H%M%S)"
