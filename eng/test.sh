@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test of the solution: the README's test command, and what .ci/run calls.
+# Runs every test of the solution, then the package check and consumer app (eng/consumer.sh):
+# the README's test command, and what .ci/run calls.
 # Ends with one line: "N passed, N failed" (", N skipped" when any were).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -39,6 +40,22 @@ if [ "$assemblies" -eq 0 ]; then
   echo "No test assembly reported a result." >&2
   status=1
 fi
+
+# The packages, as an application gets them: eng/consumer.sh packs what the tests were built from,
+# checks the packages, and builds and runs eng/consumer from them (StackExchange.Redis 2.x, then
+# 3.x). Each of its "...: passed" / "...: failed" lines counts as one test.
+consumer_log=$(mktemp)
+bash eng/consumer.sh --no-build 2>&1 | tee "$consumer_log"
+consumer_status=${PIPESTATUS[0]}
+consumer_passed=$(grep -cE ': passed$' "$consumer_log")
+consumer_failed=$(grep -cE ': failed$' "$consumer_log")
+if [ "$consumer_status" -ne 0 ] && [ "$consumer_failed" -eq 0 ]; then
+  consumer_failed=1
+fi
+rm -f "$consumer_log"
+passed=$((passed + consumer_passed))
+failed=$((failed + consumer_failed))
+[ "$consumer_failed" -gt 0 ] && status=1
 
 line="$passed passed, $failed failed"
 [ "$skipped" -gt 0 ] && line="$line, $skipped skipped"
