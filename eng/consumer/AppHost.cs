@@ -18,11 +18,7 @@ internal sealed class AppHost : IAsyncDisposable
         _host = host;
         Clock = host.Services.GetRequiredService<ManualClock>();
         Source = host.Services.GetRequiredService<Source>();
-        Greeting = Cache.Wrap<string, string>(
-            (name, ct) => Source.FetchAsync("function:" + name, ct),
-            Policy.Create(lifetime: Lifetime),
-            name: "consumer.greeting",
-            runtime: host.Services.GetRequiredService<CachebackRuntime>());
+        Greeting = host.Services.GetRequiredKeyedService<CachedFetch<string, string>>("consumer.greeting");
     }
 
     public IServiceProvider Services => _host.Services;
@@ -33,7 +29,7 @@ internal sealed class AppHost : IAsyncDisposable
     /// <summary>The slow source behind the job and the function, counting fetches.</summary>
     public Source Source { get; }
 
-    /// <summary>A cached function made from the host's runtime.</summary>
+    /// <summary>A cached function registered with the services, on the host's runtime.</summary>
     public CachedFetch<string, string> Greeting { get; }
 
     public static async Task<AppHost> StartAsync(string? redis)
@@ -63,6 +59,10 @@ internal sealed class AppHost : IAsyncDisposable
         }
 
         builder.Services.AddCachebackJob<GreetingJob>();
+        builder.Services.AddCachedFetch<string, string>(
+            "consumer.greeting",
+            (services, name, ct) => services.GetRequiredService<Source>().FetchAsync("function:" + name, ct),
+            Policy.Create(lifetime: Lifetime));
         var host = builder.Build();
         try
         {
@@ -78,7 +78,6 @@ internal sealed class AppHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        Greeting.Dispose();
         using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await _host.StopAsync(stopping.Token);
         _host.Dispose();
