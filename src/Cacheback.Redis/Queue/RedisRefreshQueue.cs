@@ -134,10 +134,9 @@ public sealed partial class RedisRefreshQueue : IRefreshQueue, IDisposable
         var pending = _database.ListLengthAsync(_keys.Pending);
         var inFlight = _database.SortedSetLengthAsync(_keys.InFlight);
         var dead = _database.ListLengthAsync(_keys.Dead);
-        return new RedisQueueCounts(
-            await pending.ConfigureAwait(false),
-            await inFlight.ConfigureAwait(false),
-            await dead.ConfigureAwait(false));
+        // All three observed, whichever fails.
+        await Task.WhenAll(pending, inFlight, dead).ConfigureAwait(false);
+        return new RedisQueueCounts(pending.Result, inFlight.Result, dead.Result);
     }
 
     /// <summary>Runs the complete script: 0 (not this delivery), 1 (acknowledged), 2 (queued again), 3 (dead-lettered).</summary>
