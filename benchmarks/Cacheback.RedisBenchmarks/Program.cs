@@ -20,7 +20,7 @@ var output = Console.Out;
 
 output.WriteLine($"# Cacheback on Redis: scenarios ({DateTime.UtcNow.ToString("yyyy-MM-dd", inv)})");
 output.WriteLine();
-output.WriteLine($"Machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}; redis-server {RedisVersion(((string?)await db.ExecuteAsync("INFO", "server")) ?? "")} on loopback, StackExchange.Redis {ClientVersion()}.");
+output.WriteLine($"Machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}; redis-server {connection.GetServer(connection.GetEndPoints()[0]).Version} on loopback, StackExchange.Redis {ClientVersion()}.");
 output.WriteLine();
 
 if (only is null or "a")
@@ -276,9 +276,6 @@ if (only is null or "d")
 }
 
 return 0;
-
-static string RedisVersion(string info) =>
-    info.Split('\n').FirstOrDefault(l => l.StartsWith("redis_version", StringComparison.Ordinal))?.Split(':')[1].Trim() ?? "?";
 
 // The client this build runs with (2.x, or 3.x with -p:RedisClientVersion), without the commit hash.
 static string ClientVersion() =>
