@@ -89,9 +89,9 @@ public class ClusterStoreTests(RedisClusterFixture cluster)
     [Fact]
     public async Task Create_OnAClusterWithADatabaseOtherThanZero_IsAClearError()
     {
-        // Regression: a cluster has only database 0. With defaultDatabase=2, StackExchange.Redis failed
-        // every GET and never answered a script: every read waited out the syncTimeout, nothing was cached.
-        // (A short syncTimeout: closing an unused 1.2.6 connection waits that long.)
+        // Regression: a cluster has only database 0. With defaultDatabase=2, StackExchange.Redis 1.2.6
+        // failed every GET and never answered a script: every read waited out the syncTimeout, nothing
+        // was cached. (A short syncTimeout: closing an unused connection may wait that long.)
         var connectionString = cluster.ConnectionString + ",defaultDatabase=2,syncTimeout=200";
         using var connection = await cluster.ConnectAsync(connectionString);
 

@@ -29,7 +29,7 @@ internal sealed class L1Node : IDisposable
 
     /// <summary>
     /// A node on <paramref name="connection"/>, which stays open when the node is disposed (closing a
-    /// StackExchange.Redis 1.2.6 connection can take up to its syncTimeout).
+    /// connection can take up to its syncTimeout).
     /// </summary>
     public static Task<L1Node> StartOnAsync(ConnectionMultiplexer connection, string prefix, L1Options? options = null) =>
         StartAsync(connection, prefix, options, ownsConnection: false);

@@ -122,13 +122,24 @@ public class RedisStoreTests(RedisServerFixture redis)
     }
 
     [Fact]
-    public async Task ConnectAsync_CompletesCommandsUnordered_SoOneThreadDoesNotPaceEveryRead()
+    public async Task ConnectAsync_RedisDown_ReadsFailAtOnceRatherThanWaitingOutTheTimeout()
     {
-        using var store = await RedisStore.ConnectAsync(redis.Server.ConnectionString, RedisServerFixture.Prefix());
-        using var sync = RedisStore.Connect(redis.Server.ConnectionString, RedisServerFixture.Prefix());
+        // Port 1 on loopback: nothing listens there. A command held in the client's backlog would
+        // fail only after asyncTimeout (60 s here, past the bound); a read must fail at once.
+        await using var store = await RedisStore.ConnectAsync("127.0.0.1:1,connectTimeout=200,syncTimeout=60000", "app:");
+        var read = Partition<string>(store).ReadAsync("k").AsTask();
 
-        Assert.False(store.Connection.PreserveAsyncOrder);
-        Assert.False(sync.Connection.PreserveAsyncOrder);
+        await Assert.ThrowsAsync<RedisConnectionException>(() => read.WaitAsync(Queue.QueueTesting.Bound));
+    }
+
+    [Fact]
+    public async Task DisposeAsync_OwnedConnection_IsClosed()
+    {
+        var store = await RedisStore.ConnectAsync(redis.Server.ConnectionString, RedisServerFixture.Prefix());
+
+        await store.DisposeAsync();
+
+        Assert.False(store.Connection.IsConnected);
     }
 
     [Fact]
