@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test of the solution: the README's test command, and what .ci/run calls.
+# Runs every test of the solution, then the package check and consumer app (eng/consumer.sh):
+# the README's test command, and what .ci/run calls.
 # Ends with one line: "N passed, N failed" (", N skipped" when any were).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +25,27 @@ trap 'rm -f "$log"' EXIT
 dotnet test Cacheback.sln -c Release --nologo --blame-hang-timeout 5m 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 
+# Second pass: the Redis tests (store, queue, L1, cluster, DI) and the multi-process tests again, on
+# the newest StackExchange.Redis 3.x. The libraries stay compiled against the 2.x they ship with
+# (Directory.Packages.props); only the tests, the worker sample and so the runtime take 3.x. Its own
+# output folder (ignored by git under bin/), so the first pass's is untouched. Its "Passed!/Failed!"
+# lines land in the same log and are summed below.
+redis3=3.4.35
+redis3_out=bin/redis-client-$redis3
+for project in tests/RedisTests tests/MultiProcessTests; do
+  echo "== $project on StackExchange.Redis $redis3 =="
+  dotnet test "$project" -c Release --nologo --blame-hang-timeout 5m \
+    -p:RedisClientVersion=$redis3 --artifacts-path "$redis3_out" 2>&1 | tee -a "$log"
+  pass=${PIPESTATUS[0]}
+  [ "$pass" -ne 0 ] && status=$pass
+  # The pass means nothing unless the tests really ran on that client.
+  deps="$redis3_out/bin/$(basename "$project")/release/$(basename "$project").deps.json"
+  if [ "$pass" -eq 0 ] && ! grep -q "\"StackExchange.Redis/$redis3\"" "$deps" 2>/dev/null; then
+    echo "$project did not run on StackExchange.Redis $redis3 (see $deps)." >&2
+    status=1
+  fi
+done
+
 # One summary line per test assembly: "Passed!  - Failed:     0, Passed:    82, Skipped:     0, Total: ..."
 sum() { grep -E '^(Passed|Failed)! +- ' "$log" | grep -oE "$1: +[0-9]+" | awk '{ s += $2 } END { print s + 0 }'; }
 passed=$(sum Passed)
@@ -39,6 +61,22 @@ if [ "$assemblies" -eq 0 ]; then
   echo "No test assembly reported a result." >&2
   status=1
 fi
+
+# The packages, as an application gets them: eng/consumer.sh packs what the tests were built from,
+# checks the packages, and builds and runs eng/consumer from them (StackExchange.Redis 2.x, then
+# 3.x). Each of its "...: passed" / "...: failed" lines counts as one test.
+consumer_log=$(mktemp)
+bash eng/consumer.sh --no-build 2>&1 | tee "$consumer_log"
+consumer_status=${PIPESTATUS[0]}
+consumer_passed=$(grep -cE ': passed$' "$consumer_log")
+consumer_failed=$(grep -cE ': failed$' "$consumer_log")
+if [ "$consumer_status" -ne 0 ] && [ "$consumer_failed" -eq 0 ]; then
+  consumer_failed=1
+fi
+rm -f "$consumer_log"
+passed=$((passed + consumer_passed))
+failed=$((failed + consumer_failed))
+[ "$consumer_failed" -gt 0 ] && status=1
 
 line="$passed passed, $failed failed"
 [ "$skipped" -gt 0 ] && line="$line, $skipped skipped"

@@ -20,18 +20,18 @@ var output = Console.Out;
 
 output.WriteLine($"# Cacheback on Redis: scenarios ({DateTime.UtcNow.ToString("yyyy-MM-dd", inv)})");
 output.WriteLine();
-output.WriteLine($"Machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}; redis-server {RedisVersion(((string?)await db.ExecuteAsync("INFO", "server")) ?? "")} on loopback, StackExchange.Redis 1.2.6.");
+output.WriteLine($"Machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}; redis-server {connection.GetServer(connection.GetEndPoints()[0]).Version} on loopback, StackExchange.Redis {ClientVersion()}.");
 output.WriteLine();
 
 if (only is null or "a")
 // (a) A hit through Cache.Wrap over RedisStore vs a raw StringGetAsync of the same key, on the same
-// connection: the one RedisStore.ConnectAsync opens (completions unordered), then a connection
-// with StackExchange.Redis 1.x's default (every completion in order on one thread).
+// connection: the one RedisStore.ConnectAsync opens (commands fail fast while disconnected), then
+// an application's own connection with StackExchange.Redis's defaults.
 {
     var rounds = quick ? 3 : 7;
     var prefix = "bench:read:";
-    using var unordered = await RedisStore.ConnectAsync(server.ConnectionString, prefix);
-    var connections = new[] { ("RedisStore.ConnectAsync (PreserveAsyncOrder=false)", unordered.Connection), ("library default (PreserveAsyncOrder=true)", (IConnectionMultiplexer)connection) };
+    await using var opened = await RedisStore.ConnectAsync(server.ConnectionString, prefix);
+    var connections = new[] { ("RedisStore.ConnectAsync", opened.Connection), ("application's own (client defaults)", (IConnectionMultiplexer)connection) };
     output.WriteLine($"## (a) Reads: Cache.Wrap hit over RedisStore vs raw StringGetAsync (median of {rounds} alternating rounds)");
     output.WriteLine();
     output.WriteLine("| connection | callers | ops | raw StringGetAsync | raw + decode | Cache.Wrap GetAsync (hit) | ratio to raw (median) | range | ratio to raw + decode (median) | range |");
@@ -51,7 +51,7 @@ if (only is null or "a")
         Func<Task> rawDecoded = async () =>
         {
             var bytes = (byte[]?)await database.StringGetAsync(rawKey);
-            if (EnvelopeCodec.Decode(bytes, JsonPayloadSerializer<string>.Default) is not DecodeResult<string>.Decoded)
+            if (EnvelopeCodec.Decode(bytes, MessagePackPayloadSerializer<string>.Default) is not DecodeResult<string>.Decoded)
                 throw new InvalidOperationException("the raw bytes do not decode");
         };
         for (var i = 0; i < 3_000; i++)
@@ -175,9 +175,9 @@ if (only is null or "c")
         long before = 0;
         for (var episode = 1; episode <= episodes; episode++)
         {
-            var envelope = (await jobs.Profiles.RawGetAsync("hot")).IfNone(() => throw new InvalidOperationException("hot is gone"));
+            var envelope = await jobs.Profiles.RawGetAsync("hot") ?? throw new InvalidOperationException("hot is gone");
             // Stale, and no lease left from an episode whose refresh never came (see "lost" below).
-            var until = envelope.LeaseUntil.Match(lease => lease > envelope.FreshUntil ? lease : envelope.FreshUntil, () => envelope.FreshUntil);
+            var until = envelope.LeaseUntil is { } lease && lease > envelope.FreshUntil ? lease : envelope.FreshUntil;
             while (DateTimeOffset.UtcNow <= until.AddMilliseconds(20))
                 await Task.Delay(10);
             var stopwatch = Stopwatch.StartNew();
@@ -277,8 +277,10 @@ if (only is null or "d")
 
 return 0;
 
-static string RedisVersion(string info) =>
-    info.Split('\n').FirstOrDefault(l => l.StartsWith("redis_version", StringComparison.Ordinal))?.Split(':')[1].Trim() ?? "?";
+// The client this build runs with (2.x, or 3.x with -p:RedisClientVersion), without the commit hash.
+static string ClientVersion() =>
+    (typeof(ConnectionMultiplexer).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+        .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion ?? "?").Split('+')[0];
 
 static IEnumerable<string> Arguments(string redis, string prefix, string queue, TimeSpan lifetime) =>
 [

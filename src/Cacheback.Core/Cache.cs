@@ -19,7 +19,7 @@ public static class Cache
     /// <param name="name">The job's name: its store partition and its name in refresh requests (default: the fetch's declaring type and method, with <c>#2</c>, <c>#3</c>... if taken). A name given here must be free.</param>
     /// <param name="empty">What a miss returns when <see cref="Policy.FetchOnMiss"/> is false (default: <c>default</c>).</param>
     /// <param name="runtime">The store, queue and refresh pipeline (default: <see cref="CachebackRuntime.Default"/>, embedded).</param>
-    /// <param name="serializer">How values are encoded for stores that keep bytes (default: JSON).</param>
+    /// <param name="serializer">How values are encoded for stores that keep bytes (default: MessagePack, <see cref="MessagePackPayloadSerializer{T}.Default"/>; <see cref="JsonPayloadSerializer{T}"/> for JSON).</param>
     /// <param name="argumentSerializer">How arguments travel in refresh requests (default: JSON, fields included).</param>
     /// <param name="storeName">Which of the runtime's stores to use (django-cacheback's cache alias).</param>
     /// <param name="queueName">Which of the runtime's queues refreshes go to.</param>
@@ -64,7 +64,7 @@ public static class Cache
             policy ?? (runtime ?? CachebackRuntime.Default).Options.DefaultPolicy,
             key ?? KeyEncoding.For<TArgs>(),
             () => empty!,
-            serializer ?? JsonPayloadSerializer<TResult>.Default,
+            serializer ?? MessagePackPayloadSerializer<TResult>.Default,
             argumentSerializer ?? new JsonPayloadSerializer<TArgs>(KeyEncoding.Canonical))
         {
             RenameIfTaken = generated,

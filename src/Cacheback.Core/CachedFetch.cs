@@ -1,5 +1,3 @@
-using LanguageExt;
-
 namespace Cacheback;
 
 /// <summary>
@@ -56,8 +54,8 @@ public sealed class CachedFetch<TArgs, TResult> : IDisposable
     public Task<bool> InvalidateAsync(TArgs args, CancellationToken cancellationToken = default) =>
         _executor.InvalidateAsync(KeyOf(args), args, cancellationToken);
 
-    /// <summary>The stored envelope (value, times, lease), with no side effects; none when absent.</summary>
-    public Task<Option<Envelope<TResult>>> RawGetAsync(TArgs args, CancellationToken cancellationToken = default) =>
+    /// <summary>The stored envelope (value, times, lease), with no side effects; <see langword="null"/> when absent, unreadable or past its TTL.</summary>
+    public Task<Envelope<TResult>?> RawGetAsync(TArgs args, CancellationToken cancellationToken = default) =>
         _executor.RawGetAsync(KeyOf(args), cancellationToken);
 
     /// <summary>Fetches now, stores and returns the value.</summary>

@@ -248,7 +248,7 @@ public sealed class MultiProcessTests : IAsyncLifetime
         var freshUntil = DateTimeOffset.MinValue;
         for (var i = 0; i < keys; i++)
         {
-            var envelope = (await node.Jobs.Profiles.RawGetAsync($"user-{i}")).IfNone(() => throw new InvalidOperationException($"user-{i} is not stored"));
+            var envelope = await node.Jobs.Profiles.RawGetAsync($"user-{i}") ?? throw new InvalidOperationException($"user-{i} is not stored");
             if (envelope.FreshUntil > freshUntil)
                 freshUntil = envelope.FreshUntil;
         }

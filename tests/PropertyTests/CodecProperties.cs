@@ -9,6 +9,7 @@ namespace Cacheback.Tests.Properties;
 public class CodecProperties
 {
     private static readonly IPayloadSerializer<string> Json = JsonPayloadSerializer<string>.Default;
+    private static readonly IPayloadSerializer<string> MessagePack = MessagePackPayloadSerializer<string>.Default;
 
     private static Gen<Envelope<string>> Envelopes =>
         from version in Arbitraries.Versions
@@ -27,11 +28,15 @@ public class CodecProperties
         EnvelopeCodec.Decode(EnvelopeCodec.Encode(envelope, Json), Json) is DecodeResult<string>.Decoded d && d.Envelope.Equals(envelope);
 
     [Property]
+    public bool EncodeThenDecode_WithTheDefaultSerializer_GivesTheSameEnvelope(Envelope<string> envelope) =>
+        EnvelopeCodec.Decode(EnvelopeCodec.Encode(envelope, MessagePack), MessagePack) is DecodeResult<string>.Decoded d && d.Envelope.Equals(envelope);
+
+    [Property]
     public bool Decode_AnyTruncation_IsAFailureNotAnException(Envelope<string> envelope, Arbitraries.Offset cut)
     {
         var bytes = EnvelopeCodec.Encode(envelope, Json);
         var length = cut % bytes.Length;
-        return EnvelopeCodec.Decode(bytes.AsSpan(0, length), Json) is DecodeResult<string>.Failed;
+        return EnvelopeCodec.Decode(bytes.AsMemory(0, length), Json) is DecodeResult<string>.Failed;
     }
 
     [Property]

@@ -1,5 +1,4 @@
 using FsCheck.Xunit;
-using LanguageExt;
 using static Cacheback.Tests.Properties.Arbitraries;
 
 namespace Cacheback.Tests.Properties;
@@ -8,7 +7,7 @@ namespace Cacheback.Tests.Properties;
 public class DecideProperties
 {
     private static Effect<string> Read(long now, Envelope<string>? stored, Policy policy) =>
-        Decide.Read(DateTimeOffset.FromUnixTimeMilliseconds(now), stored is null ? Option<Envelope<string>>.None : stored, policy);
+        Decide.Read(DateTimeOffset.FromUnixTimeMilliseconds(now), stored, policy);
 
     private static long Ms(DateTimeOffset t) => t.ToUnixTimeMilliseconds();
 
@@ -21,7 +20,7 @@ public class DecideProperties
     {
         var copy = Envelope.FromMs(stored.Version, stored.HasValue, stored.RawValue, stored.FetchedAtMs, stored.FreshUntilMs, stored.LeaseUntilMs);
         var samePolicy = Policy.Create(policy.Lifetime, policy.CacheTtl, policy.RefreshTimeout, policy.FetchOnMiss,
-            policy.FetchOnStaleThreshold.IsSome ? (TimeSpan)policy.FetchOnStaleThreshold : null);
+            policy.FetchOnStaleThreshold);
         return Read(now, stored, policy) == Read(now, copy, samePolicy) && Read(now, stored, policy) == Read(now, stored, policy);
     }
 
@@ -100,7 +99,7 @@ public class DecideProperties
         {
             Effect<string>.FetchSync { Status: CacheStatus.Miss, ExpectedVersion: 0 } => policy.FetchOnMiss,
             Effect<string>.ReturnAndEnqueue { Status: CacheStatus.Miss } e =>
-                !policy.FetchOnMiss && e.Value.IsNone && e.Claim.ExpectedVersion == 0 && !e.Claim.Leased.HasValue
+                !policy.FetchOnMiss && e.Value is null && e.Claim.ExpectedVersion == 0 && !e.Claim.Leased.HasValue
                 && Ms(e.Claim.LeaseUntil) == now + policy.RefreshTimeoutMs,
             _ => false,
         };
@@ -126,7 +125,7 @@ public class DecideProperties
         return Read(now, placeholder, policy) switch
         {
             Effect<string>.FetchSync { Status: CacheStatus.Miss } => policy.FetchOnMiss,
-            Effect<string>.Return { Status: CacheStatus.Miss } r => !policy.FetchOnMiss && r.Value.IsNone,
+            Effect<string>.Return { Status: CacheStatus.Miss } r => !policy.FetchOnMiss && r.Value is null,
             _ => false,
         };
     }
@@ -134,7 +133,7 @@ public class DecideProperties
     [Property]
     public bool TooStale_FetchesSynchronously_MeasuredFromTheFetchEvenAfterFailedRefreshes(Policy policy, FailedRefreshes failures, Overshoot beyond)
     {
-        if (policy.FetchOnStaleThreshold.IsNone)
+        if (policy.FetchOnStaleThreshold is null)
             return true;
         var stored = Written(policy);
         var now = Epoch + policy.LifetimeMs;
@@ -161,7 +160,7 @@ public class DecideProperties
     /// <summary>A moment when <see cref="Written"/> is stale but neither dropped nor too old.</summary>
     private static long StaleMoment(Policy policy, int offset)
     {
-        var staleUntil = policy.FetchOnStaleThreshold.IsSome ? Math.Min(policy.CacheTtlMs, policy.FetchOnStaleThresholdMs + 1) : policy.CacheTtlMs;
+        var staleUntil = policy.FetchOnStaleThreshold is not null ? Math.Min(policy.CacheTtlMs, policy.FetchOnStaleThresholdMs + 1) : policy.CacheTtlMs;
         var staleFor = staleUntil - policy.LifetimeMs;
         return Epoch + policy.LifetimeMs + offset % staleFor;
     }

@@ -49,7 +49,7 @@ public class ExecutorModelProperties
                     var before = Lease(cached);
                     cached.GetAsync("k").AsTask().Wait();
                     var after = Lease(cached);
-                    if (after.Version != before.Version && after.LeaseUntil.IsSome)
+                    if (after.Version != before.Version && after.LeaseUntil is not null)
                     {
                         // This read won a claim: its refresh is enqueued off the reader's thread; wait for it.
                         if (!queue.Arrived.Wait(TimeSpan.FromSeconds(30)))
@@ -109,10 +109,10 @@ public class ExecutorModelProperties
     }
 
     private static string ValueOf(CachedFetch<string, string> cached) =>
-        cached.RawGetAsync("k").Result.Bind(e => e.Value).Match(v => v, () => "<absent>");
+        cached.RawGetAsync("k").Result?.Value ?? "<absent>";
 
-    private static (long Version, LanguageExt.Option<DateTimeOffset> LeaseUntil) Lease(CachedFetch<string, string> cached) =>
-        cached.RawGetAsync("k").Result.Match(e => (e.Version, e.LeaseUntil), () => (0L, LanguageExt.Option<DateTimeOffset>.None));
+    private static (long Version, DateTimeOffset? LeaseUntil) Lease(CachedFetch<string, string> cached) =>
+        cached.RawGetAsync("k").Result is { } e ? (e.Version, e.LeaseUntil) : (0L, null);
 
     /// <summary>Keeps requests until the history delivers them; signals each arrival.</summary>
     private sealed class CapturingQueue : IRefreshQueue

@@ -33,7 +33,7 @@ public sealed class RedisClusterFixture : IAsyncLifetime
 
     /// <summary>
     /// A second connection: another application node. Shared rather than opened per test, since
-    /// closing a StackExchange.Redis 1.2.6 connection can take up to its syncTimeout.
+    /// closing a connection can take up to its syncTimeout.
     /// </summary>
     public ConnectionMultiplexer OtherConnection => _other ?? throw new InvalidOperationException("The fixture has not started.");
 

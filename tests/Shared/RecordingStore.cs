@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using LanguageExt;
 
 namespace Cacheback.Tests;
 
@@ -12,11 +11,11 @@ public sealed class RecordingStore(ICacheStore inner) : ICacheStore
 
     private sealed class Recording<T>(IEnvelopeStore<T> inner, ConcurrentQueue<TimeSpan> ttls) : IEnvelopeStore<T>
     {
-        public ValueTask<Option<Envelope<T>>> ReadAsync(string key, CancellationToken cancellationToken = default) => inner.ReadAsync(key, cancellationToken);
+        public ValueTask<Envelope<T>?> ReadAsync(string key, CancellationToken cancellationToken = default) => inner.ReadAsync(key, cancellationToken);
 
         public ValueTask<bool> CompareAndSetAsync(string key, long expectedVersion, Envelope<T> next, TimeSpan ttl, CancellationToken cancellationToken = default)
         {
-            if (next.HasValue && next.LeaseUntil.IsNone)
+            if (next.HasValue && next.LeaseUntil is null)
                 ttls.Enqueue(ttl); // a fresh value (claims are leased)
             return inner.CompareAndSetAsync(key, expectedVersion, next, ttl, cancellationToken);
         }

@@ -1,5 +1,3 @@
-using LanguageExt;
-
 namespace Cacheback;
 
 /// <summary>What client code calls on a job.</summary>
@@ -30,8 +28,8 @@ public abstract partial class Job<TArgs, TResult>
     public Task<bool> InvalidateAsync(TArgs args, CancellationToken cancellationToken = default) =>
         Executor.InvalidateAsync(Key(args), args, cancellationToken);
 
-    /// <summary>What is stored (the value and until when it is fresh, in an envelope), with no side effects; none when absent.</summary>
-    public Task<Option<Envelope<TResult>>> RawGetAsync(TArgs args, CancellationToken cancellationToken = default) =>
+    /// <summary>What is stored (the value and until when it is fresh, in an envelope), with no side effects; <see langword="null"/> when absent, unreadable or past its TTL.</summary>
+    public Task<Envelope<TResult>?> RawGetAsync(TArgs args, CancellationToken cancellationToken = default) =>
         Executor.RawGetAsync(Key(args), cancellationToken);
 
     /// <summary>Fetches now, stores and returns the value.</summary>

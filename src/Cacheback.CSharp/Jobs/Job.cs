@@ -1,4 +1,3 @@
-using LanguageExt;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Cacheback;
@@ -54,8 +53,7 @@ public abstract partial class Job<TArgs, TResult> : ICachebackJob, IContainerJob
 
     /// <summary>Data older than this is fetched synchronously instead of served stale (<c>fetch_on_stale_threshold</c>).</summary>
     /// <value>Default: the runtime's default policy (none unless configured).</value>
-    public virtual TimeSpan? FetchOnStaleThreshold =>
-        Runtime.Options.DefaultPolicy.FetchOnStaleThreshold.IsSome ? (TimeSpan)Runtime.Options.DefaultPolicy.FetchOnStaleThreshold : null;
+    public virtual TimeSpan? FetchOnStaleThreshold => Runtime.Options.DefaultPolicy.FetchOnStaleThreshold;
 
     /// <summary>The runtime's store to use (<c>cache_alias</c>).</summary>
     /// <value>Default <c>"default"</c>.</value>
@@ -70,8 +68,8 @@ public abstract partial class Job<TArgs, TResult> : ICachebackJob, IContainerJob
     public Policy Policy => Volatile.Read(ref _executor)?.Policy ?? Policy.Create(Lifetime, CacheTtl, RefreshTimeout, FetchOnMiss, FetchOnStaleThreshold);
 
     /// <summary>How values are encoded for stores that keep bytes.</summary>
-    /// <value>Default: JSON.</value>
-    protected virtual IPayloadSerializer<TResult> ValueSerializer => JsonPayloadSerializer<TResult>.Default;
+    /// <value>Default: MessagePack (<see cref="MessagePackPayloadSerializer{T}.Default"/>); <see cref="JsonPayloadSerializer{T}"/> for JSON.</value>
+    protected virtual IPayloadSerializer<TResult> ValueSerializer => MessagePackPayloadSerializer<TResult>.Default;
 
     /// <summary>How arguments travel in refresh requests; null for JSON (checked when the job is registered).</summary>
     /// <value>Default: null.</value>

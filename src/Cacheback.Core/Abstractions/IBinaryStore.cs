@@ -1,9 +1,10 @@
 namespace Cacheback;
 
 /// <summary>
-/// A key-value store of encoded envelopes (bytes in the format of <see cref="EnvelopeCodec"/>):
-/// what a distributed backend implements. <see cref="EncodedStore"/> turns it into an
-/// <see cref="ICacheStore"/>.
+/// A key-value store of encoded envelopes (bytes in Cacheback's envelope format): what a
+/// distributed backend implements. <see cref="EncodedStore"/> turns it into an
+/// <see cref="ICacheStore"/>; <see cref="EncodedStore.TryReadVersion"/> reads the version that
+/// <see cref="SetIfVersionAsync"/> compares.
 /// </summary>
 public interface IBinaryStore
 {

@@ -1,16 +1,14 @@
-using LanguageExt;
-
 namespace Cacheback;
 
 /// <summary>
 /// One job's view of a store: envelopes by key. Implementations are safe for concurrent use.
-/// Reads of bytes that are not an envelope return none (and report it), never throw for that.
+/// Reads of bytes that are not an envelope return null (and report it), never throw for that.
 /// </summary>
 /// <typeparam name="T">The cached value's type.</typeparam>
 public interface IEnvelopeStore<T>
 {
-    /// <summary>The stored envelope, or none when absent or unreadable.</summary>
-    ValueTask<Option<Envelope<T>>> ReadAsync(string key, CancellationToken cancellationToken = default);
+    /// <summary>The stored envelope, or <see langword="null"/> when absent or unreadable.</summary>
+    ValueTask<Envelope<T>?> ReadAsync(string key, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Stores <paramref name="next"/> only if the stored version is <paramref name="expectedVersion"/>

@@ -1,5 +1,4 @@
 using System.Diagnostics.Contracts;
-using LanguageExt;
 
 namespace Cacheback;
 
@@ -9,7 +8,7 @@ namespace Cacheback;
 /// </summary>
 public static class Decide
 {
-    /// <summary>Decides what a read at <paramref name="now"/> does with <paramref name="stored"/>.</summary>
+    /// <summary>Decides what a read at <paramref name="now"/> does with <paramref name="stored"/> (null: nothing stored).</summary>
     /// <remarks>
     /// <list type="bullet">
     /// <item>Nothing stored, or older than <see cref="Policy.CacheTtl"/>, or an empty placeholder: a miss.
@@ -21,18 +20,6 @@ public static class Decide
     /// the refresh for <see cref="Policy.RefreshTimeout"/>.</item>
     /// </list>
     /// </remarks>
-    /// <exception cref="ArgumentNullException"><paramref name="policy"/> is null.</exception>
-    [Pure]
-    public static Effect<T> Read<T>(DateTimeOffset now, Option<Envelope<T>> stored, Policy policy)
-    {
-        ArgumentNullException.ThrowIfNull(policy);
-        return Read(now.ToUnixTimeMilliseconds(), stored.OrNull(), policy);
-    }
-
-    /// <summary>
-    /// <see cref="Read{T}(DateTimeOffset, Option{Envelope{T}}, Policy)"/> with null for "nothing
-    /// stored": the same decision, for callers without LanguageExt's Option at hand (F#, say).
-    /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="policy"/> is null.</exception>
     [Pure]
     public static Effect<T> Read<T>(DateTimeOffset now, Envelope<T>? stored, Policy policy)
@@ -60,19 +47,19 @@ public static class Decide
             if (policy.FetchOnMiss)
                 return new Effect<T>.FetchSync(CacheStatus.Miss, stored.Version);
             return nowMs < stored.LeaseUntilMs
-                ? new Effect<T>.Return(Option<T>.None, CacheStatus.Miss)
-                : new Effect<T>.ReturnAndEnqueue(Option<T>.None, CacheStatus.Miss, ClaimFor(nowMs, stored.Version, stored, policy));
+                ? new Effect<T>.Return(default, CacheStatus.Miss)
+                : new Effect<T>.ReturnAndEnqueue(default, CacheStatus.Miss, ClaimFor(nowMs, stored.Version, stored, policy));
         }
 
         if (nowMs < stored.FreshUntilMs)
-            return new Effect<T>.Return(stored.Value, CacheStatus.Hit);
+            return new Effect<T>.Return(stored.RawValue, CacheStatus.Hit);
 
         if (nowMs - stored.FetchedAtMs > policy.FetchOnStaleThresholdMs)
             return new Effect<T>.FetchSync(CacheStatus.Stale, stored.Version);
 
         return nowMs < stored.LeaseUntilMs
-            ? new Effect<T>.Return(stored.Value, CacheStatus.Stale)
-            : new Effect<T>.ReturnAndEnqueue(stored.Value, CacheStatus.Stale, ClaimFor(nowMs, stored.Version, stored, policy));
+            ? new Effect<T>.Return(stored.RawValue, CacheStatus.Stale)
+            : new Effect<T>.ReturnAndEnqueue(stored.RawValue, CacheStatus.Stale, ClaimFor(nowMs, stored.Version, stored, policy));
     }
 
     private static Effect<T> Missing<T>(long nowMs, long version, Policy policy)
@@ -80,7 +67,7 @@ public static class Decide
         if (policy.FetchOnMiss)
             return new Effect<T>.FetchSync(CacheStatus.Miss, version);
         var placeholder = Envelope.FromMs(-1, false, default(T)!, nowMs, nowMs, 0);
-        return new Effect<T>.ReturnAndEnqueue(Option<T>.None, CacheStatus.Miss, ClaimFor(nowMs, version, placeholder, policy));
+        return new Effect<T>.ReturnAndEnqueue(default, CacheStatus.Miss, ClaimFor(nowMs, version, placeholder, policy));
     }
 
     private static Claim<T> ClaimFor<T>(long nowMs, long expectedVersion, Envelope<T> leased, Policy policy)

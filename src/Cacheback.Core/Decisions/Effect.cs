@@ -1,5 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Diagnostics.Contracts;
-using LanguageExt;
 
 namespace Cacheback;
 
@@ -37,25 +37,49 @@ public abstract partial record Effect<T>
     }
 
     /// <summary>Return what is stored; touch nothing.</summary>
-    /// <param name="Value">The stored value, or none for a placeholder (the read returns the empty value).</param>
+    /// <param name="Value">The stored value; <see langword="default"/> when <paramref name="Status"/> is <see cref="CacheStatus.Miss"/> (a placeholder: the read returns the job's empty value).</param>
     /// <param name="Status">What the read found.</param>
-    public sealed partial record Return(Option<T> Value, CacheStatus Status) : Effect<T>
+    public sealed partial record Return(T? Value, CacheStatus Status) : Effect<T>
     {
         /// <inheritdoc />
         public override CacheStatus Status { get; } = Status;
+
+        /// <summary>Whether <see cref="Value"/> is a stored value: the status is not <see cref="CacheStatus.Miss"/>.</summary>
+        public bool HasValue => Status != CacheStatus.Miss;
+
+        /// <summary>The stored value, unless the read was a miss.</summary>
+        /// <param name="value">The stored value; <see langword="default"/> on a miss.</param>
+        /// <returns><see cref="HasValue"/>.</returns>
+        public bool TryGetValue([MaybeNullWhen(false)] out T value)
+        {
+            value = HasValue ? Value! : default;
+            return HasValue;
+        }
     }
 
     /// <summary>
     /// Return what is stored (or the empty value) at once, and try to claim the refresh; only the
     /// caller whose claim wins enqueues it.
     /// </summary>
-    /// <param name="Value">The stale value, or none on a miss.</param>
+    /// <param name="Value">The stale value; <see langword="default"/> when <paramref name="Status"/> is <see cref="CacheStatus.Miss"/> (the read returns the job's empty value).</param>
     /// <param name="Status">What the read found.</param>
     /// <param name="Claim">The compare-and-set that takes the refresh lease.</param>
-    public sealed record ReturnAndEnqueue(Option<T> Value, CacheStatus Status, Claim<T> Claim) : Effect<T>
+    public sealed record ReturnAndEnqueue(T? Value, CacheStatus Status, Claim<T> Claim) : Effect<T>
     {
         /// <inheritdoc />
         public override CacheStatus Status { get; } = Status;
+
+        /// <summary>Whether <see cref="Value"/> is a stored value: the status is not <see cref="CacheStatus.Miss"/>.</summary>
+        public bool HasValue => Status != CacheStatus.Miss;
+
+        /// <summary>The stored value, unless the read was a miss.</summary>
+        /// <param name="value">The stored value; <see langword="default"/> on a miss.</param>
+        /// <returns><see cref="HasValue"/>.</returns>
+        public bool TryGetValue([MaybeNullWhen(false)] out T value)
+        {
+            value = HasValue ? Value! : default;
+            return HasValue;
+        }
     }
 
     /// <summary>Fetch now (once per key per process), store the result, return it.</summary>
@@ -71,13 +95,13 @@ public abstract partial record Effect<T>
 /// <summary>Constructors of <see cref="Effect{T}"/>.</summary>
 public static class Effect
 {
-    /// <summary>Return what is stored.</summary>
+    /// <summary>Return what is stored (<see langword="default"/> on a miss).</summary>
     [Pure]
-    public static Effect<T> Return<T>(Option<T> value, CacheStatus status) => new Effect<T>.Return(value, status);
+    public static Effect<T> Return<T>(T? value, CacheStatus status) => new Effect<T>.Return(value, status);
 
-    /// <summary>Return at once and claim a background refresh.</summary>
+    /// <summary>Return at once (the stale value, or <see langword="default"/> on a miss) and claim a background refresh.</summary>
     [Pure]
-    public static Effect<T> ReturnAndEnqueue<T>(Option<T> value, CacheStatus status, Claim<T> claim) =>
+    public static Effect<T> ReturnAndEnqueue<T>(T? value, CacheStatus status, Claim<T> claim) =>
         new Effect<T>.ReturnAndEnqueue(value, status, claim);
 
     /// <summary>Fetch synchronously.</summary>

@@ -4,7 +4,7 @@ namespace Cacheback;
 
 /// <summary>The outcome of reading bytes as an envelope: <see cref="Decoded"/> or <see cref="Failed"/>. Never an exception.</summary>
 /// <typeparam name="T">The cached value's type.</typeparam>
-public abstract record DecodeResult<T>
+internal abstract record DecodeResult<T>
 {
     private DecodeResult()
     {

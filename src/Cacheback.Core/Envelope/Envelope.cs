@@ -1,10 +1,11 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Diagnostics.Contracts;
-using LanguageExt;
+using System.Globalization;
 
 namespace Cacheback;
 
 /// <summary>
-/// What the store holds for one key: the value (or none, for the placeholder a background fill
+/// What the store holds for one key: the value (or no value, for the placeholder a background fill
 /// leaves), when it was fetched, until when it is fresh, until when a refresh lease is held, and
 /// a version that changes on every write. Times are kept to the millisecond, as the wire format
 /// stores them.
@@ -27,11 +28,20 @@ public sealed class Envelope<T> : IEquatable<Envelope<T>>
     /// <summary>Changes on every write; a refresh writes back only if the version it claimed is still stored.</summary>
     public long Version { get; }
 
-    /// <summary>The cached value, or none for a placeholder (a null value reads as none).</summary>
-    public Option<T> Value => HasValue ? Prelude.Optional(_value) : Option<T>.None;
+    /// <summary>The cached value; <see langword="default"/> for the empty placeholder (see <see cref="HasValue"/>).</summary>
+    public T? Value => HasValue ? _value : default;
 
     /// <summary>Whether this is a real value rather than the empty placeholder.</summary>
     public bool HasValue { get; }
+
+    /// <summary>The cached value, if this is not the empty placeholder.</summary>
+    /// <param name="value">The value when there is one; otherwise <see langword="default"/>.</param>
+    /// <returns><see cref="HasValue"/>.</returns>
+    public bool TryGetValue([MaybeNullWhen(false)] out T value)
+    {
+        value = HasValue ? _value : default;
+        return HasValue;
+    }
 
     /// <summary>When the data was fetched (for a placeholder: when it was written).</summary>
     public DateTimeOffset FetchedAt => DateTimeOffset.FromUnixTimeMilliseconds(FetchedAtMs);
@@ -39,16 +49,16 @@ public sealed class Envelope<T> : IEquatable<Envelope<T>>
     /// <summary>Until when the item is fresh; from then on it is stale.</summary>
     public DateTimeOffset FreshUntil => DateTimeOffset.FromUnixTimeMilliseconds(FreshUntilMs);
 
-    /// <summary>Until when a triggered refresh holds the key, if one was triggered.</summary>
-    public Option<DateTimeOffset> LeaseUntil =>
-        LeaseUntilMs == 0 ? Option<DateTimeOffset>.None : Option<DateTimeOffset>.Some(DateTimeOffset.FromUnixTimeMilliseconds(LeaseUntilMs));
+    /// <summary>Until when a triggered refresh holds the key; <see langword="null"/> when none was triggered.</summary>
+    public DateTimeOffset? LeaseUntil =>
+        LeaseUntilMs == 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds(LeaseUntilMs);
 
     internal long FetchedAtMs { get; }
     internal long FreshUntilMs { get; }
     /// <summary>0 when no lease is held.</summary>
     internal long LeaseUntilMs { get; }
 
-    /// <summary>The value without the Option wrapper (default when there is none); for the hot path.</summary>
+    /// <summary>The value as stored (default for a placeholder), without the check; for the hot path.</summary>
     internal T RawValue => _value;
 
     /// <summary>The same item, leased until <paramref name="leaseUntilMs"/>, under a new version.</summary>
@@ -74,5 +84,5 @@ public sealed class Envelope<T> : IEquatable<Envelope<T>>
 
     /// <inheritdoc />
     public override string ToString() =>
-        $"Envelope(v{Version}, {(HasValue ? _value?.ToString() : "<empty>")}, fetched {FetchedAt:O}, fresh until {FreshUntil:O}, lease {(LeaseUntilMs == 0 ? "none" : LeaseUntil.ToString())})";
+        $"Envelope(v{Version}, {(HasValue ? _value?.ToString() : "<empty>")}, fetched {FetchedAt:O}, fresh until {FreshUntil:O}, lease {LeaseUntil?.ToString("O", CultureInfo.InvariantCulture) ?? "none"})";
 }

@@ -1,98 +1,132 @@
 using System.Buffers.Binary;
+using MessagePack;
 
 namespace Cacheback;
 
-/// <summary>The reading half of the MessagePack subset the envelope uses (see the format in EnvelopeCodec.cs).</summary>
-public static partial class EnvelopeCodec
+/// <summary>The reading half of the codec (see the format in EnvelopeCodec.cs).</summary>
+internal static partial class EnvelopeCodec
 {
-    /// <summary>A forward-only reader over the few MessagePack types the envelope uses.</summary>
-    private ref struct Reader(ReadOnlySpan<byte> bytes)
+    /// <summary>
+    /// A <see cref="MessagePackReader"/> that says what went wrong instead of throwing: it checks each
+    /// element's type before reading it, and turns the reader's exceptions on short or out-of-range
+    /// input (<see cref="EndOfStreamException"/>, <see cref="OverflowException"/>,
+    /// <see cref="MessagePackSerializationException"/>, and the <see cref="ArgumentOutOfRangeException"/>
+    /// a 2.x reader throws when it slices past the end) into a <see cref="DecodeError"/>.
+    /// </summary>
+    private ref struct Reader(ReadOnlyMemory<byte> bytes)
     {
-        private readonly ReadOnlySpan<byte> _bytes = bytes;
-        private int _at;
+        private readonly ReadOnlyMemory<byte> _bytes = bytes;
+        private MessagePackReader _reader = new(bytes);
 
         public DecodeError Error { get; private set; }
         public string Detail { get; private set; } = "";
-        public readonly bool AtEnd => _at == _bytes.Length;
-        public readonly int Remaining => _bytes.Length - _at;
+        public readonly bool AtEnd => _reader.End;
+        public readonly long Remaining => _bytes.Length - _reader.Consumed;
 
-        public bool TryReadArrayHeader(out long count)
+        public bool TryReadArrayHeader(out int count)
         {
             count = 0;
-            if (!Need(1))
-                return false;
-            var tag = _bytes[_at];
-            var body = _bytes[(_at + 1)..];
-            switch (tag)
+            var at = _reader.Consumed;
+            try
             {
-                case >= 0x90 and <= 0x9f: count = tag & 0x0f; _at += 1; return true;
-                case 0xdc when Need(3): count = BinaryPrimitives.ReadUInt16BigEndian(body); _at += 3; return true;
-                case 0xdd when Need(5): count = BinaryPrimitives.ReadUInt32BigEndian(body); _at += 5; return true;
-                case 0xdc or 0xdd: return false; // Need() said Truncated
-                default: return Bad(DecodeError.NotAnEnvelope, $"expected an array, found 0x{tag:x2}");
+                if (_reader.End)
+                    return Truncated(at);
+                if (_reader.NextMessagePackType != MessagePackType.Array)
+                    return Bad(DecodeError.NotAnEnvelope, $"expected an array, found 0x{_reader.NextCode:x2}");
+                return _reader.TryReadArrayHeader(out count) || Truncated(at);
+            }
+            catch (OverflowException)
+            {
+                return Bad(DecodeError.NotAnEnvelope, "an array of more than 2^31 elements");
+            }
+            catch (Exception e) when (e is EndOfStreamException or ArgumentOutOfRangeException or MessagePackSerializationException)
+            {
+                return Unreadable(e, at);
             }
         }
 
         public bool TryReadInt(out long value)
         {
             value = 0;
-            if (!Need(1))
-                return false;
-            var tag = _bytes[_at];
-            var body = _bytes[(_at + 1)..];
-            switch (tag)
+            var at = _reader.Consumed;
+            try
             {
-                case <= 0x7f: value = tag; _at += 1; return true;
-                case >= 0xe0: value = unchecked((sbyte)tag); _at += 1; return true;
-                case 0xcc when Need(2): value = body[0]; _at += 2; return true;
-                case 0xcd when Need(3): value = BinaryPrimitives.ReadUInt16BigEndian(body); _at += 3; return true;
-                case 0xce when Need(5): value = BinaryPrimitives.ReadUInt32BigEndian(body); _at += 5; return true;
-                case 0xcf when Need(9):
-                    var u = BinaryPrimitives.ReadUInt64BigEndian(body);
-                    if (u > long.MaxValue)
-                        return Bad(DecodeError.InvalidField, $"integer {u} at byte {_at} is out of range");
-                    value = (long)u; _at += 9; return true;
-                case 0xd0 when Need(2): value = unchecked((sbyte)body[0]); _at += 2; return true;
-                case 0xd1 when Need(3): value = BinaryPrimitives.ReadInt16BigEndian(body); _at += 3; return true;
-                case 0xd2 when Need(5): value = BinaryPrimitives.ReadInt32BigEndian(body); _at += 5; return true;
-                case 0xd3 when Need(9): value = BinaryPrimitives.ReadInt64BigEndian(body); _at += 9; return true;
-                case 0xcc or 0xcd or 0xce or 0xcf or 0xd0 or 0xd1 or 0xd2 or 0xd3: return false; // Need() said Truncated
-                default: return Bad(DecodeError.NotAnEnvelope, $"expected an integer at byte {_at}, found 0x{tag:x2}");
+                if (_reader.End)
+                    return Truncated(at);
+                if (_reader.NextMessagePackType != MessagePackType.Integer)
+                    return Bad(DecodeError.NotAnEnvelope, $"expected an integer at byte {at}, found 0x{_reader.NextCode:x2}");
+                value = _reader.ReadInt64();
+                return true;
+            }
+            catch (OverflowException)
+            {
+                return Bad(DecodeError.InvalidField, $"the integer at byte {at} is beyond a 64-bit signed integer");
+            }
+            catch (Exception e) when (e is EndOfStreamException or ArgumentOutOfRangeException or MessagePackSerializationException)
+            {
+                return Unreadable(e, at);
             }
         }
 
-        public bool TryReadBinOrNil(int max, out bool present, out ReadOnlySpan<byte> payload)
+        public bool TryReadBinOrNil(int max, out bool present, out ReadOnlyMemory<byte> payload)
         {
             present = false;
             payload = default;
-            if (!Need(1))
-                return false;
-            var tag = _bytes[_at];
-            long length;
-            int header;
-            switch (tag)
+            var at = _reader.Consumed;
+            try
             {
-                case 0xc0: _at++; return true;
-                case 0xc4 when Need(2): length = _bytes[_at + 1]; header = 2; break;
-                case 0xc5 when Need(3): length = BinaryPrimitives.ReadUInt16BigEndian(_bytes[(_at + 1)..]); header = 3; break;
-                case 0xc6 when Need(5): length = BinaryPrimitives.ReadUInt32BigEndian(_bytes[(_at + 1)..]); header = 5; break;
-                case 0xc4 or 0xc5 or 0xc6: return false;
-                default: return Bad(DecodeError.NotAnEnvelope, $"expected bin or nil payload at byte {_at}, found 0x{tag:x2}");
-            }
+                if (_reader.End)
+                    return Truncated(at);
+                if (_reader.TryReadNil())
+                    return true;
+                if (_reader.NextMessagePackType != MessagePackType.Binary)
+                    return Bad(DecodeError.NotAnEnvelope, $"expected bin or nil payload at byte {at}, found 0x{_reader.NextCode:x2}");
 
-            if (length > max)
-                return Bad(DecodeError.TooLarge, $"payload of {length} bytes exceeds the maximum of {max}");
-            _at += header;
-            if (!Need(length))
-                return false;
-            payload = _bytes.Slice(_at, (int)length);
-            present = true;
-            _at += (int)length;
+                // The declared length is checked before the reader slices: against the maximum (a
+                // bogus length is refused unread), then against what is there (MessagePackReader 2.x
+                // would throw ArgumentOutOfRangeException on a short bin).
+                if (!TryPeekBinLength(at, out var length, out var available))
+                    return false;
+                if (length > max)
+                    return Bad(DecodeError.TooLarge, $"payload of {length} bytes exceeds the maximum of {max}");
+                if (length > available)
+                    return Truncated(at);
+
+                // A slice of the input, not a copy (the input is one segment).
+                payload = _reader.ReadBytes()!.Value.First;
+                present = true;
+                return true;
+            }
+            catch (Exception e) when (e is EndOfStreamException or ArgumentOutOfRangeException or MessagePackSerializationException)
+            {
+                return Unreadable(e, at);
+            }
+        }
+
+        /// <summary>The length a bin header declares, and how many bytes follow the header.</summary>
+        private bool TryPeekBinLength(long at, out long length, out long available)
+        {
+            (length, available) = (0, 0);
+            var rest = _bytes.Span[(int)at..];
+            var width = rest[0] switch { MessagePackCode.Bin8 => 1, MessagePackCode.Bin16 => 2, _ => 4 };
+            if (rest.Length < 1 + width)
+                return Truncated(at);
+            var header = rest.Slice(1, width);
+            length = width switch
+            {
+                1 => header[0],
+                2 => BinaryPrimitives.ReadUInt16BigEndian(header),
+                _ => BinaryPrimitives.ReadUInt32BigEndian(header),
+            };
+            available = rest.Length - 1 - width;
             return true;
         }
 
-        private bool Need(long count) =>
-            _bytes.Length - _at >= count || Bad(DecodeError.Truncated, $"needed {count} bytes at byte {_at}, {_bytes.Length - _at} left");
+        private bool Unreadable(Exception e, long at) =>
+            e is EndOfStreamException or ArgumentOutOfRangeException ? Truncated(at) : Bad(DecodeError.NotAnEnvelope, $"at byte {at}: {e.Message}");
+
+        private bool Truncated(long at) =>
+            Bad(DecodeError.Truncated, $"the bytes end within the element at byte {at} ({_bytes.Length} bytes in all)");
 
         private bool Bad(DecodeError error, string detail)
         {

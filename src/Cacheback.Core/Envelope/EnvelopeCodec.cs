@@ -1,12 +1,13 @@
-using System.Buffers.Binary;
+using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Diagnostics.Contracts;
+using MessagePack;
 
 namespace Cacheback;
 
 /// <summary>
-/// Reads and writes envelopes in the MessagePack format (https://github.com/msgpack/msgpack/blob/master/spec.md).
-/// The only hand-written format code in Cacheback.
+/// Reads and writes envelopes in the MessagePack format (https://github.com/msgpack/msgpack/blob/master/spec.md),
+/// with MessagePack-CSharp's <see cref="MessagePackWriter"/> and <see cref="MessagePackReader"/>.
 /// </summary>
 /// <remarks>
 /// <para>Format version 1: a MessagePack array of six elements.</para>
@@ -18,14 +19,18 @@ namespace Cacheback;
 ///  [4] lease until      int   Unix milliseconds, 0 when no lease is held
 ///  [5] payload          bin   the serializer's bytes; nil for the empty placeholder
 /// </code>
-/// <para>The writer uses the shortest form the spec allows for each value: fixarray (0x96),
-/// positive fixint, uint 8/16/32/64 (0xcc-0xcf), bin 8/16/32 (0xc4-0xc6), nil (0xc0). The reader
-/// accepts every array form (fixarray, array 16/32) and every integer form (fixints, uint and int
-/// 8-64) with the values above, and rejects anything else as a <see cref="DecodeResult{T}.Failed"/>:
-/// it never throws, so unreadable bytes in a store are a miss, not an error.</para>
+/// <para>The writer uses the shortest form the spec allows for each value (what
+/// <see cref="MessagePackWriter"/> writes): fixarray (0x96), positive fixint, uint 8/16/32/64
+/// (0xcc-0xcf), bin 8/16/32 (0xc4-0xc6), nil (0xc0). The reader accepts every array form (fixarray,
+/// array 16/32) and every integer form (fixints, uint and int 8-64) with the values above, and
+/// rejects anything else as a <see cref="DecodeResult{T}.Failed"/>: it never throws, so unreadable
+/// bytes in a store are a miss, not an error.</para>
+/// <para>One other reader of these bytes exists: the Redis compare-and-set script
+/// (src/Cacheback.Redis/Scripts/SetIfVersion.lua) parses the header up to the version by hand,
+/// because Redis's cmsgpack cannot read a bin payload. It is tested against the same fixtures.</para>
 /// <para>Sample bytes of each version are kept as test fixtures (tests/UnitTests/Envelope/Fixtures).</para>
 /// </remarks>
-public static partial class EnvelopeCodec
+internal static partial class EnvelopeCodec
 {
     /// <summary>The format version this build writes.</summary>
     public const int FormatVersion = 1;
@@ -35,6 +40,11 @@ public static partial class EnvelopeCodec
 
     private const int Fields = 6;
 
+    // Room for the header (at most 1 + 5 * 9 + 5 bytes); reused by each thread so an encode
+    // allocates the result array only. Encode never re-enters itself on one thread.
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_header;
+
     /// <summary>Encodes an envelope, its value through <paramref name="serializer"/>.</summary>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     [Pure]
@@ -43,33 +53,41 @@ public static partial class EnvelopeCodec
         ArgumentNullException.ThrowIfNull(envelope);
         ArgumentNullException.ThrowIfNull(serializer);
         var payload = envelope.HasValue ? serializer.Serialize(envelope.RawValue) : null;
-        var size = 1 + IntSize(FormatVersion) + IntSize(envelope.Version) + IntSize(envelope.FetchedAtMs)
-            + IntSize(envelope.FreshUntilMs) + IntSize(envelope.LeaseUntilMs) + BinSize(payload);
-        var bytes = new byte[size];
-        var at = 0;
-        bytes[at++] = 0x90 | Fields;
-        at = WriteInt(bytes, at, FormatVersion);
-        at = WriteInt(bytes, at, envelope.Version);
-        at = WriteInt(bytes, at, envelope.FetchedAtMs);
-        at = WriteInt(bytes, at, envelope.FreshUntilMs);
-        at = WriteInt(bytes, at, envelope.LeaseUntilMs);
-        WriteBin(bytes, at, payload);
+        var header = t_header ??= new ArrayBufferWriter<byte>(64);
+        header.ResetWrittenCount();
+        var writer = new MessagePackWriter(header);
+        writer.WriteArrayHeader(Fields);
+        writer.Write(FormatVersion);
+        writer.Write(envelope.Version);
+        writer.Write(envelope.FetchedAtMs);
+        writer.Write(envelope.FreshUntilMs);
+        writer.Write(envelope.LeaseUntilMs);
+        if (payload is null)
+            writer.WriteNil();
+        else
+            writer.WriteBinHeader(payload.Length);
+        writer.Flush();
+
+        // The payload is copied once, straight after the header, into an array of the exact size.
+        var bytes = new byte[header.WrittenCount + (payload?.Length ?? 0)];
+        header.WrittenSpan.CopyTo(bytes);
+        payload?.CopyTo(bytes, header.WrittenCount);
         return bytes;
     }
 
     /// <summary>Decodes bytes into an envelope, or says why they are not one. Never throws.</summary>
     [Pure]
-    public static DecodeResult<T> Decode<T>(ReadOnlySpan<byte> bytes, IPayloadSerializer<T> serializer, int maxPayloadBytes = DefaultMaxPayloadBytes) =>
+    public static DecodeResult<T> Decode<T>(ReadOnlyMemory<byte> bytes, IPayloadSerializer<T> serializer, int maxPayloadBytes = DefaultMaxPayloadBytes) =>
         TryDecode(bytes, serializer, maxPayloadBytes, out var envelope, out var error, out var detail)
             ? new DecodeResult<T>.Decoded(envelope)
             : new DecodeResult<T>.Failed(error, detail);
 
     /// <summary>
     /// <see cref="Decode{T}"/> without the result object, for the read path of a remote store (one
-    /// envelope decoded per read).
+    /// envelope decoded per read). On success it allocates the envelope and what the serializer makes.
     /// </summary>
     internal static bool TryDecode<T>(
-        ReadOnlySpan<byte> bytes, IPayloadSerializer<T> serializer, int maxPayloadBytes,
+        ReadOnlyMemory<byte> bytes, IPayloadSerializer<T> serializer, int maxPayloadBytes,
         [NotNullWhen(true)] out Envelope<T>? envelope, out DecodeError error, out string detail)
     {
         ArgumentNullException.ThrowIfNull(serializer);
@@ -98,13 +116,16 @@ public static partial class EnvelopeCodec
         T value;
         try
         {
-            value = serializer.Deserialize(payload);
+            // MessagePack reads from memory: hand it the slice itself rather than a copy of the span.
+            value = serializer is MessagePackPayloadSerializer<T> messagePack
+                ? messagePack.Deserialize(payload)
+                : serializer.Deserialize(payload.Span);
         }
 #pragma warning disable CA1031 // A serializer may throw anything on foreign bytes: all of it is "unreadable".
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            return Fail(DecodeError.PayloadUnreadable, $"{e.GetType().Name}: {e.Message}", out error, out detail);
+            return Fail(DecodeError.PayloadUnreadable, Describe(e), out error, out detail);
         }
 
         envelope = Envelope.FromMs(version, true, value, fetched, fresh, lease);
@@ -115,7 +136,7 @@ public static partial class EnvelopeCodec
     /// The version field alone, without reading the payload: what a byte store compares in a
     /// compare-and-set. <see langword="false"/> for unreadable bytes (which count as absent).
     /// </summary>
-    public static bool TryReadVersion(ReadOnlySpan<byte> bytes, out long version)
+    public static bool TryReadVersion(ReadOnlyMemory<byte> bytes, out long version)
     {
         var reader = new Reader(bytes);
         version = 0;
@@ -143,67 +164,15 @@ public static partial class EnvelopeCodec
         return false;
     }
 
+    // MessagePackSerializer wraps what went wrong ("Failed to deserialize T value."): say both.
+    private static string Describe(Exception e) =>
+        e.InnerException is { } inner
+            ? $"{e.GetType().Name}: {e.Message} {inner.GetType().Name}: {inner.Message}"
+            : $"{e.GetType().Name}: {e.Message}";
+
     /// <summary>A time an envelope can hold: after 1970 and within what <see cref="DateTimeOffset"/> represents.</summary>
     private static bool IsTime(long unixMs) => unixMs is > 0 and <= MaxUnixMs;
 
     // DateTimeOffset.MaxValue in Unix milliseconds (9999-12-31T23:59:59.999Z).
     private const long MaxUnixMs = 253_402_300_799_999;
-
-    private static int IntSize(long value) => value switch
-    {
-        >= 0 and <= 0x7f => 1,
-        > 0x7f and <= byte.MaxValue => 2,
-        > byte.MaxValue and <= ushort.MaxValue => 3,
-        > ushort.MaxValue and <= uint.MaxValue => 5,
-        > uint.MaxValue => 9,
-        // Negative values are never written by Cacheback (versions are positive), but encode them faithfully.
-        >= -32 => 1,
-        >= sbyte.MinValue => 2,
-        >= short.MinValue => 3,
-        >= int.MinValue => 5,
-        _ => 9,
-    };
-
-    private static int WriteInt(byte[] b, int at, long value)
-    {
-        switch (value)
-        {
-            case >= 0 and <= 0x7f: b[at] = (byte)value; return at + 1;
-            case > 0x7f and <= byte.MaxValue: b[at] = 0xcc; b[at + 1] = (byte)value; return at + 2;
-            case > byte.MaxValue and <= ushort.MaxValue: b[at] = 0xcd; BinaryPrimitives.WriteUInt16BigEndian(b.AsSpan(at + 1), (ushort)value); return at + 3;
-            case > ushort.MaxValue and <= uint.MaxValue: b[at] = 0xce; BinaryPrimitives.WriteUInt32BigEndian(b.AsSpan(at + 1), (uint)value); return at + 5;
-            case > uint.MaxValue: b[at] = 0xcf; BinaryPrimitives.WriteUInt64BigEndian(b.AsSpan(at + 1), (ulong)value); return at + 9;
-            case >= -32: b[at] = unchecked((byte)value); return at + 1;
-            case >= sbyte.MinValue: b[at] = 0xd0; b[at + 1] = unchecked((byte)value); return at + 2;
-            case >= short.MinValue: b[at] = 0xd1; BinaryPrimitives.WriteInt16BigEndian(b.AsSpan(at + 1), (short)value); return at + 3;
-            case >= int.MinValue: b[at] = 0xd2; BinaryPrimitives.WriteInt32BigEndian(b.AsSpan(at + 1), (int)value); return at + 5;
-            default: b[at] = 0xd3; BinaryPrimitives.WriteInt64BigEndian(b.AsSpan(at + 1), value); return at + 9;
-        }
-    }
-
-    private static int BinSize(byte[]? payload) => payload switch
-    {
-        null => 1,
-        { Length: <= byte.MaxValue } => 2 + payload.Length,
-        { Length: <= ushort.MaxValue } => 3 + payload.Length,
-        _ => 5 + payload.Length,
-    };
-
-    private static void WriteBin(byte[] b, int at, byte[]? payload)
-    {
-        if (payload is null)
-        {
-            b[at] = 0xc0;
-            return;
-        }
-
-        switch (payload.Length)
-        {
-            case <= byte.MaxValue: b[at] = 0xc4; b[at + 1] = (byte)payload.Length; at += 2; break;
-            case <= ushort.MaxValue: b[at] = 0xc5; BinaryPrimitives.WriteUInt16BigEndian(b.AsSpan(at + 1), (ushort)payload.Length); at += 3; break;
-            default: b[at] = 0xc6; BinaryPrimitives.WriteUInt32BigEndian(b.AsSpan(at + 1), (uint)payload.Length); at += 5; break;
-        }
-
-        payload.CopyTo(b, at);
-    }
 }

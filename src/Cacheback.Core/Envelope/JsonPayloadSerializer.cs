@@ -2,7 +2,11 @@ using System.Text.Json;
 
 namespace Cacheback;
 
-/// <summary>The default payload serializer: System.Text.Json, UTF-8.</summary>
+/// <summary>
+/// A payload serializer over System.Text.Json, UTF-8: pass it as a job's serializer for values that
+/// should stay readable as text, or for types System.Text.Json handles and MessagePack's contractless
+/// resolver does not. The default is <see cref="MessagePackPayloadSerializer{T}"/>.
+/// </summary>
 /// <typeparam name="T">The cached value's type.</typeparam>
 public sealed class JsonPayloadSerializer<T> : IPayloadSerializer<T>
 {

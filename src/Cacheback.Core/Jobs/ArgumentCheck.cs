@@ -7,7 +7,7 @@ namespace Cacheback;
 /// Whether a job's arguments survive the trip through a refresh request (JSON): checked when the
 /// job is registered, so a worker never meets arguments it cannot rebuild.
 /// </summary>
-public static class ArgumentCheck
+internal static class ArgumentCheck
 {
     /// <summary>Throws unless <typeparamref name="TArgs"/> round-trips through JSON with <paramref name="options"/>.</summary>
     /// <exception cref="ArgumentException">Why it does not: the message names the type and the member.</exception>

@@ -1,7 +1,7 @@
 namespace Cacheback;
 
 /// <summary>Runs the refreshes of one registered job.</summary>
-public interface IRefreshHandler
+internal interface IRefreshHandler
 {
     /// <summary>How long one of its refreshes may run before it is cancelled; null for the worker's default.</summary>
     TimeSpan? Timeout { get; }

@@ -1,7 +1,7 @@
 namespace Cacheback;
 
 /// <summary>Rules for job names: they travel in refresh requests and prefix store keys.</summary>
-public static class JobName
+internal static class JobName
 {
     /// <summary>The longest name accepted.</summary>
     public const int MaxLength = 200;

@@ -13,14 +13,14 @@ public sealed class JobRegistry
     private readonly ILogger _logger;
 
     /// <summary>Creates an empty registry that logs to <paramref name="logger"/>.</summary>
-    public JobRegistry(ILogger? logger = null) => _logger = logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+    internal JobRegistry(ILogger? logger = null) => _logger = logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
 
     /// <summary>The registered names.</summary>
     public IReadOnlyCollection<string> Names => _jobs.Keys.ToArray();
 
     /// <summary>Registers <paramref name="handler"/> under <paramref name="name"/>.</summary>
     /// <exception cref="ArgumentException">The name is empty or already taken.</exception>
-    public void Register(string name, IRefreshHandler handler)
+    internal void Register(string name, IRefreshHandler handler)
     {
         JobName.Validate(name);
         ArgumentNullException.ThrowIfNull(handler);
@@ -40,16 +40,16 @@ public sealed class JobRegistry
     }
 
     /// <summary>Removes a job; whether it was registered.</summary>
-    public bool Unregister(string name) => _jobs.TryRemove(name, out _);
+    internal bool Unregister(string name) => _jobs.TryRemove(name, out _);
 
     /// <summary>Whether a job of that name is registered.</summary>
     public bool Contains(string name) => _jobs.ContainsKey(name);
 
     /// <summary>The refresh timeout of the job <paramref name="name"/>, if it is registered and has one.</summary>
-    public TimeSpan? TimeoutFor(string name) => _jobs.TryGetValue(name, out var handler) ? handler.Timeout : null;
+    internal TimeSpan? TimeoutFor(string name) => _jobs.TryGetValue(name, out var handler) ? handler.Timeout : null;
 
     /// <summary>Runs the request with the job it names; <see cref="RefreshResult.UnknownJob"/> (logged) when there is none.</summary>
-    public Task<RefreshResult> DispatchAsync(RefreshRequest request, CancellationToken cancellationToken)
+    internal Task<RefreshResult> DispatchAsync(RefreshRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (_jobs.TryGetValue(request.Job, out var handler))

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Diagnostics.Contracts;
 using LanguageExt;
 using static LanguageExt.Prelude;
@@ -14,7 +15,7 @@ namespace Cacheback;
 /// </remarks>
 public sealed class Policy : IEquatable<Policy>
 {
-    private Policy(TimeSpan lifetime, TimeSpan cacheTtl, TimeSpan refreshTimeout, bool fetchOnMiss, Option<TimeSpan> fetchOnStaleThreshold)
+    private Policy(TimeSpan lifetime, TimeSpan cacheTtl, TimeSpan refreshTimeout, bool fetchOnMiss, TimeSpan? fetchOnStaleThreshold)
     {
         Lifetime = lifetime;
         CacheTtl = cacheTtl;
@@ -24,7 +25,7 @@ public sealed class Policy : IEquatable<Policy>
         LifetimeMs = (long)lifetime.TotalMilliseconds;
         CacheTtlMs = (long)cacheTtl.TotalMilliseconds;
         RefreshTimeoutMs = (long)refreshTimeout.TotalMilliseconds;
-        FetchOnStaleThresholdMs = fetchOnStaleThreshold.Match(t => (long)t.TotalMilliseconds, () => long.MaxValue);
+        FetchOnStaleThresholdMs = fetchOnStaleThreshold is { } t ? (long)t.TotalMilliseconds : long.MaxValue;
     }
 
     /// <summary>The defaults of django-cacheback: 600 s lifetime, 30 days TTL, 60 s refresh timeout, fetch on miss.</summary>
@@ -56,8 +57,8 @@ public sealed class Policy : IEquatable<Policy>
     /// If the data is older than this (measured from when it was fetched), a stale read fetches
     /// synchronously instead of serving it.
     /// </summary>
-    /// <value>Default none. When set, must be longer than <see cref="Lifetime"/>.</value>
-    public Option<TimeSpan> FetchOnStaleThreshold { get; }
+    /// <value>Default <see langword="null"/> (none). When set, must be longer than <see cref="Lifetime"/>.</value>
+    public TimeSpan? FetchOnStaleThreshold { get; }
 
     // Milliseconds, precomputed: the decision runs on every read.
     internal long LifetimeMs { get; }
@@ -66,7 +67,7 @@ public sealed class Policy : IEquatable<Policy>
     internal long FetchOnStaleThresholdMs { get; }
 
     /// <summary>Builds a policy; every threshold left out takes its default.</summary>
-    /// <exception cref="PolicyValidationException">A threshold is out of range; the message names each one.</exception>
+    /// <exception cref="PolicyValidationException">A threshold is out of range; the message names each one and its value.</exception>
     [Pure]
     public static Policy Create(
         TimeSpan? lifetime = null,
@@ -79,9 +80,13 @@ public sealed class Policy : IEquatable<Policy>
             cacheTtl ?? PolicyDefaults.CacheTtl,
             refreshTimeout ?? PolicyDefaults.RefreshTimeout,
             fetchOnMiss ?? PolicyDefaults.FetchOnMiss,
-            fetchOnStaleThreshold is { } t ? Some(t) : None);
+            fetchOnStaleThreshold);
 
-    /// <summary>A copy with the given thresholds changed, validated like <see cref="Create"/>.</summary>
+    /// <summary>
+    /// A copy with the given thresholds changed, validated like <see cref="Create"/>. A threshold
+    /// left out (null) keeps its value; to remove <see cref="FetchOnStaleThreshold"/>, use
+    /// <see cref="WithoutFetchOnStaleThreshold"/>.
+    /// </summary>
     /// <exception cref="PolicyValidationException">The result would be invalid.</exception>
     [Pure]
     public Policy With(
@@ -89,7 +94,7 @@ public sealed class Policy : IEquatable<Policy>
         TimeSpan? cacheTtl = null,
         TimeSpan? refreshTimeout = null,
         bool? fetchOnMiss = null,
-        Option<TimeSpan>? fetchOnStaleThreshold = null) =>
+        TimeSpan? fetchOnStaleThreshold = null) =>
         Build(
             lifetime ?? Lifetime,
             cacheTtl ?? CacheTtl,
@@ -97,45 +102,63 @@ public sealed class Policy : IEquatable<Policy>
             fetchOnMiss ?? FetchOnMiss,
             fetchOnStaleThreshold ?? FetchOnStaleThreshold);
 
-    /// <summary>Validates the thresholds: the policy, or every problem found.</summary>
+    /// <summary>A copy without a <see cref="FetchOnStaleThreshold"/>: stale data is always served while it refreshes.</summary>
     [Pure]
-    public static Either<Seq<string>, Policy> TryCreate(
-        TimeSpan lifetime, TimeSpan cacheTtl, TimeSpan refreshTimeout, bool fetchOnMiss, Option<TimeSpan> fetchOnStaleThreshold)
+    public Policy WithoutFetchOnStaleThreshold() =>
+        FetchOnStaleThreshold is null ? this : new Policy(Lifetime, CacheTtl, RefreshTimeout, FetchOnMiss, null);
+
+    /// <summary>Validates the thresholds without throwing: the policy, or every problem found.</summary>
+    /// <param name="lifetime">See <see cref="Lifetime"/>.</param>
+    /// <param name="cacheTtl">See <see cref="CacheTtl"/>.</param>
+    /// <param name="refreshTimeout">See <see cref="RefreshTimeout"/>.</param>
+    /// <param name="fetchOnMiss">See <see cref="FetchOnMiss"/>.</param>
+    /// <param name="fetchOnStaleThreshold">See <see cref="FetchOnStaleThreshold"/>; null for none.</param>
+    /// <param name="policy">The policy when the thresholds are valid; otherwise null.</param>
+    /// <param name="errors">Each problem, one sentence naming the threshold and its value; empty when valid.</param>
+    /// <returns>Whether the thresholds make a valid policy.</returns>
+    public static bool TryCreate(
+        TimeSpan lifetime,
+        TimeSpan cacheTtl,
+        TimeSpan refreshTimeout,
+        bool fetchOnMiss,
+        TimeSpan? fetchOnStaleThreshold,
+        [NotNullWhen(true)] out Policy? policy,
+        out IReadOnlyList<string> errors)
     {
-        var errors = Validate(lifetime, cacheTtl, refreshTimeout, fetchOnStaleThreshold);
-        return errors.IsEmpty
-            ? Right<Seq<string>, Policy>(new Policy(lifetime, cacheTtl, refreshTimeout, fetchOnMiss, fetchOnStaleThreshold))
-            : Left<Seq<string>, Policy>(errors);
+        // A tuple either way: LanguageExt's Match refuses a null result.
+        (policy, errors) = Validate(lifetime, cacheTtl, refreshTimeout, fetchOnMiss, fetchOnStaleThreshold)
+            .Match<(Policy?, IReadOnlyList<string>)>(Succ: p => (p, []), Fail: e => (null, e.ToArray()));
+        return policy is not null;
     }
 
-    private static Policy Build(TimeSpan lifetime, TimeSpan cacheTtl, TimeSpan refreshTimeout, bool fetchOnMiss, Option<TimeSpan> threshold) =>
-        TryCreate(lifetime, cacheTtl, refreshTimeout, fetchOnMiss, threshold)
-            .Match(Right: p => p, Left: errors => throw new PolicyValidationException(errors.ToArray()));
+    private static Policy Build(TimeSpan lifetime, TimeSpan cacheTtl, TimeSpan refreshTimeout, bool fetchOnMiss, TimeSpan? threshold) =>
+        Validate(lifetime, cacheTtl, refreshTimeout, fetchOnMiss, threshold)
+            .Match(Succ: p => p, Fail: errors => throw new PolicyValidationException(errors.ToArray()));
 
-    private static Seq<string> Validate(TimeSpan lifetime, TimeSpan cacheTtl, TimeSpan refreshTimeout, Option<TimeSpan> threshold)
-    {
-        var errors = new List<string>();
-        // Envelopes keep milliseconds: anything shorter would round to nothing.
-        void Positive(string name, TimeSpan value)
-        {
-            if (value < TimeSpan.FromMilliseconds(1))
-                errors.Add($"{name} must be at least 1 ms, but was {value}");
-        }
+    /// <summary>Every rule checked on its own, so that one call reports every problem (<c>|</c> keeps the failures of both sides).</summary>
+    [Pure]
+    internal static Validation<string, Policy> Validate(
+        TimeSpan lifetime, TimeSpan cacheTtl, TimeSpan refreshTimeout, bool fetchOnMiss, TimeSpan? threshold) =>
+        (AtLeastOneMs(nameof(Lifetime), lifetime)
+            | AtLeastOneMs(nameof(CacheTtl), cacheTtl)
+            | AtLeastOneMs(nameof(RefreshTimeout), refreshTimeout)
+            | Rule(
+                cacheTtl <= TimeSpan.Zero || lifetime <= cacheTtl,
+                $"{nameof(Lifetime)} ({lifetime}) must not exceed {nameof(CacheTtl)} ({cacheTtl}): the item would be dropped before it ever went stale")
+            | Rule(
+                cacheTtl <= TimeSpan.Zero || refreshTimeout <= cacheTtl,
+                $"{nameof(RefreshTimeout)} ({refreshTimeout}) must not exceed {nameof(CacheTtl)} ({cacheTtl})")
+            | Rule(
+                threshold is not { } t || t > lifetime,
+                $"{nameof(FetchOnStaleThreshold)} ({threshold}) must be longer than {nameof(Lifetime)} ({lifetime}): data younger than the lifetime is fresh, not stale"))
+        .Map(_ => new Policy(lifetime, cacheTtl, refreshTimeout, fetchOnMiss, threshold));
 
-        Positive(nameof(Lifetime), lifetime);
-        Positive(nameof(CacheTtl), cacheTtl);
-        Positive(nameof(RefreshTimeout), refreshTimeout);
-        if (cacheTtl > TimeSpan.Zero && lifetime > cacheTtl)
-            errors.Add($"{nameof(Lifetime)} ({lifetime}) must not exceed {nameof(CacheTtl)} ({cacheTtl}): the item would be dropped before it ever went stale");
-        if (cacheTtl > TimeSpan.Zero && refreshTimeout > cacheTtl)
-            errors.Add($"{nameof(RefreshTimeout)} ({refreshTimeout}) must not exceed {nameof(CacheTtl)} ({cacheTtl})");
-        threshold.IfSome(t =>
-        {
-            if (t <= lifetime)
-                errors.Add($"{nameof(FetchOnStaleThreshold)} ({t}) must be longer than {nameof(Lifetime)} ({lifetime}): data younger than the lifetime is fresh, not stale");
-        });
-        return errors.ToSeq();
-    }
+    // Envelopes keep milliseconds: anything shorter would round to nothing.
+    private static Validation<string, Unit> AtLeastOneMs(string name, TimeSpan value) =>
+        Rule(value >= TimeSpan.FromMilliseconds(1), $"{name} must be at least 1 ms, but was {value}");
+
+    private static Validation<string, Unit> Rule(bool holds, string error) =>
+        holds ? Success<string, Unit>(unit) : Fail<string, Unit>(error);
 
     /// <inheritdoc />
     public bool Equals(Policy? other) =>
@@ -154,5 +177,5 @@ public sealed class Policy : IEquatable<Policy>
 
     /// <inheritdoc />
     public override string ToString() =>
-        $"Policy(Lifetime={Lifetime}, CacheTtl={CacheTtl}, RefreshTimeout={RefreshTimeout}, FetchOnMiss={FetchOnMiss}, FetchOnStaleThreshold={FetchOnStaleThreshold.Match(t => t.ToString(), () => "none")})";
+        $"Policy(Lifetime={Lifetime}, CacheTtl={CacheTtl}, RefreshTimeout={RefreshTimeout}, FetchOnMiss={FetchOnMiss}, FetchOnStaleThreshold={FetchOnStaleThreshold?.ToString() ?? "none"})";
 }

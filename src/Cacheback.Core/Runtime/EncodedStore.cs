@@ -1,11 +1,9 @@
-using LanguageExt;
-
 namespace Cacheback;
 
 /// <summary>
-/// An <see cref="ICacheStore"/> over an <see cref="IBinaryStore"/>: envelopes are encoded with
-/// <see cref="EnvelopeCodec"/> under the key <c>{prefix}{job}:{key}</c>. Bytes that do not decode
-/// are reported to the partition's <see cref="PartitionSpec{T}.OnUnreadable"/> and read as none.
+/// An <see cref="ICacheStore"/> over an <see cref="IBinaryStore"/>: envelopes are encoded in
+/// Cacheback's envelope format (MessagePack) under the key <c>{prefix}{job}:{key}</c>. Bytes that do not decode
+/// are reported to the partition's <see cref="PartitionSpec{T}.OnUnreadable"/> and read as null.
 /// </summary>
 public sealed class EncodedStore : ICacheStore
 {
@@ -29,6 +27,15 @@ public sealed class EncodedStore : ICacheStore
     /// <summary>The largest payload read.</summary>
     public int MaxPayloadBytes { get; }
 
+    /// <summary>
+    /// The version of the envelope in <paramref name="bytes"/>, read from its header alone: what an
+    /// <see cref="IBinaryStore.SetIfVersionAsync"/> compares.
+    /// </summary>
+    /// <param name="bytes">What the byte store holds under a key.</param>
+    /// <param name="version">The version; 0 when the bytes are not an envelope.</param>
+    /// <returns>Whether the bytes start like an envelope; unreadable bytes count as absent (version 0).</returns>
+    public static bool TryReadVersion(ReadOnlyMemory<byte> bytes, out long version) => EnvelopeCodec.TryReadVersion(bytes, out version);
+
     /// <inheritdoc />
     public IEnvelopeStore<T> Partition<T>(PartitionSpec<T> spec)
     {
@@ -44,18 +51,18 @@ public sealed class EncodedStore : ICacheStore
         /// <summary>What the backend is asked for under <paramref name="key"/>.</summary>
         public string StoredKey(string key) => prefix + key;
 
-        public async ValueTask<Option<Envelope<T>>> ReadAsync(string key, CancellationToken cancellationToken = default) =>
+        public async ValueTask<Envelope<T>?> ReadAsync(string key, CancellationToken cancellationToken = default) =>
             Open(await owner._bytes.GetAsync(prefix + key, cancellationToken).ConfigureAwait(false), key);
 
-        /// <summary>The envelope in <paramref name="bytes"/> read under <paramref name="key"/>; none when there are none, or they do not decode (reported).</summary>
-        public Option<Envelope<T>> Open(byte[]? bytes, string key)
+        /// <summary>The envelope in <paramref name="bytes"/> read under <paramref name="key"/>; null when there are none, or they do not decode (reported).</summary>
+        public Envelope<T>? Open(byte[]? bytes, string key)
         {
             if (bytes is null)
-                return Option<Envelope<T>>.None;
+                return null;
             if (EnvelopeCodec.TryDecode(bytes, spec.Serializer, owner.MaxPayloadBytes, out var envelope, out var error, out var detail))
                 return envelope;
             spec.OnUnreadable(key, error, detail);
-            return Option<Envelope<T>>.None;
+            return null;
         }
 
         public async ValueTask<bool> CompareAndSetAsync(string key, long expectedVersion, Envelope<T> next, TimeSpan ttl, CancellationToken cancellationToken = default)

@@ -31,7 +31,7 @@ internal sealed partial class Executor<TArgs, T>
             if (fetchNow && effect is not Effect<T>.FetchSync)
                 effect = new Effect<T>.FetchSync(CacheStatus.Stale, stored.Version);
             else if (!fetchNow && effect is Effect<T>.FetchSync)
-                effect = Decide.Read(nowMs, stored, _withoutStaleThreshold ??= Policy.With(fetchOnStaleThreshold: LanguageExt.Option<TimeSpan>.None));
+                effect = Decide.Read(nowMs, stored, _withoutStaleThreshold ??= Policy.WithoutFetchOnStaleThreshold());
         }
 
         if (effect is Effect<T>.ReturnAndEnqueue enqueue)

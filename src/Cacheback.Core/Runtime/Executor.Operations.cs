@@ -1,5 +1,3 @@
-using LanguageExt;
-
 namespace Cacheback;
 
 /// <summary>The operations besides reading: set, delete, invalidate, raw get, refresh.</summary>
@@ -13,12 +11,11 @@ internal sealed partial class Executor<TArgs, T>
     public async Task<bool> DeleteAsync(string key, CancellationToken cancellationToken) =>
         await _store.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
 
-    /// <summary>The stored envelope, no side effects; none when absent, unreadable or past its TTL.</summary>
-    public async Task<Option<Envelope<T>>> RawGetAsync(string key, CancellationToken cancellationToken)
+    /// <summary>The stored envelope, no side effects; null when absent, unreadable or past its TTL.</summary>
+    public async Task<Envelope<T>?> RawGetAsync(string key, CancellationToken cancellationToken)
     {
         var stored = await _store.ReadAsync(key, cancellationToken).ConfigureAwait(false);
-        var now = _clock.NowMs();
-        return stored.Filter(e => now < e.FetchedAtMs + Policy.CacheTtlMs);
+        return stored is not null && _clock.NowMs() < stored.FetchedAtMs + Policy.CacheTtlMs ? stored : null;
     }
 
     /// <summary>
@@ -39,7 +36,7 @@ internal sealed partial class Executor<TArgs, T>
     /// </summary>
     public async Task<T> RefreshAsync(string key, TArgs args, CancellationToken cancellationToken)
     {
-        var before = (await _store.ReadAsync(key, cancellationToken).ConfigureAwait(false)).OrNull();
+        var before = await _store.ReadAsync(key, cancellationToken).ConfigureAwait(false);
         var value = await FetchTimedAsync(args, cancellationToken).ConfigureAwait(false);
         await StoreFreshAsync(key, args, value, before?.Version ?? 0, cancellationToken).ConfigureAwait(false);
         return value;
@@ -73,7 +70,7 @@ internal sealed partial class Executor<TArgs, T>
         Envelope<T>? stored;
         try
         {
-            stored = (await _store.ReadAsync(key, cancellationToken).ConfigureAwait(false)).OrNull();
+            stored = await _store.ReadAsync(key, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {

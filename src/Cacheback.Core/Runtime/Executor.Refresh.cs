@@ -52,7 +52,7 @@ internal sealed partial class Executor<TArgs, T>
     {
         try
         {
-            return (await _store.ReadAsync(key).ConfigureAwait(false)).OrNull()?.Version == version;
+            return (await _store.ReadAsync(key).ConfigureAwait(false))?.Version == version;
         }
 #pragma warning disable CA1031 // Still unreachable: nothing claimed as far as we know; the next read after the lease tries again.
         catch

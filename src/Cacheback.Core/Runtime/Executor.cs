@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using LanguageExt;
 using Microsoft.Extensions.Logging;
 
 namespace Cacheback;
@@ -81,7 +80,7 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
     {
         // The hot path, written out (measured: moving any of it into a helper costs 10-25 ns here):
         // a store that answers at once with a fresh value. No allocation, no await.
-        ValueTask<Option<Envelope<T>>> read;
+        ValueTask<Envelope<T>?> read;
         try
         {
             read = _store.ReadAsync(key, cancellationToken);
@@ -90,12 +89,12 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            read = ValueTask.FromException<Option<Envelope<T>>>(e);
+            read = ValueTask.FromException<Envelope<T>?>(e);
         }
 
         if (!read.IsCompletedSuccessfully)
             return GetSlowAsync(read, key, args, cancellationToken);
-        var stored = read.Result.OrNull();
+        var stored = read.Result;
         var now = _clock.NowMs();
         if (stored is not null && Decide.IsHit(now, stored, Policy))
         {
@@ -112,7 +111,7 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
     {
         var read = StartRead(key, cancellationToken);
         return read.IsCompletedSuccessfully
-            ? Decided(_clock.NowMs(), read.Result.OrNull(), key, args, cancellationToken)
+            ? Decided(_clock.NowMs(), read.Result, key, args, cancellationToken)
             : ReadSlowAsync(read, key, args, cancellationToken);
     }
 
@@ -145,7 +144,7 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
     private static async ValueTask<T> ValueOf(ValueTask<CacheRead<T>> read) => (await read.ConfigureAwait(false)).Value;
 
     /// <summary>The store's read, with a synchronous throw turned into a faulted task.</summary>
-    private ValueTask<Option<Envelope<T>>> StartRead(string key, CancellationToken cancellationToken)
+    private ValueTask<Envelope<T>?> StartRead(string key, CancellationToken cancellationToken)
     {
         try
         {
@@ -155,7 +154,7 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            return ValueTask.FromException<Option<Envelope<T>>>(e);
+            return ValueTask.FromException<Envelope<T>?>(e);
         }
     }
 
@@ -164,12 +163,12 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
     /// remote store, always): one state machine for the await, the hit and the rest.
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<T> GetSlowAsync(ValueTask<Option<Envelope<T>>> read, string key, TArgs args, CancellationToken cancellationToken)
+    private async ValueTask<T> GetSlowAsync(ValueTask<Envelope<T>?> read, string key, TArgs args, CancellationToken cancellationToken)
     {
         Envelope<T>? stored;
         try
         {
-            stored = (await read.ConfigureAwait(false)).OrNull();
+            stored = await read.ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -186,12 +185,12 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
         return (await NotAHit(now, stored, key, args, cancellationToken).ConfigureAwait(false)).Value;
     }
 
-    private async ValueTask<CacheRead<T>> ReadSlowAsync(ValueTask<Option<Envelope<T>>> read, string key, TArgs args, CancellationToken cancellationToken)
+    private async ValueTask<CacheRead<T>> ReadSlowAsync(ValueTask<Envelope<T>?> read, string key, TArgs args, CancellationToken cancellationToken)
     {
         Envelope<T>? stored;
         try
         {
-            stored = (await read.ConfigureAwait(false)).OrNull();
+            stored = await read.ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {

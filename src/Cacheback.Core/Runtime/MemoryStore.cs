@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using LanguageExt;
 
 namespace Cacheback;
 
@@ -36,8 +35,8 @@ public sealed class MemoryStore : ICacheStore
         private readonly object _casGate = new();
         private long _nextSweepMs = clock.NowMs() + sweepIntervalMs;
 
-        public ValueTask<Option<Envelope<T>>> ReadAsync(string key, CancellationToken cancellationToken = default) =>
-            new(_entries.TryGetValue(key, out var entry) ? Option<Envelope<T>>.Some(entry.Envelope) : Option<Envelope<T>>.None);
+        public ValueTask<Envelope<T>?> ReadAsync(string key, CancellationToken cancellationToken = default) =>
+            new(_entries.TryGetValue(key, out var entry) ? entry.Envelope : null);
 
         public ValueTask<bool> CompareAndSetAsync(string key, long expectedVersion, Envelope<T> next, TimeSpan ttl, CancellationToken cancellationToken = default)
         {

@@ -13,7 +13,7 @@ namespace Cacheback;
 /// <see cref="RefreshPipelineOptions.Timeout"/>. Every request yields exactly one outcome. The same
 /// pipeline runs in-process and in worker processes.
 /// </summary>
-public static class RefreshPipeline
+internal static class RefreshPipeline
 {
     /// <summary>Builds the pipeline over <paramref name="requests"/>; nothing runs until it is subscribed.</summary>
     /// <param name="requests">The requests.</param>

@@ -16,7 +16,7 @@ public sealed class CachebackRedis : IDisposable
         Queues = queues;
     }
 
-    /// <summary>The connection, opened by <see cref="RedisStore.Connect(string, string)"/> (completions unordered); closed when the container is disposed.</summary>
+    /// <summary>The connection, opened by <see cref="RedisStore.Connect(string, string)"/>; closed when the container is disposed.</summary>
     public IConnectionMultiplexer Connection => Store.Connection;
 
     /// <summary>The Redis store, under <see cref="CachebackRedisOptions.KeyPrefix"/>.</summary>

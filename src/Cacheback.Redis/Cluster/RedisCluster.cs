@@ -7,8 +7,7 @@ internal static class RedisCluster
 {
     /// <summary>
     /// Throws when <paramref name="connection"/> is connected to a Redis Cluster and its default database
-    /// is not 0. A cluster has only database 0; StackExchange.Redis 1.2.6 then fails every command, and
-    /// never answers a script, so every read would wait out the syncTimeout and nothing would be cached.
+    /// is not 0. A cluster has only database 0, so every command would fail and nothing would be cached.
     /// Only a server that is connected says it is a cluster: unknowable while none is.
     /// </summary>
     /// <param name="connection">The connection a store or queue is built over.</param>

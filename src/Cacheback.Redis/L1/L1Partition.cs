@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using LanguageExt;
 
 namespace Cacheback;
 
@@ -31,10 +30,10 @@ internal sealed class L1Partition<T>(IEnvelopeStore<T> l2, L1Store owner, string
     /// <summary>How many envelopes are in memory now.</summary>
     public int Count => Volatile.Read(ref _count);
 
-    public ValueTask<Option<Envelope<T>>> ReadAsync(string key, CancellationToken cancellationToken = default)
+    public ValueTask<Envelope<T>?> ReadAsync(string key, CancellationToken cancellationToken = default)
     {
         if (_entries.TryGetValue(key, out var entry) && owner.Age < entry.UntilAge)
-            return new(Option<Envelope<T>>.Some(entry.Envelope));
+            return new(entry.Envelope);
         return ReadThrough(key, cancellationToken);
     }
 
@@ -117,7 +116,7 @@ internal sealed class L1Partition<T>(IEnvelopeStore<T> l2, L1Store owner, string
 
     private static int Stripe(string key) => StringComparer.Ordinal.GetHashCode(key) & StripeMask;
 
-    private ValueTask<Option<Envelope<T>>> ReadThrough(string key, CancellationToken cancellationToken)
+    private ValueTask<Envelope<T>?> ReadThrough(string key, CancellationToken cancellationToken)
     {
         var stripe = Stripe(key);
         var generation = Volatile.Read(ref _generations[stripe]);
@@ -128,16 +127,16 @@ internal sealed class L1Partition<T>(IEnvelopeStore<T> l2, L1Store owner, string
         return read;
     }
 
-    private async ValueTask<Option<Envelope<T>>> RememberAsync(ValueTask<Option<Envelope<T>>> read, string key, int stripe, long generation)
+    private async ValueTask<Envelope<T>?> RememberAsync(ValueTask<Envelope<T>?> read, string key, int stripe, long generation)
     {
         var result = await read.ConfigureAwait(false);
         Remember(key, stripe, generation, result);
         return result;
     }
 
-    private void Remember(string key, int stripe, long generation, Option<Envelope<T>> read)
+    private void Remember(string key, int stripe, long generation, Envelope<T>? read)
     {
-        if (read.OrNull() is not { } envelope)
+        if (read is not { } envelope)
             return;
         lock (_gate)
         {

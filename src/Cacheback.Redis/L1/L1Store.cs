@@ -69,7 +69,7 @@ public sealed class L1Store : ICacheStore, IDisposable
         _l2 = l2;
         _subscriber = subscriber;
         _connection = subscriber.Multiplexer;
-        _channel = new RedisChannel(channelPrefix + "l1", RedisChannel.PatternMode.Literal);
+        _channel = RedisChannel.Literal(channelPrefix + "l1");
         _logger = logger ?? NullLogger.Instance;
         _onMessage = OnMessage;
         // A hit compares this counter with the entry's, instead of reading a clock (~10 ns here, a
@@ -128,7 +128,7 @@ public sealed class L1Store : ICacheStore, IDisposable
     {
         try
         {
-            await RedisCall.Within(_connection, _subscriber.PublishAsync(_channel, new L1Message(_node, job, key).Encode()), "PUBLISH").ConfigureAwait(false);
+            await _subscriber.PublishAsync(_channel, new L1Message(_node, job, key).Encode()).ConfigureAwait(false);
         }
         catch (Exception e) when (RedisCall.IsUnavailable(e))
         {
@@ -140,7 +140,7 @@ public sealed class L1Store : ICacheStore, IDisposable
     {
         try
         {
-            await RedisCall.Within(_connection, Subscribed(), "SUBSCRIBE").ConfigureAwait(false);
+            await _subscriber.SubscribeAsync(_channel, _onMessage).ConfigureAwait(false);
             Volatile.Write(ref _subscribed, 1);
             lock (_down)
             {
@@ -152,12 +152,6 @@ public sealed class L1Store : ICacheStore, IDisposable
         {
             L1Log.SubscribeFailed(_logger, (string)_channel!, e);
         }
-    }
-
-    private async Task<bool> Subscribed()
-    {
-        await _subscriber.SubscribeAsync(_channel, _onMessage).ConfigureAwait(false);
-        return true;
     }
 
     private void OnMessage(RedisChannel channel, RedisValue value)

@@ -11,7 +11,7 @@ public sealed partial class RedisRefreshQueue
     public async Task<IReadOnlyList<RedisDeadLetter>> DeadLettersAsync(int count = 100)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
-        var entries = await RedisCall.Within(_connection, _database.ListRangeAsync(_keys.Dead, 0, count - 1), "LRANGE").ConfigureAwait(false);
+        var entries = await _database.ListRangeAsync(_keys.Dead, 0, count - 1).ConfigureAwait(false);
         return entries.Select(entry => RedisDeadLetter.Parse((string?)entry ?? "")).OfType<RedisDeadLetter>().ToArray();
     }
 
@@ -82,7 +82,7 @@ public sealed partial class RedisRefreshQueue
     {
         cancellationToken.ThrowIfCancellationRequested();
         var purged = (long)await Unavailable(
-            () => RedisCall.Within(_connection, _database.ScriptEvaluateAsync(LuaScripts.PurgeDead, _keys.All), "the purge script"),
+            () => _database.ScriptEvaluateAsync(LuaScripts.PurgeDead, _keys.All),
             "the dead letters were not purged").ConfigureAwait(false);
         if (purged > 0)
             RedisLog.DeadLettersPurged(_logger, Name, purged);
@@ -93,10 +93,7 @@ public sealed partial class RedisRefreshQueue
     private async Task<(int Requeued, long Kept, bool Full)> RequeueDead(int count, string id, string notDone)
     {
         var result = (RedisResult[])(await Unavailable(
-            () => RedisCall.Within(
-                _connection,
-                _database.ScriptEvaluateAsync(LuaScripts.RequeueDead, _keys.All, [count, _options.MaxLength, _wakeChannel, id]),
-                "the requeue script"),
+            () => _database.ScriptEvaluateAsync(LuaScripts.RequeueDead, _keys.All, [count, _options.MaxLength, _wakeChannel, id]),
             notDone).ConfigureAwait(false))!;
         return ((int)result[0], (long)result[1], (long)result[2] == 1);
     }

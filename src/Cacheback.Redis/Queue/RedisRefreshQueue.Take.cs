@@ -76,10 +76,8 @@ public sealed partial class RedisRefreshQueue
         var sentAt = TimeProvider.System.GetUtcNow();
         try
         {
-            taken = await RedisCall.Within(
-                _connection,
-                _database.ScriptEvaluateAsync(LuaScripts.Take, _keys.All, [(long)_options.VisibilityTimeout.TotalMilliseconds, _options.MaxAttempts, ReapBatch, _wakeChannel, _options.TakeBatch, _options.MaxDeadLetters]),
-                "the take script").ConfigureAwait(false);
+            taken = await _database.ScriptEvaluateAsync(
+                LuaScripts.Take, _keys.All, [(long)_options.VisibilityTimeout.TotalMilliseconds, _options.MaxAttempts, ReapBatch, _wakeChannel, _options.TakeBatch, _options.MaxDeadLetters]).ConfigureAwait(false);
         }
         catch (Exception e) when (RedisCall.IsUnavailable(e))
         {
@@ -143,7 +141,7 @@ public sealed partial class RedisRefreshQueue
         CachebackTracing.Source.StartActivity(RedisTakeSpan, ActivityKind.Client, parentContext: default, startTime: sentAt)
             ?.SetTag(CachebackMetrics.QueueTagName, Name);
 
-    private RedisChannel Channel => new(_keys.Wake, RedisChannel.PatternMode.Literal);
+    private RedisChannel Channel => RedisChannel.Literal(_keys.Wake);
 
     private async Task EnsureSubscribedAsync()
     {
@@ -151,7 +149,7 @@ public sealed partial class RedisRefreshQueue
         lock (_gate)
         {
             if (_subscription is null || _subscription.IsFaulted)
-                _subscription = RedisCall.Within(_connection, Subscribed(), "SUBSCRIBE");
+                _subscription = _connection.GetSubscriber().SubscribeAsync(Channel, OnWake);
             subscription = _subscription;
         }
 
@@ -166,12 +164,6 @@ public sealed partial class RedisRefreshQueue
             if (Interlocked.Exchange(ref _subscribeFailing, 1) == 0)
                 RedisLog.SubscribeFailed(_logger, Name, _keys.Wake, _options.PollInterval, e);
         }
-    }
-
-    private async Task<bool> Subscribed()
-    {
-        await _connection.GetSubscriber().SubscribeAsync(Channel, OnWake).ConfigureAwait(false);
-        return true;
     }
 
     private void OnWake(RedisChannel channel, RedisValue message) => Wake();

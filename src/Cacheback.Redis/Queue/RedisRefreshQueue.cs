@@ -76,10 +76,8 @@ public sealed partial class RedisRefreshQueue : IRefreshQueue, IDisposable
         RedisResult queued;
         try
         {
-            queued = await RedisCall.Within(
-                _connection,
-                _database.ScriptEvaluateAsync(LuaScripts.Enqueue, _keys.All, [id, QueuedRequest.From(id, request).ToJson(), request.Attempt, _options.MaxLength, _wakeChannel]),
-                "the enqueue script").ConfigureAwait(false);
+            queued = await _database.ScriptEvaluateAsync(
+                LuaScripts.Enqueue, _keys.All, [id, QueuedRequest.From(id, request).ToJson(), request.Attempt, _options.MaxLength, _wakeChannel]).ConfigureAwait(false);
         }
         catch (Exception e) when (RedisCall.IsUnavailable(e))
         {
@@ -136,19 +134,16 @@ public sealed partial class RedisRefreshQueue : IRefreshQueue, IDisposable
         var pending = _database.ListLengthAsync(_keys.Pending);
         var inFlight = _database.SortedSetLengthAsync(_keys.InFlight);
         var dead = _database.ListLengthAsync(_keys.Dead);
-        return new RedisQueueCounts(
-            await RedisCall.Within(_connection, pending, "LLEN").ConfigureAwait(false),
-            await RedisCall.Within(_connection, inFlight, "ZCARD").ConfigureAwait(false),
-            await RedisCall.Within(_connection, dead, "LLEN").ConfigureAwait(false));
+        // All three observed, whichever fails.
+        await Task.WhenAll(pending, inFlight, dead).ConfigureAwait(false);
+        return new RedisQueueCounts(pending.Result, inFlight.Result, dead.Result);
     }
 
     /// <summary>Runs the complete script: 0 (not this delivery), 1 (acknowledged), 2 (queued again), 3 (dead-lettered).</summary>
     private async Task<long> Complete(Delivery delivery, string action, string error)
     {
-        var result = (RedisResult[])(await RedisCall.Within(
-            _connection,
-            _database.ScriptEvaluateAsync(LuaScripts.Complete, _keys.All, [delivery.Id, delivery.Attempt, action, _options.MaxAttempts, error, _wakeChannel, _options.MaxDeadLetters]),
-            "the complete script").ConfigureAwait(false))!;
+        var result = (RedisResult[])(await _database.ScriptEvaluateAsync(
+            LuaScripts.Complete, _keys.All, [delivery.Id, delivery.Attempt, action, _options.MaxAttempts, error, _wakeChannel, _options.MaxDeadLetters]).ConfigureAwait(false))!;
         DroppedDeadLetters((long)result[1]);
         return (long)result[0];
     }

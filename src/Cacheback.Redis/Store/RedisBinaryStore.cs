@@ -10,12 +10,11 @@ namespace Cacheback;
 /// </summary>
 /// <remarks>
 /// Redis commands cannot be withdrawn once sent: a cancellation token is checked before sending.
-/// A command that Redis does not answer within the connection's <c>syncTimeout</c> throws
-/// <see cref="TimeoutException"/>.
+/// A command that Redis does not answer within the connection's <c>asyncTimeout</c> throws
+/// <see cref="RedisTimeoutException"/> (a <see cref="TimeoutException"/>).
 /// </remarks>
 public sealed class RedisBinaryStore : IBinaryStore
 {
-    private readonly IConnectionMultiplexer _connection;
     private readonly IDatabase _database;
     private readonly string _prefix;
 
@@ -27,7 +26,6 @@ public sealed class RedisBinaryStore : IBinaryStore
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(keyPrefix);
-        _connection = connection;
         _database = connection.GetDatabase();
         _prefix = keyPrefix;
     }
@@ -39,7 +37,7 @@ public sealed class RedisBinaryStore : IBinaryStore
     public async ValueTask<byte[]?> GetAsync(string key, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var value = await RedisCall.Within(_connection, _database.StringGetAsync(Key(key)), "GET").ConfigureAwait(false);
+        var value = await _database.StringGetAsync(Key(key)).ConfigureAwait(false);
         return value.IsNull ? null : (byte[]?)value;
     }
 
@@ -50,7 +48,7 @@ public sealed class RedisBinaryStore : IBinaryStore
         ArgumentNullException.ThrowIfNull(value);
         var px = RedisCall.PxMilliseconds(ttl, nameof(ttl));
         cancellationToken.ThrowIfCancellationRequested();
-        await RedisCall.Within(_connection, _database.StringSetAsync(Key(key), value, TimeSpan.FromMilliseconds(px)), "SET").ConfigureAwait(false);
+        await _database.StringSetAsync(Key(key), value, TimeSpan.FromMilliseconds(px)).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -62,10 +60,7 @@ public sealed class RedisBinaryStore : IBinaryStore
             throw new ArgumentOutOfRangeException(nameof(expectedVersion), expectedVersion, "Versions are in [0, 2^53): Lua compares them as doubles.");
         var px = RedisCall.PxMilliseconds(ttl, nameof(ttl));
         cancellationToken.ThrowIfCancellationRequested();
-        var stored = await RedisCall.Within(
-            _connection,
-            _database.ScriptEvaluateAsync(LuaScripts.SetIfVersion, [Key(key)], [expectedVersion, value, px]),
-            "the compare-and-set script").ConfigureAwait(false);
+        var stored = await _database.ScriptEvaluateAsync(LuaScripts.SetIfVersion, [Key(key)], [expectedVersion, value, px]).ConfigureAwait(false);
         return (long)stored == 1;
     }
 
@@ -73,7 +68,7 @@ public sealed class RedisBinaryStore : IBinaryStore
     public async ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return await RedisCall.Within(_connection, _database.KeyDeleteAsync(Key(key)), "DEL").ConfigureAwait(false);
+        return await _database.KeyDeleteAsync(Key(key)).ConfigureAwait(false);
     }
 
     private RedisKey Key(string key)

@@ -14,13 +14,13 @@ namespace Cacheback;
 /// <c>redis.example:6380,password=secret,ssl=true,sslHost=redis.example,defaultDatabase=2</c>.
 /// Unless the string says <c>abortConnect=true</c>, connecting does not fail when Redis is down:
 /// reads degrade to fetching until it is back.</para>
-/// <para>A connection opened by <see cref="Connect(string, string)"/> or <see cref="ConnectAsync(string, string)"/> completes its
-/// commands unordered (<c>PreserveAsyncOrder = false</c>): StackExchange.Redis 1.x otherwise runs
-/// every continuation of every command on one thread, one after another, and under concurrent
-/// reads that thread, not Redis, sets the pace. Cacheback relies on no completion order. For a
-/// connection of your own, set it yourself if nothing else of yours relies on the order.</para>
+/// <para>Every command is bounded by the client: one that Redis does not answer within
+/// <c>asyncTimeout</c> (default: <c>syncTimeout</c>, 5 s) fails, and a read then fetches instead.
+/// A connection opened from a connection string also fails a command at once while no server is
+/// connected (<see cref="BacklogPolicy.FailFast"/>), rather than holding it until the timeout in
+/// case Redis comes back: a cache that is down should cost a read nothing.</para>
 /// </remarks>
-public sealed class RedisStore : ICacheStore, IDisposable
+public sealed class RedisStore : ICacheStore, IDisposable, IAsyncDisposable
 {
     private readonly EncodedStore _encoded;
     private readonly bool _ownsConnection;
@@ -61,14 +61,14 @@ public sealed class RedisStore : ICacheStore, IDisposable
     public static RedisStore Connect(string connectionString, string keyPrefix)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(keyPrefix);
-        return new RedisStore(Unordered(ConnectionMultiplexer.Connect(Configuration(connectionString))), keyPrefix, EnvelopeCodec.DefaultMaxPayloadBytes, ownsConnection: true);
+        return new RedisStore(ConnectionMultiplexer.Connect(Configuration(connectionString)), keyPrefix, EnvelopeCodec.DefaultMaxPayloadBytes, ownsConnection: true);
     }
 
     /// <inheritdoc cref="Connect(string, string)" />
     public static async Task<RedisStore> ConnectAsync(string connectionString, string keyPrefix)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(keyPrefix);
-        var connection = Unordered(await ConnectionMultiplexer.ConnectAsync(Configuration(connectionString)).ConfigureAwait(false));
+        var connection = await ConnectionMultiplexer.ConnectAsync(Configuration(connectionString)).ConfigureAwait(false);
         return new RedisStore(connection, keyPrefix, EnvelopeCodec.DefaultMaxPayloadBytes, ownsConnection: true);
     }
 
@@ -80,7 +80,8 @@ public sealed class RedisStore : ICacheStore, IDisposable
     /// </summary>
     /// <param name="options">The connection's options. Unlike a parsed connection string, they keep
     /// <see cref="ConfigurationOptions.AbortOnConnectFail"/> as set (its default, true, makes a Redis
-    /// that is down at start-up an error).</param>
+    /// that is down at start-up an error) and <see cref="ConfigurationOptions.BacklogPolicy"/> as set
+    /// (its default holds commands while disconnected, up to <c>asyncTimeout</c>).</param>
     /// <param name="keyPrefix">The application's namespace in the server, e.g. <c>cacheback:{app}:</c>.</param>
     /// <exception cref="ArgumentException"><paramref name="keyPrefix"/> is empty, or the options name a Redis Cluster and a database other than 0.</exception>
     /// <exception cref="RedisConnectionException">Redis is unreachable and <see cref="ConfigurationOptions.AbortOnConnectFail"/> is set.</exception>
@@ -88,7 +89,7 @@ public sealed class RedisStore : ICacheStore, IDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrWhiteSpace(keyPrefix);
-        return new RedisStore(Unordered(ConnectionMultiplexer.Connect(options)), keyPrefix, EnvelopeCodec.DefaultMaxPayloadBytes, ownsConnection: true);
+        return new RedisStore(ConnectionMultiplexer.Connect(options), keyPrefix, EnvelopeCodec.DefaultMaxPayloadBytes, ownsConnection: true);
     }
 
     /// <inheritdoc cref="Connect(ConfigurationOptions, string)" />
@@ -96,7 +97,7 @@ public sealed class RedisStore : ICacheStore, IDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrWhiteSpace(keyPrefix);
-        var connection = Unordered(await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false));
+        var connection = await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false);
         return new RedisStore(connection, keyPrefix, EnvelopeCodec.DefaultMaxPayloadBytes, ownsConnection: true);
     }
 
@@ -104,7 +105,7 @@ public sealed class RedisStore : ICacheStore, IDisposable
     public IEnvelopeStore<T> Partition<T>(PartitionSpec<T> spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        return new RedisPartition<T>(_encoded.PartitionOf(spec), Connection, Connection.GetDatabase());
+        return new RedisPartition<T>(_encoded.PartitionOf(spec), Connection.GetDatabase());
     }
 
     /// <summary>Closes the connection if the store opened it.</summary>
@@ -114,14 +115,14 @@ public sealed class RedisStore : ICacheStore, IDisposable
             Connection.Dispose();
     }
 
-    /// <summary>Completions in parallel rather than in order on one thread (see the remarks of <see cref="RedisStore"/>).</summary>
-    private static ConnectionMultiplexer Unordered(ConnectionMultiplexer connection)
-    {
-        connection.PreserveAsyncOrder = false;
-        return connection;
-    }
+    /// <summary>Closes the connection if the store opened it, without blocking a thread while it flushes.</summary>
+    /// <returns>A task that completes once the connection is closed.</returns>
+    public ValueTask DisposeAsync() => _ownsConnection ? Connection.DisposeAsync() : ValueTask.CompletedTask;
 
-    /// <summary>The parsed connection string; a cache must not fail to start because its cache is down.</summary>
+    /// <summary>
+    /// The parsed connection string. A cache must not fail to start because its cache is down, nor
+    /// make reads wait on a server it knows is gone: commands fail at once while disconnected.
+    /// </summary>
     internal static ConfigurationOptions Configuration(string connectionString)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
@@ -137,6 +138,7 @@ public sealed class RedisStore : ICacheStore, IDisposable
 
         if (!connectionString.Contains("abortConnect", StringComparison.OrdinalIgnoreCase))
             options.AbortOnConnectFail = false;
+        options.BacklogPolicy = BacklogPolicy.FailFast;
         return options;
     }
 }

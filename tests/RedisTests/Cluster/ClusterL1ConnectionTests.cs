@@ -23,7 +23,8 @@ public class ClusterL1ConnectionTests
             const string prefix = "app:";
             using var reader = await L1Node.StartOnAsync(cluster.Connection, prefix);
             using var writer = await L1Node.StartOnAsync(cluster.OtherConnection, prefix);
-            var subscribed = NodeAt(cluster, cluster.Connection.GetSubscriber().SubscribedEndpoint(new RedisChannel(prefix + "l1", RedisChannel.PatternMode.Literal)));
+            var subscribed = NodeAt(cluster, cluster.Connection.GetSubscriber().SubscribedEndpoint(RedisChannel.Literal(prefix + "l1"))
+                ?? throw new InvalidOperationException("The reader's L1 is ready but not subscribed on any node."));
             var up = (subscribed + 1) % 3;
             var restored = (subscribed + 2) % 3;
             var key = await KeyOnAsync(cluster, prefix, up);
@@ -42,9 +43,9 @@ public class ClusterL1ConnectionTests
 
             Assert.False(reader.Store.IsActive);
             // What memory on would do: the reader remembers the key, and misses the writer's invalidation.
-            Assert.Equal("old", (await reader.Partition().ReadAsync(key)).Bind(e => e.Value));
+            Assert.Equal("old", (await reader.Partition().ReadAsync(key))?.Value);
             await writer.Partition().WriteAsync(key, Envelope.Fresh(2, "new", T0, T0.AddMinutes(10)), Ttl);
-            Assert.Equal("new", (await reader.Partition().ReadAsync(key)).Bind(e => e.Value));
+            Assert.Equal("new", (await reader.Partition().ReadAsync(key))?.Value);
         }
         finally
         {
@@ -73,7 +74,7 @@ public class ClusterL1ConnectionTests
         var subscription = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         void Handler(object? sender, ConnectionFailedEventArgs e)
         {
-            if (((IPEndPoint)e.EndPoint).Port == port)
+            if (e.EndPoint is IPEndPoint endPoint && endPoint.Port == port)
                 (e.ConnectionType == ConnectionType.Interactive ? interactive : subscription).TrySetResult();
         }
 

@@ -28,7 +28,6 @@ public class AddCachebackRedisOptionsTests(RedisServerFixture redis)
         Assert.Equal(prefix, parts.Store.KeyPrefix);
         Assert.Null(parts.L1);
         Assert.True(parts.Connection.IsConnected);
-        Assert.False(((ConnectionMultiplexer)parts.Connection).PreserveAsyncOrder);
         Assert.Equal(["default", "reports"], parts.Queues.Keys.Order(StringComparer.Ordinal));
         Assert.Same(parts.Queues["default"], runtime.Queue);
         Assert.Same(parts.Queues["reports"], runtime.QueueNamed("reports"));

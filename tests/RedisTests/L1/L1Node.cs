@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using LanguageExt;
 using StackExchange.Redis;
 
 namespace Cacheback.Tests.Redis.L1;
@@ -30,7 +29,7 @@ internal sealed class L1Node : IDisposable
 
     /// <summary>
     /// A node on <paramref name="connection"/>, which stays open when the node is disposed (closing a
-    /// StackExchange.Redis 1.2.6 connection can take up to its syncTimeout).
+    /// connection can take up to its syncTimeout).
     /// </summary>
     public static Task<L1Node> StartOnAsync(ConnectionMultiplexer connection, string prefix, L1Options? options = null) =>
         StartAsync(connection, prefix, options, ownsConnection: false);
@@ -115,7 +114,7 @@ internal sealed class CountingStore(ICacheStore inner) : ICacheStore
 
     private sealed class Counting<T>(IEnvelopeStore<T> inner, CountingStore owner) : IEnvelopeStore<T>
     {
-        public async ValueTask<Option<Envelope<T>>> ReadAsync(string key, CancellationToken cancellationToken = default)
+        public async ValueTask<Envelope<T>?> ReadAsync(string key, CancellationToken cancellationToken = default)
         {
             Interlocked.Increment(ref owner._reads);
             owner.Calls.Enqueue("read");

@@ -18,11 +18,11 @@ public class L1StoreTests(RedisServerFixture redis)
             .WriteAsync("k", Value(1, "a"), Ttl);
         var readerUsers = reader.Partition();
 
-        Assert.Equal("a", (await readerUsers.ReadAsync("k")).Bind(e => e.Value));
+        Assert.Equal("a", (await readerUsers.ReadAsync("k"))?.Value);
         var hit = readerUsers.ReadAsync("k");
 
         Assert.True(hit.IsCompletedSuccessfully);
-        Assert.Equal("a", (await hit).Bind(e => e.Value));
+        Assert.Equal("a", (await hit)?.Value);
         Assert.Equal(1, reader.Counting.Reads);
     }
 
@@ -53,14 +53,14 @@ public class L1StoreTests(RedisServerFixture redis)
         using var a = await L1Node.StartAsync(redis.Server, prefix);
         using var b = await L1Node.StartAsync(redis.Server, prefix);
         await a.Partition().WriteAsync("k", Value(1, "old"), Ttl);
-        Assert.Equal("old", (await b.Partition().ReadAsync("k")).Bind(e => e.Value));
+        Assert.Equal("old", (await b.Partition().ReadAsync("k"))?.Value);
         var invalidated = b.NextInvalidation("k");
 
         await a.Partition().WriteAsync("k", Value(2, "new"), Ttl);
 
         var message = await invalidated;
         Assert.Equal(("users", a.Store.Node), (message.Job, message.Node));
-        Assert.Equal("new", (await b.Partition().ReadAsync("k")).Bind(e => e.Value));
+        Assert.Equal("new", (await b.Partition().ReadAsync("k"))?.Value);
         Assert.Equal(2, b.Counting.Reads);
     }
 
@@ -71,14 +71,14 @@ public class L1StoreTests(RedisServerFixture redis)
         using var a = await L1Node.StartAsync(redis.Server, prefix);
         using var b = await L1Node.StartAsync(redis.Server, prefix);
         await a.Partition().WriteAsync("k", Value(1, "old"), Ttl);
-        Assert.True((await b.Partition().ReadAsync("k")).IsSome);
+        Assert.NotNull(await b.Partition().ReadAsync("k"));
         var invalidated = b.NextInvalidation("k");
 
         Assert.True(await a.Partition().DeleteAsync("k"));
 
         await invalidated;
-        Assert.True((await b.Partition().ReadAsync("k")).IsNone);
-        Assert.True((await a.Partition().ReadAsync("k")).IsNone);
+        Assert.Null(await b.Partition().ReadAsync("k"));
+        Assert.Null(await a.Partition().ReadAsync("k"));
     }
 
     [Fact]
@@ -88,19 +88,19 @@ public class L1StoreTests(RedisServerFixture redis)
         using var a = await L1Node.StartAsync(redis.Server, prefix);
         using var b = await L1Node.StartAsync(redis.Server, prefix);
         await a.Partition().WriteAsync("k", Value(1, "old"), Ttl);
-        Assert.Equal(1, (await b.Partition().ReadAsync("k")).Map(e => e.Version));
+        Assert.Equal(1, (await b.Partition().ReadAsync("k"))?.Version);
         var claimed = b.NextInvalidation("k");
 
         Assert.True(await a.Partition().CompareAndSetAsync("k", 1, Value(1, "old").WithLease(7, T0.AddSeconds(30)), Ttl));
 
         await claimed;
-        Assert.Equal(7, (await b.Partition().ReadAsync("k")).Map(e => e.Version));
+        Assert.Equal(7, (await b.Partition().ReadAsync("k"))?.Version);
         var refreshed = b.NextInvalidation("k");
 
         Assert.True(await a.Partition().CompareAndSetAsync("k", 7, Value(8, "new"), Ttl));
 
         await refreshed;
-        Assert.Equal("new", (await b.Partition().ReadAsync("k")).Bind(e => e.Value));
+        Assert.Equal("new", (await b.Partition().ReadAsync("k"))?.Value);
     }
 
     [Fact]
@@ -110,14 +110,14 @@ public class L1StoreTests(RedisServerFixture redis)
         using var a = await L1Node.StartAsync(redis.Server, prefix);
         using var b = await L1Node.StartAsync(redis.Server, prefix);
         await a.Partition().WriteAsync("k", Value(1, "old"), Ttl);
-        Assert.Equal(1, (await b.Partition().ReadAsync("k")).Map(e => e.Version));
+        Assert.Equal(1, (await b.Partition().ReadAsync("k"))?.Version);
         var invalidated = b.NextInvalidation("k");
         Assert.True(await a.Partition().CompareAndSetAsync("k", 1, Value(2, "a's"), Ttl));
         await invalidated;
 
         Assert.False(await b.Partition().CompareAndSetAsync("k", 1, Value(3, "b's"), Ttl));
 
-        Assert.Equal("a's", (await b.Partition().ReadAsync("k")).Bind(e => e.Value));
+        Assert.Equal("a's", (await b.Partition().ReadAsync("k"))?.Value);
     }
 
     [Fact]
@@ -126,13 +126,13 @@ public class L1StoreTests(RedisServerFixture redis)
         using var a = await L1Node.StartAsync(redis.Server, RedisServerFixture.Prefix());
         var users = a.Partition();
         await users.WriteAsync("k", Value(1, "old"), Ttl);
-        Assert.Equal("old", (await users.ReadAsync("k")).Bind(e => e.Value));
+        Assert.Equal("old", (await users.ReadAsync("k"))?.Value);
 
         await users.WriteAsync("k", Value(2, "new"), Ttl);
         var read = users.ReadAsync("k");
 
         Assert.True(read.IsCompletedSuccessfully);
-        Assert.Equal("new", (await read).Bind(e => e.Value));
+        Assert.Equal("new", (await read)?.Value);
         Assert.Equal(0, a.Counting.Reads);
     }
 
@@ -150,8 +150,8 @@ public class L1StoreTests(RedisServerFixture redis)
         await users.WriteAsync("k", Value(2, "new"), Ttl);
         hold.SetResult();
 
-        Assert.Equal("old", (await slowRead).Bind(e => e.Value));
-        Assert.Equal("new", (await users.ReadAsync("k")).Bind(e => e.Value));
+        Assert.Equal("old", (await slowRead)?.Value);
+        Assert.Equal("new", (await users.ReadAsync("k"))?.Value);
     }
 
     [Fact]
@@ -171,8 +171,8 @@ public class L1StoreTests(RedisServerFixture redis)
         await invalidated;
         hold.SetResult();
 
-        Assert.Equal("old", (await slowRead).Bind(e => e.Value));
-        Assert.Equal("new", (await b.Partition().ReadAsync("k")).Bind(e => e.Value));
+        Assert.Equal("old", (await slowRead)?.Value);
+        Assert.Equal("new", (await b.Partition().ReadAsync("k"))?.Value);
     }
 
     [Fact]
@@ -184,7 +184,7 @@ public class L1StoreTests(RedisServerFixture redis)
             await users.WriteAsync($"k{i}", Value(1, $"v{i}"), Ttl);
 
         for (var i = 0; i < 5; i++)
-            Assert.Equal($"v{i}", (await users.ReadAsync($"k{i}")).Bind(e => e.Value));
+            Assert.Equal($"v{i}", (await users.ReadAsync($"k{i}"))?.Value);
 
         Assert.Equal(2, ((L1Partition<string>)users).Count);
     }
@@ -198,11 +198,11 @@ public class L1StoreTests(RedisServerFixture redis)
         await users.WriteAsync("k", Value(1, "v"), Ttl);
 
         time.Advance(TimeSpan.FromSeconds(2.9)); // not even three quarters: from memory
-        Assert.Equal("v", (await users.ReadAsync("k")).Bind(e => e.Value));
+        Assert.Equal("v", (await users.ReadAsync("k"))?.Value);
         Assert.Equal(0, a.Counting.Reads);
 
         time.Advance(TimeSpan.FromSeconds(1.1)); // the whole time to live: from Redis
-        Assert.Equal("v", (await users.ReadAsync("k")).Bind(e => e.Value));
+        Assert.Equal("v", (await users.ReadAsync("k"))?.Value);
         Assert.Equal(1, a.Counting.Reads);
     }
 
@@ -230,10 +230,10 @@ public class L1StoreTests(RedisServerFixture redis)
         await users.WriteAsync("short", Value(1, "v"), TimeSpan.FromSeconds(2));
         await users.WriteAsync("shorter", Value(1, "v"), TimeSpan.FromMilliseconds(900));
 
-        Assert.Equal("v", (await users.ReadAsync("short")).Bind(e => e.Value));
+        Assert.Equal("v", (await users.ReadAsync("short"))?.Value);
         Assert.Equal(0, a.Counting.Reads);
         time.Advance(TimeSpan.FromSeconds(2));
-        Assert.Equal("v", (await users.ReadAsync("short")).Bind(e => e.Value));
+        Assert.Equal("v", (await users.ReadAsync("short"))?.Value);
         Assert.Equal(1, a.Counting.Reads);
         // Under one tick of the L1's counter (a quarter of its time to live): never remembered.
         await users.ReadAsync("shorter");

@@ -111,11 +111,12 @@ public class RedisDownTests
 
     /// <summary>Kills the server and waits until the client has noticed (no sleeping on a guess).</summary>
     [Fact]
-    public async Task Get_RedisStopsAnswering_DegradesToFetchingAfterTheSyncTimeout()
+    public async Task Get_RedisStopsAnswering_DegradesToFetchingAfterTheAsyncTimeout()
     {
         // A server that keeps the socket open and answers nothing: CLIENT PAUSE holds every command.
+        // The client's own asyncTimeout bounds the GET (checked on its heartbeat, once a second).
         using var server = await RedisServer.StartAsync();
-        using var connection = await RedisServer.ConnectedAsync($"127.0.0.1:{server.Port},abortConnect=false,connectTimeout=10000,syncTimeout=1000");
+        using var connection = await RedisServer.ConnectedAsync($"127.0.0.1:{server.Port},abortConnect=false,connectTimeout=10000,asyncTimeout=1000");
         using var admin = await RedisServer.ConnectedAsync($"127.0.0.1:{server.Port},abortConnect=false,connectTimeout=10000,allowAdmin=true");
         using var h = new Harness(store: new RedisStore(connection, "app:"));
         var calls = 0;
@@ -129,8 +130,9 @@ public class RedisDownTests
 
             Assert.Equal("v2", await read.WaitAsync(QueueTesting.Bound));
             var failed = Assert.Single(h.Events, e => e.Kind == CacheEventKind.StoreFailed && e.Detail == "read");
-            Assert.IsType<TimeoutException>(failed.Error);
-            Assert.Contains("GET within 1000 ms", failed.Error!.Message);
+            Assert.IsType<RedisTimeoutException>(failed.Error);
+            Assert.Contains("command=GET", failed.Error!.Message);
+            Assert.Contains("timeout is 1000ms", failed.Error.Message);
         }
         finally
         {
@@ -143,7 +145,7 @@ public class RedisDownTests
     {
         // Timed-out reads are answered late, after Redis resumes; reads issued since must not receive those answers.
         using var server = await RedisServer.StartAsync();
-        using var connection = await RedisServer.ConnectedAsync($"127.0.0.1:{server.Port},abortConnect=false,connectTimeout=10000,syncTimeout=1000");
+        using var connection = await RedisServer.ConnectedAsync($"127.0.0.1:{server.Port},abortConnect=false,connectTimeout=10000,asyncTimeout=1000");
         using var admin = await RedisServer.ConnectedAsync($"127.0.0.1:{server.Port},abortConnect=false,connectTimeout=10000,allowAdmin=true");
         var users = new RedisStore(connection, "app:").Partition(new PartitionSpec<string>("users", JsonPayloadSerializer<string>.Default, (_, _, _) => { }));
         var t0 = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
@@ -151,13 +153,13 @@ public class RedisDownTests
             await users.WriteAsync($"k{i}", Envelope.Fresh(i + 1, $"value {i}", t0, t0.AddHours(1)), TimeSpan.FromHours(1));
 
         await admin.GetDatabase().ExecuteAsync("CLIENT", "PAUSE", "5000");
-        var timedOut = await Task.WhenAll(Enumerable.Range(0, 64).Select(i => Assert.ThrowsAsync<TimeoutException>(() => users.ReadAsync($"k{i}").AsTask())));
+        var timedOut = await Task.WhenAll(Enumerable.Range(0, 64).Select(i => Assert.ThrowsAsync<RedisTimeoutException>(() => users.ReadAsync($"k{i}").AsTask())));
         await admin.GetDatabase().ExecuteAsync("CLIENT", "UNPAUSE");
 
         for (var round = 0; round < 5; round++)
         {
             var reads = await Task.WhenAll(Enumerable.Range(0, 64).Select(i => users.ReadAsync($"k{i}").AsTask()));
-            Assert.Equal(Enumerable.Range(0, 64).Select(i => $"value {i}"), reads.Select(r => r.Bind(e => e.Value).IfNone("none")));
+            Assert.Equal(Enumerable.Range(0, 64).Select(i => $"value {i}"), reads.Select(r => r?.Value ?? "none"));
         }
 
         Assert.Equal(64, timedOut.Length);

@@ -23,7 +23,7 @@ public class RedisStoreTests(RedisServerFixture redis)
         Assert.True(await store.CompareAndSetAsync("k", 0, Envelope.Fresh(1, "a", T0, T0), Ttl));
         Assert.False(await store.CompareAndSetAsync("k", 0, Envelope.Fresh(2, "b", T0, T0), Ttl));
         Assert.True(await store.CompareAndSetAsync("k", 1, Envelope.Fresh(2, "b", T0, T0), Ttl));
-        Assert.Equal("b", (await store.ReadAsync("k")).Bind(e => e.Value));
+        Assert.Equal("b", (await store.ReadAsync("k"))?.Value);
     }
 
     [Fact]
@@ -60,7 +60,7 @@ public class RedisStoreTests(RedisServerFixture redis)
             var won = await Task.WhenAll(claims);
 
             var winner = Assert.Single(Enumerable.Range(0, claimers), i => won[i]);
-            Assert.Equal(100 + winner, (await nodes[1].ReadAsync(key)).Map(e => e.Version));
+            Assert.Equal(100 + winner, (await nodes[1].ReadAsync(key))?.Version);
         }
     }
 
@@ -95,7 +95,7 @@ public class RedisStoreTests(RedisServerFixture redis)
 
         Assert.Contains(h.Events, e => e.Kind == CacheEventKind.Unreadable && e.Detail!.Contains("PayloadUnreadable"));
         var stored = (byte[]?)await redis.Connection.GetDatabase().StringGetAsync(prefix + "counts:k");
-        Assert.True(EnvelopeCodec.Decode(stored, JsonPayloadSerializer<int>.Default) is DecodeResult<int>.Decoded { Envelope.HasValue: true });
+        Assert.True(EnvelopeCodec.Decode(stored, MessagePackPayloadSerializer<int>.Default) is DecodeResult<int>.Decoded { Envelope.HasValue: true });
         Assert.Equal(42, await cached.GetAsync("k"));
         Assert.Equal(1, h.Count(CacheEventKind.Hit));
     }
@@ -122,13 +122,24 @@ public class RedisStoreTests(RedisServerFixture redis)
     }
 
     [Fact]
-    public async Task ConnectAsync_CompletesCommandsUnordered_SoOneThreadDoesNotPaceEveryRead()
+    public async Task ConnectAsync_RedisDown_ReadsFailAtOnceRatherThanWaitingOutTheTimeout()
     {
-        using var store = await RedisStore.ConnectAsync(redis.Server.ConnectionString, RedisServerFixture.Prefix());
-        using var sync = RedisStore.Connect(redis.Server.ConnectionString, RedisServerFixture.Prefix());
+        // Port 1 on loopback: nothing listens there. A command held in the client's backlog would
+        // fail only after asyncTimeout (60 s here, past the bound); a read must fail at once.
+        await using var store = await RedisStore.ConnectAsync("127.0.0.1:1,connectTimeout=200,syncTimeout=60000", "app:");
+        var read = Partition<string>(store).ReadAsync("k").AsTask();
 
-        Assert.False(store.Connection.PreserveAsyncOrder);
-        Assert.False(sync.Connection.PreserveAsyncOrder);
+        await Assert.ThrowsAsync<RedisConnectionException>(() => read.WaitAsync(Queue.QueueTesting.Bound));
+    }
+
+    [Fact]
+    public async Task DisposeAsync_OwnedConnection_IsClosed()
+    {
+        var store = await RedisStore.ConnectAsync(redis.Server.ConnectionString, RedisServerFixture.Prefix());
+
+        await store.DisposeAsync();
+
+        Assert.False(store.Connection.IsConnected);
     }
 
     [Fact]

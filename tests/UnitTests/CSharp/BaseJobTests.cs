@@ -1,4 +1,3 @@
-using LanguageExt;
 
 namespace Cacheback.Tests.CSharp;
 
@@ -102,8 +101,8 @@ public class BaseJobTests
         Assert.Equal("JOB-EXECUTED:foo", (await job.GetAsync("foo")).Text);
 
         var spec = new PartitionSpec<(string, DateTimeOffset)>(job.Name, JsonPayloadSerializer<(string, DateTimeOffset)>.Default, (_, _, _) => { });
-        Assert.True((await h.Secondary.Partition(spec).ReadAsync("foo")).IsSome);
-        Assert.True((await h.Runtime.Store.Partition(spec).ReadAsync("foo")).IsNone);
+        Assert.NotNull(await h.Secondary.Partition(spec).ReadAsync("foo"));
+        Assert.Null(await h.Runtime.Store.Partition(spec).ReadAsync("foo"));
     }
 
     [Fact]
@@ -191,7 +190,7 @@ public class BaseJobTests
         var job = h.Job<DummyJob>();
 
         Assert.False(await job.DeleteAsync("foo"));
-        Assert.True((await job.RawGetAsync("foo")).IsNone);
+        Assert.Null(await job.RawGetAsync("foo"));
     }
 
     [Fact]
@@ -200,11 +199,11 @@ public class BaseJobTests
         using var h = new JobHarness();
         var job = h.Job<DummyJob>();
         await job.RefreshAsync("foo");
-        Assert.True((await job.RawGetAsync("foo")).IsSome);
+        Assert.NotNull(await job.RawGetAsync("foo"));
 
         await job.DeleteAsync("foo");
 
-        Assert.True((await job.RawGetAsync("foo")).IsNone);
+        Assert.Null(await job.RawGetAsync("foo"));
     }
 
     [Fact]
@@ -215,7 +214,7 @@ public class BaseJobTests
 
         await job.SetAsync("foo", ("stored", At1400));
 
-        Assert.True((await job.RawGetAsync("foo")).IsSome);
+        Assert.NotNull(await job.RawGetAsync("foo"));
     }
 
     // test_store_verify_fail / test_store_no_verify_fail check memcached writes that fail silently.
@@ -242,7 +241,7 @@ public class BaseJobTests
         var result = await job.RefreshAsync("foo");
 
         Assert.Equal("JOB-EXECUTED:foo", result.Text);
-        Assert.True((await job.RawGetAsync("foo")).IsSome);
+        Assert.NotNull(await job.RawGetAsync("foo"));
     }
 
     [Fact]
@@ -253,7 +252,7 @@ public class BaseJobTests
 
         await job.EnqueueRefreshAsync("foo");
 
-        Assert.True((await job.RawGetAsync("foo")).IsNone);
+        Assert.Null(await job.RawGetAsync("foo"));
         Assert.Equal(1, h.Queue.Count);
     }
 
@@ -265,7 +264,7 @@ public class BaseJobTests
 
         await job.EnqueueRefreshAsync("foo");
 
-        Assert.True((await job.RawGetAsync("foo")).IsSome);
+        Assert.NotNull(await job.RawGetAsync("foo"));
         Assert.Equal("JOB-EXECUTED:foo", (await job.GetAsync("foo")).Text);
     }
 
@@ -277,7 +276,7 @@ public class BaseJobTests
 
         await job.EnqueueRefreshAsync("foo");
 
-        Assert.True((await job.RawGetAsync("foo")).IsNone);
+        Assert.Null(await job.RawGetAsync("foo"));
         Assert.Contains(h.Logs.Entries, e => e.Message.Contains("fallback refresh failed too"));
     }
 
@@ -355,18 +354,18 @@ public class BaseJobTests
         var job = h.Job<DummyJob>();
         await job.SetAsync("foo", ("MANUALLY_SET", At1400));
 
-        var raw = (await job.RawGetAsync("foo")).IfNone(() => throw new InvalidOperationException("absent"));
+        var raw = await job.RawGetAsync("foo") ?? throw new InvalidOperationException("absent");
 
         Assert.Equal(1458483300, raw.FreshUntil.ToUnixTimeSeconds());
         Assert.Equal("MANUALLY_SET", ((string Text, DateTimeOffset))raw.Value is var (text, _) ? text : null);
     }
 
     [Fact]
-    public async Task RawGet_Empty_IsNone()
+    public async Task RawGet_Empty_IsNull()
     {
         using var h = new JobHarness();
 
-        Assert.True((await h.Job<DummyJob>().RawGetAsync("foo")).IsNone);
+        Assert.Null(await h.Job<DummyJob>().RawGetAsync("foo"));
     }
 
     [Fact]
@@ -481,7 +480,7 @@ public class BaseJobTests
 
         private sealed class Writes<T>(IEnvelopeStore<T> inner) : IEnvelopeStore<T>
         {
-            public ValueTask<Option<Envelope<T>>> ReadAsync(string key, CancellationToken cancellationToken = default) => inner.ReadAsync(key, cancellationToken);
+            public ValueTask<Envelope<T>?> ReadAsync(string key, CancellationToken cancellationToken = default) => inner.ReadAsync(key, cancellationToken);
 
             public ValueTask<bool> CompareAndSetAsync(string key, long expectedVersion, Envelope<T> next, TimeSpan ttl, CancellationToken cancellationToken = default) =>
                 ValueTask.FromException<bool>(new IOException("write lost"));

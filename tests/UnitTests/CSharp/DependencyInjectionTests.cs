@@ -65,7 +65,7 @@ public class DependencyInjectionTests
         Assert.Equal(TimeSpan.FromSeconds(30), policy.Lifetime);
         Assert.Equal(TimeSpan.FromSeconds(5), policy.RefreshTimeout);
         Assert.False(policy.FetchOnMiss);
-        Assert.Equal(TimeSpan.FromMinutes(5), (TimeSpan)policy.FetchOnStaleThreshold);
+        Assert.Equal(TimeSpan.FromMinutes(5), policy.FetchOnStaleThreshold);
         Assert.Equal(3, runtime.Options.Refresh.MaxConcurrency);
         Assert.NotNull(runtime.StoreNamed("secondary"));
     }

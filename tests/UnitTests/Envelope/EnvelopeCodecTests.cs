@@ -93,7 +93,7 @@ public class EnvelopeCodecTests
 
         for (var length = 1; length < bytes.Length; length++)
         {
-            var result = EnvelopeCodec.Decode(bytes.AsSpan(0, length), Json);
+            var result = EnvelopeCodec.Decode(bytes.AsMemory(0, length), Json);
             var failed = Assert.IsType<DecodeResult<string>.Failed>(result);
             Assert.Equal(DecodeError.Truncated, failed.Error);
         }
@@ -125,6 +125,38 @@ public class EnvelopeCodecTests
 
         var failed = Assert.IsType<DecodeResult<string>.Failed>(EnvelopeCodec.Decode(bytes, Json, maxPayloadBytes: 1024));
         Assert.Equal(DecodeError.TooLarge, failed.Error);
+    }
+
+    [Fact]
+    public void Decode_PayloadOverTheMaximum_IsTooLargeWithoutDeserializingIt()
+    {
+        var bytes = EnvelopeCodec.Encode(Envelope.Fresh(1, new byte[1025], T0, T0), new RawBytes());
+
+        var failed = Assert.IsType<DecodeResult<byte[]>.Failed>(EnvelopeCodec.Decode(bytes, new RawBytes(), maxPayloadBytes: 1024));
+        Assert.Equal(DecodeError.TooLarge, failed.Error);
+        Assert.IsType<DecodeResult<byte[]>.Decoded>(EnvelopeCodec.Decode(bytes, new RawBytes(), maxPayloadBytes: 1025));
+    }
+
+    [Fact]
+    public void Decode_PayloadDeclaredLongerThanTheBytes_IsTruncated()
+    {
+        // Declares 16 bytes of payload (bin 8) and carries 3: MessagePackReader 2.x alone would throw.
+        var bytes = Hex("96012acf0000019b76daa800cf0000019b76e3cfc000c410616263");
+
+        var failed = Assert.IsType<DecodeResult<string>.Failed>(EnvelopeCodec.Decode(bytes, Json));
+        Assert.Equal(DecodeError.Truncated, failed.Error);
+    }
+
+    [Fact]
+    public void Decode_MessagePackPayload_RoundTripsThroughTheCodec()
+    {
+        var serializer = MessagePackPayloadSerializer<string>.Default;
+        var bytes = EnvelopeCodec.Encode(Envelope.Fresh(42, "hello", T0, T0.AddSeconds(600)), serializer);
+
+        // The same header as the fixture; the payload is MessagePack's str "hello" (0xa5 + 5 bytes).
+        Assert.Equal("96012acf0000019b76daa800cf0000019b76e3cfc000" + "c406" + "a568656c6c6f", HexOf(bytes));
+        Assert.Equal(Envelope.Fresh(42, "hello", T0, T0.AddSeconds(600)),
+            Assert.IsType<DecodeResult<string>.Decoded>(EnvelopeCodec.Decode(bytes, serializer)).Envelope);
     }
 
     [Fact]

@@ -1,5 +1,3 @@
-using LanguageExt;
-
 namespace Cacheback.Tests.Policies;
 
 public class PolicyTests
@@ -13,7 +11,7 @@ public class PolicyTests
         Assert.Equal(TimeSpan.FromSeconds(2_592_000), policy.CacheTtl);
         Assert.Equal(TimeSpan.FromSeconds(60), policy.RefreshTimeout);
         Assert.True(policy.FetchOnMiss);
-        Assert.True(policy.FetchOnStaleThreshold.IsNone);
+        Assert.Null(policy.FetchOnStaleThreshold);
     }
 
     [Theory]
@@ -76,19 +74,46 @@ public class PolicyTests
     }
 
     [Fact]
-    public void With_CanClearTheStaleThreshold()
+    public void With_NullKeepsTheStaleThreshold()
     {
         var policy = Policy.Create(fetchOnStaleThreshold: TimeSpan.FromHours(1));
 
-        Assert.True(policy.With(fetchOnStaleThreshold: Option<TimeSpan>.None).FetchOnStaleThreshold.IsNone);
+        Assert.Equal(TimeSpan.FromHours(1), policy.With(lifetime: TimeSpan.FromMinutes(1)).FetchOnStaleThreshold);
     }
 
     [Fact]
-    public void TryCreate_InvalidValues_ReturnsErrorsInsteadOfThrowing()
+    public void WithoutFetchOnStaleThreshold_ClearsIt()
     {
-        var result = Policy.TryCreate(TimeSpan.Zero, TimeSpan.FromDays(1), TimeSpan.FromMinutes(1), true, Option<TimeSpan>.None);
+        var policy = Policy.Create(fetchOnStaleThreshold: TimeSpan.FromHours(1));
 
-        Assert.True(result.IsLeft);
+        var cleared = policy.WithoutFetchOnStaleThreshold();
+
+        Assert.Null(cleared.FetchOnStaleThreshold);
+        Assert.Equal(policy.Lifetime, cleared.Lifetime);
+        Assert.Same(cleared, cleared.WithoutFetchOnStaleThreshold());
+    }
+
+    [Fact]
+    public void TryCreate_InvalidValues_ReturnsEveryErrorInsteadOfThrowing()
+    {
+        var ok = Policy.TryCreate(TimeSpan.Zero, TimeSpan.FromDays(1), TimeSpan.FromDays(2), true, null, out var policy, out var errors);
+
+        Assert.False(ok);
+        Assert.Null(policy);
+        Assert.Collection(
+            errors,
+            e => Assert.Equal("Lifetime must be at least 1 ms, but was 00:00:00", e),
+            e => Assert.Equal("RefreshTimeout (2.00:00:00) must not exceed CacheTtl (1.00:00:00)", e));
+    }
+
+    [Fact]
+    public void TryCreate_ValidValues_ReturnsThePolicyAndNoErrors()
+    {
+        var ok = Policy.TryCreate(TimeSpan.FromMinutes(1), TimeSpan.FromDays(1), TimeSpan.FromMinutes(2), false, null, out var policy, out var errors);
+
+        Assert.True(ok);
+        Assert.Equal(Policy.Create(lifetime: TimeSpan.FromMinutes(1), cacheTtl: TimeSpan.FromDays(1), refreshTimeout: TimeSpan.FromMinutes(2), fetchOnMiss: false), policy);
+        Assert.Empty(errors);
     }
 
     [Fact]

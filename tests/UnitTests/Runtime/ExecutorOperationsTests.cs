@@ -12,28 +12,28 @@ public class ExecutorOperationsTests
         var cached = Cache.Wrap<string, string>((_, _) => Task.FromResult("fetched"), Policy, runtime: h.Runtime, name: "set");
 
         await cached.SetAsync("k", "manual");
-        var raw = (await cached.RawGetAsync("k")).IfNone(() => throw new InvalidOperationException("absent"));
+        var raw = await cached.RawGetAsync("k") ?? throw new InvalidOperationException("absent");
 
         Assert.Equal("manual", raw.Value);
         Assert.Equal(h.Time.GetUtcNow(), raw.FetchedAt);
         Assert.Equal(h.Time.GetUtcNow().AddSeconds(10), raw.FreshUntil);
-        Assert.True(raw.LeaseUntil.IsNone);
+        Assert.True(raw.LeaseUntil is null);
         Assert.Equal("manual", await cached.GetAsync("k"));
     }
 
     [Fact]
-    public async Task RawGetAsync_HasNoSideEffects_AndIsNoneWhenAbsentOrPastTheTtl()
+    public async Task RawGetAsync_HasNoSideEffects_AndIsNullWhenAbsentOrPastTheTtl()
     {
         using var h = new Harness();
         var fetch = new GatedFetch<string>(_ => "x");
         var cached = Cache.Wrap<string, string>(fetch.Fetch, Policy, runtime: h.Runtime, name: "raw");
 
-        Assert.True((await cached.RawGetAsync("k")).IsNone);
+        Assert.Null(await cached.RawGetAsync("k"));
         await cached.SetAsync("k", "v");
         h.Time.Advance(TimeSpan.FromSeconds(20)); // stale: a Get would enqueue
-        Assert.True((await cached.RawGetAsync("k")).IsSome);
+        Assert.NotNull(await cached.RawGetAsync("k"));
         h.Time.Advance(TimeSpan.FromHours(1));
-        Assert.True((await cached.RawGetAsync("k")).IsNone);
+        Assert.Null(await cached.RawGetAsync("k"));
 
         Assert.Equal(0, fetch.Calls);
         Assert.Equal(0, h.Enqueued);
@@ -123,7 +123,7 @@ public class ExecutorOperationsTests
         fetch.Open();
 
         Assert.Equal(RefreshResult.Superseded, (await outcome).Result);
-        Assert.True((await cached.RawGetAsync("k")).IsNone);
+        Assert.Null(await cached.RawGetAsync("k"));
     }
 
     [Fact]

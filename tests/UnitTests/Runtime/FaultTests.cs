@@ -1,5 +1,4 @@
 using System.Text;
-using LanguageExt;
 
 namespace Cacheback.Tests.Runtime;
 
@@ -104,8 +103,8 @@ public class FaultTests
 
         private sealed class Broken<T> : IEnvelopeStore<T>
         {
-            public ValueTask<Option<Envelope<T>>> ReadAsync(string key, CancellationToken cancellationToken = default) =>
-                ValueTask.FromException<Option<Envelope<T>>>(new IOException("store unreachable"));
+            public ValueTask<Envelope<T>?> ReadAsync(string key, CancellationToken cancellationToken = default) =>
+                ValueTask.FromException<Envelope<T>?>(new IOException("store unreachable"));
 
             public ValueTask<bool> CompareAndSetAsync(string key, long expectedVersion, Envelope<T> next, TimeSpan ttl, CancellationToken cancellationToken = default) =>
                 ValueTask.FromException<bool>(new IOException("store unreachable"));
