@@ -171,8 +171,5 @@ internal static partial class EnvelopeCodec
             : $"{e.GetType().Name}: {e.Message}";
 
     /// <summary>A time an envelope can hold: after 1970 and within what <see cref="DateTimeOffset"/> represents.</summary>
-    private static bool IsTime(long unixMs) => unixMs is > 0 and <= MaxUnixMs;
-
-    // DateTimeOffset.MaxValue in Unix milliseconds (9999-12-31T23:59:59.999Z).
-    private const long MaxUnixMs = 253_402_300_799_999;
+    private static bool IsTime(long unixMs) => unixMs is > 0 and <= EnvelopeTime.MaxUnixMs;
 }

@@ -278,7 +278,10 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
     private async Task<RefreshResult> StoreFreshAsync(string key, TArgs args, T value, long? expectedVersion, CancellationToken cancellationToken)
     {
         var now = _clock.NowMs();
-        var freshUntil = _hooks is null ? now + Policy.LifetimeMs : _hooks.Expiry(args, DateTimeOffset.FromUnixTimeMilliseconds(now)).ToUnixTimeMilliseconds();
+        // A hook's expiry is brought inside [now, now + CacheTtl]: see EnvelopeTime.FromHook.
+        var freshUntil = _hooks is null
+            ? EnvelopeTime.Add(now, Policy.LifetimeMs)
+            : EnvelopeTime.FromHook(_hooks.Expiry(args, DateTimeOffset.FromUnixTimeMilliseconds(now)), now, Policy.CacheTtlMs);
         var envelope = Envelope.FromMs(Envelope.NewVersion(), true, value, now, freshUntil, 0);
         if (expectedVersion is not { } expected)
         {
