@@ -31,6 +31,7 @@ public sealed class JobRegistry
     /// <summary>Registers under <paramref name="name"/>, or if taken under <c>name#2</c>, <c>name#3</c>, ...; returns the name used.</summary>
     internal string RegisterUnique(string name, IRefreshHandler handler)
     {
+        JobName.Validate(name);
         for (var n = 1; ; n++)
         {
             var candidate = n == 1 ? name : $"{name}#{n}";
