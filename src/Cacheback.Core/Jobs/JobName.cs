@@ -29,6 +29,14 @@ internal static class JobName
                 nameof(name));
     }
 
+    /// <summary>
+    /// <paramref name="text"/> (a job name or a key from a request) as a log line or a dead letter
+    /// shows it: in full up to <see cref="MaxLength"/> characters, else its first 64 and its length.
+    /// A request may name anything; a 10 MB name must not be copied into every line.
+    /// </summary>
+    internal static string Display(string text) =>
+        text.Length <= MaxLength ? text : $"{text[..64]}... ({text.Length} characters)";
+
     /// <summary>A default name for a wrapped delegate: its declaring type and method (stable across runs of one build).</summary>
     internal static string For(Delegate fetch)
     {
