@@ -60,6 +60,10 @@ public sealed class CachebackOptions
     /// <value>Default 30 seconds. At most <see cref="PolicyLimits.MaxTimerDuration"/> (about 49.7 days).</value>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Whether <c>SetAsync</c> and <c>RefreshAsync</c> read their write back and throw when it is missing (<c>CACHEBACK_VERIFY_CACHE_WRITE</c>); see <see cref="CachebackRuntimeOptions.VerifyCacheWrite"/>.</summary>
+    /// <value>Default true.</value>
+    public bool VerifyCacheWrite { get; set; } = true;
+
     /// <summary>How many refresh requests an in-process queue holds.</summary>
     /// <value>Default 10,000.</value>
     public int QueueCapacity { get; set; } = 10_000;
