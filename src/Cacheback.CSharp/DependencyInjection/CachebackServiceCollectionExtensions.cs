@@ -133,6 +133,8 @@ public static class CachebackServiceCollectionExtensions
         {
             TimeProvider = time,
             LoggerFactory = provider.GetService<ILoggerFactory>(),
+            // The host's meter factory (a host registers one): the meter is then the container's.
+            MeterFactory = provider.GetService<System.Diagnostics.Metrics.IMeterFactory>(),
             Store = stores.Remove(CachebackRuntimeOptions.DefaultName, out var defaultStore) ? defaultStore : null,
             Stores = stores,
             Queue = defaultQueue ?? new InProcessQueue(options.QueueCapacity),

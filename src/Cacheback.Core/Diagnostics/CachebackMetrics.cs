@@ -3,22 +3,73 @@ using System.Diagnostics.Metrics;
 namespace Cacheback;
 
 /// <summary>
-/// The counters Cacheback reports on the meter named "Cacheback" (OpenTelemetry and
-/// dotnet-counters pick it up by that name). Every measurement is tagged with <c>cacheback.job</c>.
+/// The instruments of one runtime, on its meter named "Cacheback": made by the host's
+/// <see cref="IMeterFactory"/> when there is one (which then owns the meter), else a meter of its
+/// own that the runtime disposes. Counters are tagged with <c>cacheback.job</c>, queue gauges with
+/// <c>cacheback.queue</c>.
 /// </summary>
-public static class CachebackMetrics
+internal sealed class CachebackMetrics : IDisposable
 {
-    /// <summary>The meter's name.</summary>
-    public const string MeterName = "Cacheback";
+    public const string JobTagName = "cacheback.job";
+    public const string QueueTagName = "cacheback.queue";
+    private readonly bool _ownsMeter;
 
-    internal static readonly Meter Meter = new(MeterName);
-    internal static readonly Counter<long> Hits = Meter.CreateCounter<long>("cacheback.hits", description: "Reads that found a fresh value");
-    internal static readonly Counter<long> StaleHits = Meter.CreateCounter<long>("cacheback.stale_hits", description: "Reads that served a stale value");
-    internal static readonly Counter<long> Misses = Meter.CreateCounter<long>("cacheback.misses", description: "Reads that found nothing usable");
-    internal static readonly Counter<long> RefreshesStarted = Meter.CreateCounter<long>("cacheback.refreshes.started", description: "Refresh requests enqueued");
-    internal static readonly Counter<long> RefreshesSucceeded = Meter.CreateCounter<long>("cacheback.refreshes.succeeded", description: "Refreshes fetched and stored");
-    internal static readonly Counter<long> RefreshesFailed = Meter.CreateCounter<long>("cacheback.refreshes.failed", description: "Refreshes that threw or timed out");
-    internal static readonly Histogram<double> FetchDuration = Meter.CreateHistogram<double>("cacheback.fetch.duration", unit: "s", description: "Time spent in fetches, synchronous and background");
+    public CachebackMetrics(IMeterFactory? factory)
+    {
+        Meter = factory?.Create(new MeterOptions(CachebackDiagnostics.MeterName)) ?? new Meter(CachebackDiagnostics.MeterName);
+        _ownsMeter = factory is null;
+        Hits = Meter.CreateCounter<long>("cacheback.hits", description: "Reads that found a fresh value");
+        StaleHits = Meter.CreateCounter<long>("cacheback.stale_hits", description: "Reads that served a stale value");
+        Misses = Meter.CreateCounter<long>("cacheback.misses", description: "Reads that found nothing usable");
+        RefreshesStarted = Meter.CreateCounter<long>("cacheback.refreshes.started", description: "Refresh requests enqueued");
+        RefreshesSucceeded = Meter.CreateCounter<long>("cacheback.refreshes.succeeded", description: "Refreshes fetched and stored");
+        RefreshesFailed = Meter.CreateCounter<long>("cacheback.refreshes.failed", description: "Refreshes that threw or timed out");
+        FetchDuration = Meter.CreateHistogram<double>("cacheback.fetch.duration", unit: "s", description: "Time spent in fetches, synchronous and background");
+    }
 
-    internal static KeyValuePair<string, object?> JobTag(string job) => new("cacheback.job", job);
+    public Meter Meter { get; }
+    public Counter<long> Hits { get; }
+    public Counter<long> StaleHits { get; }
+    public Counter<long> Misses { get; }
+    public Counter<long> RefreshesStarted { get; }
+    public Counter<long> RefreshesSucceeded { get; }
+    public Counter<long> RefreshesFailed { get; }
+    public Histogram<double> FetchDuration { get; }
+
+    public static KeyValuePair<string, object?> JobTag(string job) => new(JobTagName, job);
+
+    /// <summary>
+    /// The gauges: the depth and dead letters of each named queue that can tell them without
+    /// blocking (<see cref="IMonitoredQueue"/>), and the refreshes this process's worker is running.
+    /// </summary>
+    public void ObserveQueues(IReadOnlyDictionary<string, IRefreshQueue> queues, RefreshWorker worker)
+    {
+        // A queue registered under two names is one queue: measured once, under its first name.
+        var monitored = queues
+            .Where(q => q.Value is IMonitoredQueue)
+            .GroupBy(q => (IMonitoredQueue)q.Value, ReferenceEqualityComparer.Instance)
+            .Select(g => (Tag: new KeyValuePair<string, object?>(QueueTagName, g.First().Key), Queue: (IMonitoredQueue)g.Key!))
+            .ToArray();
+        Meter.CreateObservableGauge("cacheback.queue.depth", () => Measure(monitored, q => q.Depth), unit: "{request}",
+            description: "Refresh requests waiting in each queue (a remote queue's as last sampled)");
+        Meter.CreateObservableGauge("cacheback.queue.dead_letters", () => Measure(monitored, q => q.DeadLetters), unit: "{request}",
+            description: "Refresh requests in each queue's dead letters (as last sampled)");
+        Meter.CreateObservableGauge("cacheback.refreshes.in_flight", () => worker.InFlight, unit: "{request}",
+            description: "Refreshes this process's worker has taken and not finished");
+    }
+
+    public void Dispose()
+    {
+        if (_ownsMeter)
+            Meter.Dispose();
+    }
+
+    private static IEnumerable<Measurement<long>> Measure((KeyValuePair<string, object?> Tag, IMonitoredQueue Queue)[] queues, Func<IMonitoredQueue, long?> read)
+    {
+        foreach (var (tag, queue) in queues)
+        {
+            if (read(queue) is { } value)
+                yield return new Measurement<long>(value, tag);
+        }
+    }
 }

@@ -34,8 +34,10 @@ public sealed class CachebackRuntime : IDisposable
         _stores = Named(options.Store ?? new MemoryStore(options.TimeProvider), options.Stores, "store");
         _queues = Named(options.Queue ?? new InProcessQueue(), options.Queues, "queue");
         Registry = new JobRegistry(_refreshLogger);
+        Metrics = new CachebackMetrics(options.MeterFactory);
         Worker = new RefreshWorker(_queues.Values.Distinct().ToArray(), Registry.DispatchAsync, options.Refresh, options.Scheduler, Complete, _refreshLogger,
             request => Registry.TimeoutFor(request.Job));
+        Metrics.ObserveQueues(_queues, Worker);
         if (options.RunRefreshWorker)
             Worker.Start();
     }
@@ -70,6 +72,10 @@ public sealed class CachebackRuntime : IDisposable
     internal Clock Clock { get; }
     internal ILoggerFactory LoggerFactory { get; }
     internal EventHub EventHub { get; }
+    internal CachebackMetrics Metrics { get; }
+
+    /// <summary>Every queue, by name (the default one as <see cref="CachebackRuntimeOptions.DefaultName"/>).</summary>
+    internal IReadOnlyDictionary<string, IRefreshQueue> Queues => _queues;
 
     /// <summary>The store configured under <paramref name="name"/>.</summary>
     /// <exception cref="ArgumentException">No store has that name.</exception>
@@ -136,6 +142,7 @@ public sealed class CachebackRuntime : IDisposable
         }
 
         EventHub.Dispose();
+        Metrics.Dispose();
     }
 
     private static Dictionary<string, T> Named<T>(T defaultOne, IReadOnlyDictionary<string, T> others, string what)
@@ -166,10 +173,10 @@ public sealed class CachebackRuntime : IDisposable
         switch (result)
         {
             case RefreshResult.Succeeded:
-                CachebackMetrics.RefreshesSucceeded.Add(1, tag);
+                Metrics.RefreshesSucceeded.Add(1, tag);
                 break;
             case RefreshResult.Failed or RefreshResult.TimedOut:
-                CachebackMetrics.RefreshesFailed.Add(1, tag);
+                Metrics.RefreshesFailed.Add(1, tag);
                 Log.RefreshFailed(_refreshLogger, job, key, result, duration, request.Attempt, error);
                 break;
         }

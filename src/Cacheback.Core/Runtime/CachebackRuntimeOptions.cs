@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Reactive.Concurrency;
 using Microsoft.Extensions.Logging;
 
@@ -36,6 +37,13 @@ public sealed record CachebackRuntimeOptions
     /// <summary>Where log lines go; categories are <c>Cacheback.Job.{name}</c> and <c>Cacheback.Refresh</c>.</summary>
     /// <value>Default: nowhere.</value>
     public ILoggerFactory? LoggerFactory { get; init; }
+
+    /// <summary>
+    /// Makes the runtime's meter ("Cacheback"); <c>AddCacheback</c> gives the host's, which then owns
+    /// the meter. Without one the runtime makes its own meter, and disposes it with itself.
+    /// </summary>
+    /// <value>Default: none (a meter of the runtime's own).</value>
+    public IMeterFactory? MeterFactory { get; init; }
 
     /// <summary>The scheduler the refresh pipeline times its timeouts on.</summary>
     /// <value>Default: <see cref="DefaultScheduler.Instance"/>.</value>

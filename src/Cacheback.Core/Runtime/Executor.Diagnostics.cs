@@ -8,15 +8,15 @@ internal sealed partial class Executor<TArgs, T>
         switch (status)
         {
             case CacheStatus.Hit:
-                CachebackMetrics.Hits.Add(1, _tag);
+                _metrics.Hits.Add(1, _tag);
                 Publish(CacheEventKind.Hit, key);
                 return;
             case CacheStatus.Stale:
-                CachebackMetrics.StaleHits.Add(1, _tag);
+                _metrics.StaleHits.Add(1, _tag);
                 Publish(CacheEventKind.StaleHit, key);
                 break;
             default:
-                CachebackMetrics.Misses.Add(1, _tag);
+                _metrics.Misses.Add(1, _tag);
                 Publish(CacheEventKind.Miss, key);
                 break;
         }

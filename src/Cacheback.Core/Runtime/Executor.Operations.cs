@@ -107,7 +107,17 @@ internal sealed partial class Executor<TArgs, T>
         var leased = Envelope.FromMs(version, stored.HasValue, stored.RawValue, stored.FetchedAtMs,
             markStale ? Math.Min(stored.FreshUntilMs, now) : stored.FreshUntilMs, LeaseUntilMs(args, now));
         var ttl = TimeSpan.FromMilliseconds(Math.Clamp(stored.FetchedAtMs + Policy.CacheTtlMs - now, 1, Policy.CacheTtlMs));
-        var won = await _store.CompareAndSetAsync(key, stored.Version, leased, ttl, cancellationToken).ConfigureAwait(false);
-        return (true, won ? version : null);
+        using var activity = CachebackTracing.Start(CachebackTracing.Claim, Name, key);
+        try
+        {
+            var won = await _store.CompareAndSetAsync(key, stored.Version, leased, ttl, cancellationToken).ConfigureAwait(false);
+            activity.Ended(won ? "won" : "lost");
+            return (true, won ? version : null);
+        }
+        catch (Exception e)
+        {
+            activity.Failed(e);
+            throw;
+        }
     }
 }

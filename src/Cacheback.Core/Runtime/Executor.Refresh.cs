@@ -18,18 +18,23 @@ internal sealed partial class Executor<TArgs, T>
     {
         var version = Envelope.NewVersion();
         bool won;
-        try
+        using (var activity = CachebackTracing.Start(CachebackTracing.Claim, Name, key))
         {
-            won = await _store.CompareAndSetAsync(key, claim.ExpectedVersion, claim.ToEnvelope(version), claim.Ttl).ConfigureAwait(false);
-        }
+            try
+            {
+                won = await _store.CompareAndSetAsync(key, claim.ExpectedVersion, claim.ToEnvelope(version), claim.Ttl).ConfigureAwait(false);
+                activity.Ended(won ? "won" : "lost");
+            }
 #pragma warning disable CA1031 // Nobody awaits this task: whatever the store throws is logged here.
-        catch (Exception e)
+            catch (Exception e)
 #pragma warning restore CA1031
-        {
-            StoreFailed(key, "claim", e);
-            // The reply may be what was lost (a timeout) while the claim landed: then it is ours,
-            // and without a refresh the key would wait out the whole lease.
-            won = await ClaimLandedAsync(key, version).ConfigureAwait(false);
+            {
+                StoreFailed(key, "claim", e);
+                // The reply may be what was lost (a timeout) while the claim landed: then it is ours,
+                // and without a refresh the key would wait out the whole lease.
+                won = await ClaimLandedAsync(key, version).ConfigureAwait(false);
+                activity.Failed(e, won ? "won" : "failed");
+            }
         }
 
         if (!won)
@@ -61,7 +66,7 @@ internal sealed partial class Executor<TArgs, T>
     private async Task<bool> TryEnqueueAsync(string key, TArgs args, long? expectedVersion, CancellationToken cancellationToken)
     {
         // Counted as started whichever way it runs: through the queue, or here when the queue refuses.
-        CachebackMetrics.RefreshesStarted.Add(1, _tag);
+        _metrics.RefreshesStarted.Add(1, _tag);
         try
         {
             var request = new RefreshRequest(Name, key, expectedVersion, _argsSerializer.Serialize(args), _clock.Now());
@@ -81,20 +86,24 @@ internal sealed partial class Executor<TArgs, T>
     /// <summary>The fallback when the queue is down: fetch and store here; failures are logged, never thrown.</summary>
     private async Task RefreshHereAsync(string key, TArgs args, long? expectedVersion)
     {
+        using var activity = CachebackTracing.Start(CachebackTracing.Refresh, Name, key);
+        activity?.SetTag("cacheback.refresh.here", true);
         try
         {
             var value = await FetchTimedAsync(args, CancellationToken.None).ConfigureAwait(false);
             var result = await StoreFreshAsync(key, args, value, expectedVersion, CancellationToken.None).ConfigureAwait(false);
             if (result == RefreshResult.Succeeded)
-                CachebackMetrics.RefreshesSucceeded.Add(1, _tag);
+                _metrics.RefreshesSucceeded.Add(1, _tag);
+            activity.Ended(result);
             Publish(CacheEventKind.RefreshCompleted, key, result: result);
         }
 #pragma warning disable CA1031 // The caller asked for a background refresh: it never sees this failure.
         catch (Exception e)
 #pragma warning restore CA1031
         {
+            activity.Failed(e);
             Log.FallbackRefreshFailed(_logger, Name, key, e);
-            CachebackMetrics.RefreshesFailed.Add(1, _tag);
+            _metrics.RefreshesFailed.Add(1, _tag);
             Publish(CacheEventKind.RefreshCompleted, key, error: e, result: RefreshResult.Failed);
         }
     }

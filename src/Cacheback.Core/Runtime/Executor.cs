@@ -20,6 +20,7 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
     private readonly Clock _clock;
     private readonly ILogger _logger;
     private readonly KeyValuePair<string, object?> _tag;
+    private readonly CachebackMetrics _metrics;
 
     public Executor(CachebackRuntime runtime, JobSpec<TArgs, T> spec)
     {
@@ -31,6 +32,7 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
         Empty = spec.Empty;
         Policy = spec.Policy;
         _clock = runtime.Clock;
+        _metrics = runtime.Metrics;
         _queue = runtime.QueueNamed(spec.QueueName);
         var store = runtime.StoreNamed(spec.StoreName);
         StoreName = spec.StoreName;
@@ -115,7 +117,7 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
 
     private void CountHit(string key)
     {
-        CachebackMetrics.Hits.Add(1, _tag);
+        _metrics.Hits.Add(1, _tag);
         if (_runtime.EventHub.IsObserved)
             Publish(CacheEventKind.Hit, key);
     }
@@ -229,14 +231,17 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
 
     private async ValueTask<CacheRead<T>> FetchShared(string key, TArgs args, long expectedVersion, CacheStatus status, CancellationToken cancellationToken)
     {
-        var flight = _flights.Run(key, (Self: this, Key: key, Args: args, Expected: expectedVersion),
-            static s => s.Self.FetchAndStoreAsync(s.Key, s.Args, s.Expected));
+        var flight = _flights.Run(key, (Self: this, Key: key, Args: args, Expected: expectedVersion, Status: status),
+            static s => s.Self.FetchAndStoreAsync(s.Key, s.Args, s.Expected, s.Status));
         var value = await flight.WaitAsync(cancellationToken).ConfigureAwait(false);
         return new CacheRead<T>(value, status, true);
     }
 
-    private async Task<T> FetchAndStoreAsync(string key, TArgs args, long expectedVersion)
+    private async Task<T> FetchAndStoreAsync(string key, TArgs args, long expectedVersion, CacheStatus status)
     {
+        // One span per flight, however many callers share it; the caller that started it is its parent.
+        using var activity = CachebackTracing.Start(CachebackTracing.Fetch, Name, key);
+        activity?.SetTag(CachebackTracing.StatusTag, status == CacheStatus.Miss ? "miss" : "stale");
         T value;
         var timeout = Policy.RefreshTimeout;
         using var cancel = new CancellationTokenSource(timeout, _clock.TimeProvider);
@@ -250,16 +255,19 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
         {
             Log.FetchFailed(_logger, Name, key, e);
             Publish(CacheEventKind.FetchFailed, key, error: e);
+            activity.Failed(e, e is TimeoutException ? "timed_out" : "failed");
             throw;
         }
 
         try
         {
-            await StoreFreshAsync(key, args, value, expectedVersion, CancellationToken.None).ConfigureAwait(false);
+            activity.Ended(CachebackTracing.Outcome(await StoreFreshAsync(key, args, value, expectedVersion, CancellationToken.None).ConfigureAwait(false)));
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             StoreFailed(key, "write", e);
+            // The callers get their value; the span says it was not kept.
+            activity.Ended("store_failed");
         }
 
         return value;
@@ -270,7 +278,7 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
         var started = _clock.TimeProvider.GetTimestamp();
         var value = await _fetch(args, cancellationToken).ConfigureAwait(false);
         var elapsed = _clock.TimeProvider.GetElapsedTime(started);
-        CachebackMetrics.FetchDuration.Record(elapsed.TotalSeconds, _tag);
+        _metrics.FetchDuration.Record(elapsed.TotalSeconds, _tag);
         return value;
     }
 

@@ -7,7 +7,7 @@ namespace Cacheback;
 /// queue refuses with <see cref="RefreshQueueUnavailableException"/> (and the caller refreshes
 /// itself). One worker takes from it.
 /// </summary>
-public sealed class InProcessQueue : IRefreshQueue
+public sealed class InProcessQueue : IRefreshQueue, IMonitoredQueue
 {
     private readonly Channel<RefreshRequest> _channel;
 
@@ -29,6 +29,10 @@ public sealed class InProcessQueue : IRefreshQueue
 
     /// <summary>How many requests are waiting.</summary>
     public int Count => _channel.Reader.Count;
+
+    long? IMonitoredQueue.Depth => Count;
+
+    long? IMonitoredQueue.DeadLetters => null;
 
     /// <inheritdoc />
     public async ValueTask<RefreshRequest?> TakeAsync(CancellationToken cancellationToken)

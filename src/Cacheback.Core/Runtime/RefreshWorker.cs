@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 #pragma warning disable CA1031 // The worker logs what its parts throw and carries on: it must not die of a subscriber or a queue.
 using System.Reactive;
 using System.Reactive.Concurrency;
@@ -24,10 +25,13 @@ public sealed class RefreshWorker : IDisposable
     private readonly ILogger _logger;
     private readonly Subject<RefreshOutcome> _outcomes = new();
     private readonly Subject<Unit> _stop = new();
-    private readonly ConcurrentDictionary<RefreshRequest, byte> _inFlight = new(ReferenceEqualityComparer.Instance);
+    // Each request taken, with the span of its take (the parent of its refresh's span).
+    private readonly ConcurrentDictionary<RefreshRequest, ActivityContext> _inFlight = new(ReferenceEqualityComparer.Instance);
     private readonly List<IDisposable> _subscriptions = [];
     private readonly object _gate = new();
     private Task? _drained;
+    private Task[] _loops = [];
+    private volatile bool _started;
     private int _completed;
 
     internal RefreshWorker(
@@ -64,8 +68,20 @@ public sealed class RefreshWorker : IDisposable
         observer.OnError,
         observer.OnCompleted));
 
-    /// <summary>Whether it is taking requests.</summary>
-    public bool IsRunning { get; private set; }
+    /// <summary>
+    /// Whether it is taking requests: started, not stopped, and the loop of every queue still going
+    /// (a loop that died of an error, or whose queue was closed, makes it false).
+    /// </summary>
+    public bool IsRunning => _started && Array.TrueForAll(Volatile.Read(ref _loops), loop => !loop.IsCompleted);
+
+    /// <summary>What stopped a queue's loop, when an error did; null otherwise.</summary>
+    internal Exception? Failure { get; private set; }
+
+    /// <summary>Whether it was ever started (so a worker that is not running has stopped, or died).</summary>
+    internal bool WasStarted => Volatile.Read(ref _drained) is not null;
+
+    /// <summary>Completes when the loops of the last start have all ended (stopped, or died): what tests await instead of sleeping.</summary>
+    internal Task Completion => Volatile.Read(ref _drained) ?? Task.CompletedTask;
 
     /// <summary>Requests taken and not finished yet.</summary>
     public int InFlight => _inFlight.Count;
@@ -75,8 +91,10 @@ public sealed class RefreshWorker : IDisposable
     {
         lock (_gate)
         {
-            if (IsRunning)
+            if (_started)
                 return;
+            // Cleared before the loops start: one may fail at once, before Start returns.
+            Failure = null;
             var done = _queues.Select(queue =>
             {
                 var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -85,9 +103,21 @@ public sealed class RefreshWorker : IDisposable
                 var slots = new SemaphoreSlim(_options.MaxConcurrency);
                 async Task<RefreshResult> Run(RefreshRequest request, CancellationToken cancellationToken)
                 {
+                    // A child of the take span that handed the request over, named explicitly: a
+                    // refresh the pipeline had to hold back starts on another request's thread.
+                    using var activity = CachebackTracing.Start(CachebackTracing.Refresh, request, ActivityKind.Internal,
+                        _inFlight.TryGetValue(request, out var take) ? take : default);
                     try
                     {
-                        return await _dispatch(request, cancellationToken).ConfigureAwait(false);
+                        var result = await _dispatch(request, cancellationToken).ConfigureAwait(false);
+                        activity.Ended(result);
+                        return result;
+                    }
+                    catch (Exception e)
+                    {
+                        // Cancelled: the pipeline gave up on it (timeout) or the worker stopped.
+                        activity.Failed(e, cancellationToken.IsCancellationRequested ? "cancelled" : "failed");
+                        throw;
                     }
                     finally
                     {
@@ -95,7 +125,7 @@ public sealed class RefreshWorker : IDisposable
                     }
                 }
 
-                var requests = Take(queue, slots).TakeUntil(_stop).Do(r => _inFlight.TryAdd(r, 0));
+                var requests = Take(queue, slots).TakeUntil(_stop).Do(r => _inFlight.TryAdd(r, Activity.Current?.Context ?? default));
                 _subscriptions.Add(RefreshPipeline.Run(requests, Run, _options, _scheduler, _timeoutFor)
                     .Do(o =>
                     {
@@ -111,19 +141,24 @@ public sealed class RefreshWorker : IDisposable
                     })
                     .Subscribe(Emit, e =>
                     {
+                        Failure = e;
                         Log.WorkerFailed(_logger, e);
                         finished.TrySetResult();
                     }, finished.SetResult));
                 return finished.Task;
             }).ToArray();
             _drained = Task.WhenAll(done);
-            IsRunning = true;
+            Volatile.Write(ref _loops, done);
+            _started = true;
         }
     }
 
     private IObservable<RefreshRequest> Take(IRefreshQueue queue, SemaphoreSlim slots) =>
         Observable.Create<RefreshRequest>(async (observer, cancellationToken) =>
         {
+            // The loop outlives whatever span started the worker (a web request that first resolved
+            // the runtime, say): each take starts a trace of its own.
+            Activity.Current = null;
             try
             {
                 while (true)
@@ -131,7 +166,12 @@ public sealed class RefreshWorker : IDisposable
                     await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
                     if (await queue.TakeAsync(cancellationToken).ConfigureAwait(false) is not { } request)
                         break;
-                    observer.OnNext(request);
+                    // Current while the request is handed to the pipeline: take and refresh are one trace.
+                    using (var take = CachebackTracing.Start(CachebackTracing.Take, request, ActivityKind.Consumer))
+                    {
+                        take.Ended("taken");
+                        observer.OnNext(request);
+                    }
                 }
 
                 observer.OnCompleted();
@@ -142,6 +182,7 @@ public sealed class RefreshWorker : IDisposable
             }
             catch (Exception e)
             {
+                Failure = e;
                 Log.WorkerFailed(_logger, e);
                 observer.OnCompleted();
             }
@@ -159,9 +200,9 @@ public sealed class RefreshWorker : IDisposable
         Task drained;
         lock (_gate)
         {
-            if (_drained is null || !IsRunning)
+            if (_drained is null || !_started)
                 return new DrainReport(0, [], LeftInQueues());
-            IsRunning = false;
+            _started = false;
             drained = _drained;
         }
 
@@ -191,7 +232,7 @@ public sealed class RefreshWorker : IDisposable
     public void Dispose()
     {
         lock (_gate)
-            IsRunning = false;
+            _started = false;
         CancelAll();
         _outcomes.OnCompleted();
         _outcomes.Dispose();

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using StackExchange.Redis;
 
 namespace Cacheback;
@@ -7,6 +8,7 @@ public sealed partial class RedisRefreshQueue
 {
     // How many expired in-flight requests one take reaps; the rest go on the next takes.
     private const int ReapBatch = 100;
+    private const string RedisTakeSpan = "cacheback.redis.take";
     private readonly object _gate = new();
     // Taken in the last round trip but not handed out yet: already in flight in Redis.
     private readonly System.Collections.Concurrent.ConcurrentQueue<RefreshRequest> _prefetched = new();
@@ -71,6 +73,7 @@ public sealed partial class RedisRefreshQueue
     private async Task<RefreshRequest?> TryTakeAsync()
     {
         RedisResult taken;
+        var sentAt = TimeProvider.System.GetUtcNow();
         try
         {
             taken = await _database.ScriptEvaluateAsync(
@@ -79,7 +82,12 @@ public sealed partial class RedisRefreshQueue
         catch (Exception e) when (RedisCall.IsUnavailable(e))
         {
             if (Interlocked.Exchange(ref _failing, 1) == 0)
+            {
                 RedisLog.TakeFailing(_logger, Name, _options.PollInterval, e);
+                using var failed = StartTakeSpan(sentAt);
+                failed.Failed(e);
+            }
+
             return null;
         }
 
@@ -90,6 +98,12 @@ public sealed partial class RedisRefreshQueue
         // {dead letters dropped, id, payload, attempt, id, payload, attempt, ...}
         var parts = (RedisResult[])taken!;
         DroppedDeadLetters((long)parts[0]);
+        using (var span = StartTakeSpan(sentAt))
+        {
+            span?.SetTag("cacheback.queue.taken", (parts.Length - 1) / 3);
+            span.Ended("taken");
+        }
+
         RefreshRequest? first = null;
         for (var at = 1; at + 2 < parts.Length; at += 3)
         {
@@ -118,6 +132,14 @@ public sealed partial class RedisRefreshQueue
         _deliveries.AddOrUpdate(request, new Delivery(id, attempt));
         return request;
     }
+
+    /// <summary>
+    /// The span of a take script's round trip, made once its reply is known (a poll that found
+    /// nothing makes none: idle workers poll every interval), backdated to when it was sent.
+    /// </summary>
+    private Activity? StartTakeSpan(DateTimeOffset sentAt) =>
+        CachebackTracing.Source.StartActivity(RedisTakeSpan, ActivityKind.Client, parentContext: default, startTime: sentAt)
+            ?.SetTag(CachebackMetrics.QueueTagName, Name);
 
     private RedisChannel Channel => RedisChannel.Literal(_keys.Wake);
 
