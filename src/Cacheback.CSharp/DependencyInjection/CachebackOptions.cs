@@ -37,11 +37,11 @@ public sealed class CachebackOptions
     public TimeSpan? FetchOnStaleThreshold { get; set; }
 
     /// <summary>How many refreshes run at once, per queue.</summary>
-    /// <value>Default 16.</value>
+    /// <value>Default 16. Between 1 and <see cref="PolicyLimits.MaxConcurrency"/> (1,024).</value>
     public int MaxConcurrentRefreshes { get; set; } = 16;
 
     /// <summary>A background refresh of a job with no timeout of its own (a handler outside Cacheback's jobs) is cancelled after this.</summary>
-    /// <value>Default: <see cref="RefreshTimeout"/>. Cacheback's jobs use their own refresh timeout.</value>
+    /// <value>Default: <see cref="RefreshTimeout"/>. Cacheback's jobs use their own refresh timeout. At most <see cref="PolicyLimits.MaxTimerDuration"/> (about 49.7 days).</value>
     public TimeSpan? RefreshFetchTimeout { get; set; }
 
     /// <summary>
@@ -57,8 +57,12 @@ public sealed class CachebackOptions
     internal bool IsWorkerProcess { get; set; }
 
     /// <summary>On shutdown, how long running refreshes may take to finish before they are cancelled and reported.</summary>
-    /// <value>Default 30 seconds.</value>
+    /// <value>Default 30 seconds. At most <see cref="PolicyLimits.MaxTimerDuration"/> (about 49.7 days).</value>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Whether <c>SetAsync</c> and <c>RefreshAsync</c> read their write back and throw when it is missing (<c>CACHEBACK_VERIFY_CACHE_WRITE</c>); see <see cref="CachebackRuntimeOptions.VerifyCacheWrite"/>.</summary>
+    /// <value>Default true.</value>
+    public bool VerifyCacheWrite { get; set; } = true;
 
     /// <summary>How many refresh requests an in-process queue holds.</summary>
     /// <value>Default 10,000.</value>

@@ -37,12 +37,18 @@ internal sealed class CachebackOptionsValidator(IServiceProvider provider, IOpti
     {
         if (options.MaxConcurrentRefreshes <= 0)
             yield return $"{Section}:{nameof(options.MaxConcurrentRefreshes)} must be positive (was {options.MaxConcurrentRefreshes}).";
+        if (options.MaxConcurrentRefreshes > PolicyLimits.MaxConcurrency)
+            yield return $"{Section}:{nameof(options.MaxConcurrentRefreshes)} must be at most {PolicyLimits.MaxConcurrency} (was {options.MaxConcurrentRefreshes}).";
         if (options.DrainTimeout < TimeSpan.Zero)
             yield return $"{Section}:{nameof(options.DrainTimeout)} must not be negative (was {options.DrainTimeout}).";
+        if (options.DrainTimeout > PolicyLimits.MaxTimerDuration)
+            yield return $"{Section}:{nameof(options.DrainTimeout)} must be at most {PolicyLimits.MaxTimerDuration}, the longest timer .NET can start (was {options.DrainTimeout}).";
         if (options.QueueCapacity <= 0)
             yield return $"{Section}:{nameof(options.QueueCapacity)} must be positive (was {options.QueueCapacity}).";
         if (options.RefreshFetchTimeout is { } timeout && timeout <= TimeSpan.Zero)
             yield return $"{Section}:{nameof(options.RefreshFetchTimeout)} must be positive (was {timeout}).";
+        if (options.RefreshFetchTimeout is { } longTimeout && longTimeout > PolicyLimits.MaxTimerDuration)
+            yield return $"{Section}:{nameof(options.RefreshFetchTimeout)} must be at most {PolicyLimits.MaxTimerDuration}, the longest timer .NET can start (was {longTimeout}).";
         foreach (var store in options.StoreNames.Where(string.IsNullOrWhiteSpace))
             yield return $"{Section}:{nameof(options.StoreNames)} holds a name that is empty or white space (was '{store}').";
         foreach (var queue in options.QueueNames.Where(string.IsNullOrWhiteSpace))

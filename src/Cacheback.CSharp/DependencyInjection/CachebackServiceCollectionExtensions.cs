@@ -140,6 +140,7 @@ public static class CachebackServiceCollectionExtensions
             Queue = defaultQueue ?? new InProcessQueue(options.QueueCapacity),
             Queues = queues,
             DefaultPolicy = policy,
+            VerifyCacheWrite = options.VerifyCacheWrite,
             Refresh = new RefreshPipelineOptions
             {
                 MaxConcurrency = options.MaxConcurrentRefreshes,

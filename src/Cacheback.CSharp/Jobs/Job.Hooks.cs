@@ -14,12 +14,15 @@ public abstract partial class Job<TArgs, TResult>
     public virtual string Key(TArgs args) => (_defaultKey ??= KeyEncoding.For<TArgs>())(args);
 
     /// <summary>Until when a value fetched at <paramref name="now"/> is fresh.</summary>
-    /// <remarks>Default: <paramref name="now"/> + <see cref="Lifetime"/>.</remarks>
-    public virtual DateTimeOffset Expiry(TArgs args, DateTimeOffset now) => now + Lifetime;
+    /// <remarks>Default: <paramref name="now"/> + <see cref="Lifetime"/>. What an override returns is
+    /// brought into [<paramref name="now"/>, <paramref name="now"/> + <see cref="CacheTtl"/>]: a time
+    /// already past means stale at once, one past the TTL means fresh for as long as the item is kept.</remarks>
+    public virtual DateTimeOffset Expiry(TArgs args, DateTimeOffset now) => EnvelopeTime.Add(now, Lifetime);
 
     /// <summary>Until when a refresh triggered at <paramref name="now"/> holds its lease.</summary>
-    /// <remarks>Default: <paramref name="now"/> + <see cref="RefreshTimeout"/>.</remarks>
-    public virtual DateTimeOffset Timeout(TArgs args, DateTimeOffset now) => now + RefreshTimeout;
+    /// <remarks>Default: <paramref name="now"/> + <see cref="RefreshTimeout"/>. What an override returns is
+    /// brought into [<paramref name="now"/>, <paramref name="now"/> + <see cref="CacheTtl"/>], as for <see cref="Expiry"/>.</remarks>
+    public virtual DateTimeOffset Timeout(TArgs args, DateTimeOffset now) => EnvelopeTime.Add(now, RefreshTimeout);
 
     /// <summary>What a miss returns when it does not fetch.</summary>
     /// <remarks>Default: <c>default</c>.</remarks>

@@ -77,7 +77,7 @@ public static class Decide
         var ttlMs = Math.Clamp(leased.FetchedAtMs + policy.CacheTtlMs - nowMs, 1, policy.CacheTtlMs);
         return new Claim<T>(
             expectedVersion,
-            DateTimeOffset.FromUnixTimeMilliseconds(nowMs + policy.RefreshTimeoutMs),
+            DateTimeOffset.FromUnixTimeMilliseconds(EnvelopeTime.Add(nowMs, policy.RefreshTimeoutMs)),
             TimeSpan.FromMilliseconds(ttlMs),
             leased);
     }

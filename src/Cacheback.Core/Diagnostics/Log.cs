@@ -23,7 +23,7 @@ internal static partial class Log
     [LoggerMessage(6, LogLevel.Warning, "{Job} '{Key}': background refresh {Result} after {Duration} (attempt {Attempt}); the stale value stays until the lease ends")]
     public static partial void RefreshFailed(ILogger logger, string job, string key, RefreshResult result, TimeSpan duration, int attempt, Exception? error);
 
-    [LoggerMessage(7, LogLevel.Error, "Refresh request for unknown job {Job} (key '{Key}') dropped: no job of that name is registered here")]
+    [LoggerMessage(7, LogLevel.Error, "Refresh request for unknown job {Job} (key '{Key}') not run: no job of that name is registered here; a reliable queue dead-letters it. Further requests naming this job are not logged")]
     public static partial void UnknownJob(ILogger logger, string job, string key);
 
     [LoggerMessage(8, LogLevel.Debug, "{Job} '{Key}': refresh {Result} in {Duration}")]
@@ -47,6 +47,9 @@ internal static partial class Log
 
     [LoggerMessage(14, LogLevel.Error, "A Cacheback event or outcome subscriber threw; the exception was logged and ignored")]
     public static partial void ObserverFailed(ILogger logger, Exception error);
+
+    [LoggerMessage(16, LogLevel.Error, "Refresh requests named {Count} distinct unknown jobs; further unknown names are not logged (each request still ends UnknownJob)")]
+    public static partial void UnknownJobsNotLogged(ILogger logger, int count);
 
     [LoggerMessage(15, LogLevel.Warning, "The runtime was disposed with {Count} refresh requests still in an in-process queue; they were not run")]
     public static partial void QueueDropped(ILogger logger, int count);

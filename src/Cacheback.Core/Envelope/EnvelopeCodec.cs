@@ -46,13 +46,19 @@ internal static partial class EnvelopeCodec
     private static ArrayBufferWriter<byte>? t_header;
 
     /// <summary>Encodes an envelope, its value through <paramref name="serializer"/>.</summary>
+    /// <param name="envelope">What to encode.</param>
+    /// <param name="serializer">How its value becomes the payload.</param>
+    /// <param name="maxPayloadBytes">The largest payload <see cref="Decode{T}"/> will read back with the same limit.</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="PayloadTooLargeException">The payload is over <paramref name="maxPayloadBytes"/>: bytes no reader would load are never written.</exception>
     [Pure]
-    public static byte[] Encode<T>(Envelope<T> envelope, IPayloadSerializer<T> serializer)
+    public static byte[] Encode<T>(Envelope<T> envelope, IPayloadSerializer<T> serializer, int maxPayloadBytes = DefaultMaxPayloadBytes)
     {
         ArgumentNullException.ThrowIfNull(envelope);
         ArgumentNullException.ThrowIfNull(serializer);
         var payload = envelope.HasValue ? serializer.Serialize(envelope.RawValue) : null;
+        if (payload is not null && payload.Length > maxPayloadBytes)
+            throw new PayloadTooLargeException(payload.Length, maxPayloadBytes);
         var header = t_header ??= new ArrayBufferWriter<byte>(64);
         header.ResetWrittenCount();
         var writer = new MessagePackWriter(header);
@@ -171,8 +177,5 @@ internal static partial class EnvelopeCodec
             : $"{e.GetType().Name}: {e.Message}";
 
     /// <summary>A time an envelope can hold: after 1970 and within what <see cref="DateTimeOffset"/> represents.</summary>
-    private static bool IsTime(long unixMs) => unixMs is > 0 and <= MaxUnixMs;
-
-    // DateTimeOffset.MaxValue in Unix milliseconds (9999-12-31T23:59:59.999Z).
-    private const long MaxUnixMs = 253_402_300_799_999;
+    private static bool IsTime(long unixMs) => unixMs is > 0 and <= EnvelopeTime.MaxUnixMs;
 }

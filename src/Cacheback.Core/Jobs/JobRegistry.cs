@@ -5,12 +5,22 @@ namespace Cacheback;
 
 /// <summary>
 /// Jobs by registered name: how a refresh request finds the code that runs it. A name that is not
-/// registered is logged and dropped; no type is ever loaded from a name.
+/// registered is logged (once per name) and its request ends <see cref="RefreshResult.UnknownJob"/>,
+/// which a reliable queue dead-letters at once; no type is ever loaded from a name.
 /// </summary>
 public sealed class JobRegistry
 {
     private readonly ConcurrentDictionary<string, IRefreshHandler> _jobs = new(StringComparer.Ordinal);
     private readonly ILogger _logger;
+
+    // Unknown names already logged (as displayed: bounded), so that a flood of requests naming one
+    // logs one line. Bounded too: past MaxUnknownNamesLogged distinct names, one line says so and
+    // the rest are counted only as outcomes.
+    private readonly ConcurrentDictionary<string, byte> _unknownLogged = new(StringComparer.Ordinal);
+    private int _unknownOverflowLogged;
+
+    /// <summary>How many distinct unknown job names are logged, each once, per registry (process).</summary>
+    internal const int MaxUnknownNamesLogged = 1_000;
 
     /// <summary>Creates an empty registry that logs to <paramref name="logger"/>.</summary>
     internal JobRegistry(ILogger? logger = null) => _logger = logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
@@ -31,6 +41,7 @@ public sealed class JobRegistry
     /// <summary>Registers under <paramref name="name"/>, or if taken under <c>name#2</c>, <c>name#3</c>, ...; returns the name used.</summary>
     internal string RegisterUnique(string name, IRefreshHandler handler)
     {
+        JobName.Validate(name);
         for (var n = 1; ; n++)
         {
             var candidate = n == 1 ? name : $"{name}#{n}";
@@ -54,7 +65,23 @@ public sealed class JobRegistry
         ArgumentNullException.ThrowIfNull(request);
         if (_jobs.TryGetValue(request.Job, out var handler))
             return handler.RefreshAsync(request, cancellationToken);
-        Log.UnknownJob(_logger, request.Job, request.Key);
+        LogUnknown(request);
         return Task.FromResult(RefreshResult.UnknownJob);
+    }
+
+    private void LogUnknown(RefreshRequest request)
+    {
+        var name = JobName.Display(request.Job);
+        if (_unknownLogged.ContainsKey(name))
+            return;
+        if (_unknownLogged.Count >= MaxUnknownNamesLogged)
+        {
+            if (Interlocked.Exchange(ref _unknownOverflowLogged, 1) == 0)
+                Log.UnknownJobsNotLogged(_logger, MaxUnknownNamesLogged);
+            return;
+        }
+
+        if (_unknownLogged.TryAdd(name, 0))
+            Log.UnknownJob(_logger, name, JobName.Display(request.Key));
     }
 }

@@ -8,11 +8,16 @@ namespace Cacheback;
 /// Keys from arguments, stable across processes, machines and restarts (never
 /// <see cref="object.GetHashCode"/>): a string is its own key; a number, enum, Guid or date is its
 /// invariant text; anything else is the SHA-256 of its canonical JSON (fields included, so tuples
-/// work), in hex.
+/// work; dictionaries' entries in ordinal order of their names, at any depth, so that insertion
+/// order does not matter), in hex.
 /// </summary>
 public static class KeyEncoding
 {
+    /// <summary>How arguments travel in refresh requests (and are checked to round-trip).</summary>
     internal static readonly JsonSerializerOptions Canonical = new() { IncludeFields = true };
+
+    /// <summary>How arguments are written for hashing: <see cref="Canonical"/>, with dictionaries sorted.</summary>
+    private static readonly JsonSerializerOptions Hashing = new() { IncludeFields = true, Converters = { new SortedDictionaryConverter() } };
 
     /// <summary>The default key function for <typeparamref name="TArgs"/>.</summary>
     /// <exception cref="ArgumentException"><typeparamref name="TArgs"/> cannot be encoded (a delegate, a task, a stream...).</exception>
@@ -29,14 +34,14 @@ public static class KeyEncoding
         return Hash;
     }
 
-    /// <summary>The hex SHA-256 of the canonical JSON of <paramref name="args"/>.</summary>
+    /// <summary>The hex SHA-256 of the canonical JSON of <paramref name="args"/> (dictionary entries sorted by name, ordinal).</summary>
     /// <exception cref="ArgumentException">The arguments cannot be serialized.</exception>
     public static string Hash<TArgs>(TArgs args)
     {
         byte[] json;
         try
         {
-            json = JsonSerializer.SerializeToUtf8Bytes(args, Canonical);
+            json = JsonSerializer.SerializeToUtf8Bytes(args, Hashing);
         }
         catch (Exception e) when (e is NotSupportedException or JsonException or InvalidOperationException)
         {

@@ -32,18 +32,18 @@ public sealed class Policy : IEquatable<Policy>
     public static Policy Default { get; } = Create();
 
     /// <summary>After this age an item is stale: still served, and one refresh is triggered.</summary>
-    /// <value>Default 600 seconds. Must be positive and no longer than <see cref="CacheTtl"/>.</value>
+    /// <value>Default 600 seconds. Must be at least 1 ms and no longer than <see cref="CacheTtl"/> (at most <see cref="PolicyLimits.MaxDuration"/>, 100 years).</value>
     public TimeSpan Lifetime { get; }
 
     /// <summary>After this age the store drops the item and a read is a miss.</summary>
-    /// <value>Default 2,592,000 seconds (30 days). Must be positive.</value>
+    /// <value>Default 2,592,000 seconds (30 days). Must be at least 1 ms and at most <see cref="PolicyLimits.MaxDuration"/> (100 years).</value>
     public TimeSpan CacheTtl { get; }
 
     /// <summary>
     /// Once a refresh is triggered, no other refresh of that key is triggered for this long; if it
     /// never lands, the first read after it triggers again.
     /// </summary>
-    /// <value>Default 60 seconds. Must be positive and no longer than <see cref="CacheTtl"/>.</value>
+    /// <value>Default 60 seconds. Must be at least 1 ms, no longer than <see cref="CacheTtl"/>, and at most <see cref="PolicyLimits.MaxTimerDuration"/> (about 49.7 days: it times the fetch).</value>
     public TimeSpan RefreshTimeout { get; }
 
     /// <summary>
@@ -57,7 +57,7 @@ public sealed class Policy : IEquatable<Policy>
     /// If the data is older than this (measured from when it was fetched), a stale read fetches
     /// synchronously instead of serving it.
     /// </summary>
-    /// <value>Default <see langword="null"/> (none). When set, must be longer than <see cref="Lifetime"/>.</value>
+    /// <value>Default <see langword="null"/> (none). When set, must be longer than <see cref="Lifetime"/> and at most <see cref="PolicyLimits.MaxDuration"/> (100 years).</value>
     public TimeSpan? FetchOnStaleThreshold { get; }
 
     // Milliseconds, precomputed: the decision runs on every read.
@@ -142,6 +142,12 @@ public sealed class Policy : IEquatable<Policy>
         (AtLeastOneMs(nameof(Lifetime), lifetime)
             | AtLeastOneMs(nameof(CacheTtl), cacheTtl)
             | AtLeastOneMs(nameof(RefreshTimeout), refreshTimeout)
+            | AtMost(nameof(Lifetime), lifetime, PolicyLimits.MaxDuration, "100 years: beyond it, fetched-at plus the lifetime leaves the envelope's time range")
+            | AtMost(nameof(CacheTtl), cacheTtl, PolicyLimits.MaxDuration, "100 years: beyond it, fetched-at plus the TTL leaves the envelope's time range")
+            | AtMost(nameof(RefreshTimeout), refreshTimeout, PolicyLimits.MaxTimerDuration, "the longest timer .NET can start (uint.MaxValue - 1 ms, about 49.7 days): the refresh timeout times every fetch")
+            | (threshold is { } limitThreshold
+                ? AtMost(nameof(FetchOnStaleThreshold), limitThreshold, PolicyLimits.MaxDuration, "100 years")
+                : Success<string, Unit>(unit))
             | Rule(
                 cacheTtl <= TimeSpan.Zero || lifetime <= cacheTtl,
                 $"{nameof(Lifetime)} ({lifetime}) must not exceed {nameof(CacheTtl)} ({cacheTtl}): the item would be dropped before it ever went stale")
@@ -156,6 +162,9 @@ public sealed class Policy : IEquatable<Policy>
     // Envelopes keep milliseconds: anything shorter would round to nothing.
     private static Validation<string, Unit> AtLeastOneMs(string name, TimeSpan value) =>
         Rule(value >= TimeSpan.FromMilliseconds(1), $"{name} must be at least 1 ms, but was {value}");
+
+    private static Validation<string, Unit> AtMost(string name, TimeSpan value, TimeSpan limit, string why) =>
+        Rule(value <= limit, $"{name} must be at most {limit} ({why}), but was {value}");
 
     private static Validation<string, Unit> Rule(bool holds, string error) =>
         holds ? Success<string, Unit>(unit) : Fail<string, Unit>(error);

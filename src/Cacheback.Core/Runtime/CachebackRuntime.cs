@@ -166,7 +166,10 @@ public sealed class CachebackRuntime : IDisposable
     private async Task Complete(IRefreshQueue queue, RefreshOutcome outcome)
     {
         var (request, result, duration, error) = (outcome.Request, outcome.Result, outcome.Duration, outcome.Error);
-        var tag = CachebackMetrics.JobTag(request.Job);
+        // A request may name anything (an unknown job, a 10 MB name): logs and tags show it bounded;
+        // events, read by code, carry it as it is.
+        var (job, key) = (JobName.Display(request.Job), JobName.Display(request.Key));
+        var tag = CachebackMetrics.JobTag(job);
         switch (result)
         {
             case RefreshResult.Succeeded:
@@ -174,11 +177,11 @@ public sealed class CachebackRuntime : IDisposable
                 break;
             case RefreshResult.Failed or RefreshResult.TimedOut:
                 Metrics.RefreshesFailed.Add(1, tag);
-                Log.RefreshFailed(_refreshLogger, request.Job, request.Key, result, duration, request.Attempt, error);
+                Log.RefreshFailed(_refreshLogger, job, key, result, duration, request.Attempt, error);
                 break;
         }
 
-        Log.RefreshCompleted(_refreshLogger, request.Job, request.Key, result, duration);
+        Log.RefreshCompleted(_refreshLogger, job, key, result, duration);
         if (EventHub.IsObserved)
             EventHub.Publish(new CacheEvent(CacheEventKind.RefreshCompleted, request.Job, request.Key, Clock.Now()) { Result = result, Duration = duration, Error = error });
         try
@@ -189,7 +192,7 @@ public sealed class CachebackRuntime : IDisposable
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            Log.AcknowledgeFailed(_refreshLogger, request.Job, request.Key, result, e);
+            Log.AcknowledgeFailed(_refreshLogger, job, key, result, e);
         }
     }
 }

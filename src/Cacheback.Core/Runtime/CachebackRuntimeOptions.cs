@@ -59,4 +59,13 @@ public sealed record CachebackRuntimeOptions
     /// </summary>
     /// <value>Default <see langword="true"/>.</value>
     public bool RunRefreshWorker { get; init; } = true;
+
+    /// <summary>
+    /// Whether <c>SetAsync</c> and <c>RefreshAsync</c> read their write back and throw
+    /// <see cref="CacheWriteNotVerifiedException"/> when it is not there (django-cacheback's
+    /// <c>CACHEBACK_VERIFY_CACHE_WRITE</c>): a store that is full or misconfigured may drop writes
+    /// silently. Reads never verify: their write-back is best effort and they serve the value anyway.
+    /// </summary>
+    /// <value>Default <see langword="true"/>, as in django-cacheback. The cost is one store read per explicit write.</value>
+    public bool VerifyCacheWrite { get; init; } = true;
 }

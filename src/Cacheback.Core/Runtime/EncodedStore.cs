@@ -13,7 +13,7 @@ public sealed class EncodedStore : ICacheStore
     /// <summary>Creates the store.</summary>
     /// <param name="bytes">Where the bytes live.</param>
     /// <param name="keyPrefix">Prepended to every key (an application's namespace in a shared backend).</param>
-    /// <param name="maxPayloadBytes">Larger payloads are unreadable (a miss), not loaded.</param>
+    /// <param name="maxPayloadBytes">Larger payloads are refused when written (<see cref="PayloadTooLargeException"/>), and unreadable (a miss, not loaded) when found.</param>
     public EncodedStore(IBinaryStore bytes, string keyPrefix = "", int maxPayloadBytes = EnvelopeCodec.DefaultMaxPayloadBytes)
     {
         ArgumentNullException.ThrowIfNull(bytes);
@@ -24,7 +24,7 @@ public sealed class EncodedStore : ICacheStore
         MaxPayloadBytes = maxPayloadBytes;
     }
 
-    /// <summary>The largest payload read.</summary>
+    /// <summary>The largest payload written or read: a write over it throws <see cref="PayloadTooLargeException"/>, a read over it is a miss.</summary>
     public int MaxPayloadBytes { get; }
 
     /// <summary>
@@ -67,7 +67,7 @@ public sealed class EncodedStore : ICacheStore
 
         public async ValueTask<bool> CompareAndSetAsync(string key, long expectedVersion, Envelope<T> next, TimeSpan ttl, CancellationToken cancellationToken = default)
         {
-            var bytes = EnvelopeCodec.Encode(next, spec.Serializer);
+            var bytes = EnvelopeCodec.Encode(next, spec.Serializer, owner.MaxPayloadBytes);
             if (await owner._bytes.SetIfVersionAsync(prefix + key, expectedVersion, bytes, ttl, cancellationToken).ConfigureAwait(false))
                 return true;
             if (expectedVersion != 0)
@@ -83,7 +83,7 @@ public sealed class EncodedStore : ICacheStore
         }
 
         public ValueTask WriteAsync(string key, Envelope<T> envelope, TimeSpan ttl, CancellationToken cancellationToken = default) =>
-            owner._bytes.SetAsync(prefix + key, EnvelopeCodec.Encode(envelope, spec.Serializer), ttl, cancellationToken);
+            owner._bytes.SetAsync(prefix + key, EnvelopeCodec.Encode(envelope, spec.Serializer, owner.MaxPayloadBytes), ttl, cancellationToken);
 
         public ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken = default) =>
             owner._bytes.DeleteAsync(prefix + key, cancellationToken);

@@ -36,7 +36,7 @@ internal sealed partial class Executor<TArgs, T>
 
         if (effect is Effect<T>.ReturnAndEnqueue enqueue)
         {
-            var leaseUntil = hooks.Timeout(args, DateTimeOffset.FromUnixTimeMilliseconds(nowMs));
+            var leaseUntil = DateTimeOffset.FromUnixTimeMilliseconds(LeaseUntilMs(args, nowMs));
             if (leaseUntil != enqueue.Claim.LeaseUntil)
                 effect = enqueue with { Claim = enqueue.Claim with { LeaseUntil = leaseUntil } };
         }
@@ -44,6 +44,9 @@ internal sealed partial class Executor<TArgs, T>
         return effect;
     }
 
+    /// <summary>Until when a refresh triggered at <paramref name="nowMs"/> holds its lease; a hook's answer is clamped like an expiry (see <see cref="EnvelopeTime.FromHook"/>).</summary>
     private long LeaseUntilMs(TArgs args, long nowMs) =>
-        _hooks is null ? nowMs + Policy.RefreshTimeoutMs : _hooks.Timeout(args, DateTimeOffset.FromUnixTimeMilliseconds(nowMs)).ToUnixTimeMilliseconds();
+        _hooks is null
+            ? EnvelopeTime.Add(nowMs, Policy.RefreshTimeoutMs)
+            : EnvelopeTime.FromHook(_hooks.Timeout(args, DateTimeOffset.FromUnixTimeMilliseconds(nowMs)), nowMs, Policy.CacheTtlMs);
 }

@@ -3,9 +3,12 @@ namespace Cacheback;
 /// <summary>The operations besides reading: set, delete, invalidate, raw get, refresh.</summary>
 internal sealed partial class Executor<TArgs, T>
 {
-    /// <summary>Stores <paramref name="value"/> as freshly fetched.</summary>
-    public async Task SetAsync(string key, TArgs args, T value, CancellationToken cancellationToken) =>
-        await StoreFreshAsync(key, args, value, expectedVersion: null, cancellationToken).ConfigureAwait(false);
+    /// <summary>Stores <paramref name="value"/> as freshly fetched; with <see cref="CachebackRuntimeOptions.VerifyCacheWrite"/>, reads it back.</summary>
+    public async Task SetAsync(string key, TArgs args, T value, CancellationToken cancellationToken)
+    {
+        var (_, written) = await StoreFreshCheckedAsync(key, args, value, expectedVersion: null, cancellationToken).ConfigureAwait(false);
+        await VerifyAsync(key, written, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>Removes the item; whether one was there.</summary>
     public async Task<bool> DeleteAsync(string key, CancellationToken cancellationToken) =>
@@ -38,8 +41,27 @@ internal sealed partial class Executor<TArgs, T>
     {
         var before = await _store.ReadAsync(key, cancellationToken).ConfigureAwait(false);
         var value = await FetchTimedAsync(args, cancellationToken).ConfigureAwait(false);
-        await StoreFreshAsync(key, args, value, before?.Version ?? 0, cancellationToken).ConfigureAwait(false);
+        var (result, written) = await StoreFreshCheckedAsync(key, args, value, before?.Version ?? 0, cancellationToken).ConfigureAwait(false);
+        if (result == RefreshResult.Succeeded)
+            await VerifyAsync(key, written, cancellationToken).ConfigureAwait(false);
         return value;
+    }
+
+    /// <summary>
+    /// django-cacheback's <c>CACHEBACK_VERIFY_CACHE_WRITE</c>: reads a write back and throws when it
+    /// is not there, because a full or misconfigured store may drop writes without a word. Only the
+    /// explicit writes (set, refresh) pay the extra read; never a read's write-back or a background refresh.
+    /// </summary>
+    /// <exception cref="CacheWriteNotVerifiedException">Nothing, or an older item than the one written, is there.</exception>
+    private async Task VerifyAsync(string key, Envelope<T> written, CancellationToken cancellationToken)
+    {
+        if (!_runtime.Options.VerifyCacheWrite)
+            return;
+        var found = await _store.ReadAsync(key, cancellationToken).ConfigureAwait(false);
+        // Another writer may have written since (a newer version, or a lease over ours, keeps our
+        // fetch time or a later one): only nothing, or older data than ours, means ours was lost.
+        if (found is null || (found.Version != written.Version && found.FetchedAtMs < written.FetchedAtMs))
+            throw new CacheWriteNotVerifiedException(Name, key, found is null ? "nothing" : $"an older item (fetched at {found.FetchedAt:O})");
     }
 
     /// <summary>

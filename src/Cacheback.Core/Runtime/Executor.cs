@@ -283,19 +283,25 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
     }
 
     /// <summary>Stores a fetched value: unconditionally when <paramref name="expectedVersion"/> is null, else only over that version.</summary>
-    private async Task<RefreshResult> StoreFreshAsync(string key, TArgs args, T value, long? expectedVersion, CancellationToken cancellationToken)
+    private async Task<RefreshResult> StoreFreshAsync(string key, TArgs args, T value, long? expectedVersion, CancellationToken cancellationToken) =>
+        (await StoreFreshCheckedAsync(key, args, value, expectedVersion, cancellationToken).ConfigureAwait(false)).Result;
+
+    /// <summary><see cref="StoreFreshAsync"/>, also giving the envelope written, for a read-back to compare.</summary>
+    private async Task<(RefreshResult Result, Envelope<T> Written)> StoreFreshCheckedAsync(string key, TArgs args, T value, long? expectedVersion, CancellationToken cancellationToken)
     {
         var now = _clock.NowMs();
-        var freshUntil = _hooks is null ? now + Policy.LifetimeMs : _hooks.Expiry(args, DateTimeOffset.FromUnixTimeMilliseconds(now)).ToUnixTimeMilliseconds();
+        // A hook's expiry is brought inside [now, now + CacheTtl]: see EnvelopeTime.FromHook.
+        var freshUntil = _hooks is null
+            ? EnvelopeTime.Add(now, Policy.LifetimeMs)
+            : EnvelopeTime.FromHook(_hooks.Expiry(args, DateTimeOffset.FromUnixTimeMilliseconds(now)), now, Policy.CacheTtlMs);
         var envelope = Envelope.FromMs(Envelope.NewVersion(), true, value, now, freshUntil, 0);
         if (expectedVersion is not { } expected)
         {
             await _store.WriteAsync(key, envelope, Policy.CacheTtl, cancellationToken).ConfigureAwait(false);
-            return RefreshResult.Succeeded;
+            return (RefreshResult.Succeeded, envelope);
         }
 
-        return await _store.CompareAndSetAsync(key, expected, envelope, Policy.CacheTtl, cancellationToken).ConfigureAwait(false)
-            ? RefreshResult.Succeeded
-            : RefreshResult.Superseded;
+        var stored = await _store.CompareAndSetAsync(key, expected, envelope, Policy.CacheTtl, cancellationToken).ConfigureAwait(false);
+        return (stored ? RefreshResult.Succeeded : RefreshResult.Superseded, envelope);
     }
 }

@@ -91,8 +91,9 @@ public sealed partial class RedisRefreshQueue : IRefreshQueue, IDisposable
     }
 
     /// <inheritdoc />
-    /// <remarks>Succeeded, superseded and duplicate outcomes acknowledge the request; failed, timed-out
-    /// and unknown-job outcomes deliver it again, or dead-letter it after its last attempt. Only the
+    /// <remarks>Succeeded, superseded and duplicate outcomes acknowledge the request; failed and
+    /// timed-out outcomes deliver it again, or dead-letter it after its last attempt; an unknown job is
+    /// dead-lettered at once. Only the
     /// delivery in flight counts: the outcome of one that was delivered again since is ignored.</remarks>
     public async ValueTask CompleteAsync(RefreshOutcome outcome, CancellationToken cancellationToken = default)
     {
@@ -108,8 +109,9 @@ public sealed partial class RedisRefreshQueue : IRefreshQueue, IDisposable
         var (action, error) = outcome.Result switch
         {
             RefreshResult.Succeeded or RefreshResult.Superseded or RefreshResult.Duplicate => ("ack", ""),
-            // Another worker (another deploy) may know the job: deliver it again rather than drop it.
-            RefreshResult.UnknownJob => ("retry", $"no job named '{request.Job}' is registered on the worker that took it"),
+            // No retry: each attempt would log and fail alike. The dead letter keeps the request and
+            // says why (nothing is lost); the name is shown bounded, as a request may name anything.
+            RefreshResult.UnknownJob => ("dead", $"no job named '{JobName.Display(request.Job)}' is registered on the worker that took it"),
             _ => ("retry", outcome.Error is { } e ? $"{e.GetType().Name}: {e.Message}" : outcome.Result.ToString()),
         };
         var result = await Complete(delivery, action, error).ConfigureAwait(false);
@@ -123,7 +125,7 @@ public sealed partial class RedisRefreshQueue : IRefreshQueue, IDisposable
                 RedisLog.Retrying(_logger, Name, request.Job, request.Key, delivery.Attempt, outcome.Result);
                 break;
             case 3:
-                RedisLog.DeadLettered(_logger, Name, request.Job, request.Key, delivery.Attempt, outcome.Result, error);
+                RedisLog.DeadLettered(_logger, Name, JobName.Display(request.Job), JobName.Display(request.Key), delivery.Attempt, outcome.Result, error);
                 break;
         }
     }

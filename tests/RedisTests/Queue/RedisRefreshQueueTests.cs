@@ -101,7 +101,7 @@ public class RedisRefreshQueueTests(RedisServerFixture redis)
     }
 
     [Fact]
-    public async Task Complete_TimedOutOrUnknownJob_IsDeliveredAgain()
+    public async Task Complete_TimedOut_IsDeliveredAgain()
     {
         using var queue = Queue();
         await queue.EnqueueAsync(QueueTesting.Request());
@@ -109,12 +109,27 @@ public class RedisRefreshQueueTests(RedisServerFixture redis)
         var first = await queue.TakeNowAsync();
         await queue.CompleteAsync(new RefreshOutcome(first!, RefreshResult.TimedOut, TimeSpan.Zero, new TimeoutException("slow")));
         var second = await queue.TakeNowAsync();
-        await queue.CompleteAsync(new RefreshOutcome(second!, RefreshResult.UnknownJob, TimeSpan.Zero));
-        var third = await queue.TakeNowAsync();
-        await queue.CompleteAsync(new RefreshOutcome(third!, RefreshResult.UnknownJob, TimeSpan.Zero));
 
-        Assert.Equal([1, 2, 3], new[] { first!.Attempt, second!.Attempt, third!.Attempt });
-        Assert.Contains("no job named 'users'", Assert.Single(await queue.DeadLettersAsync()).Error);
+        Assert.Equal([1, 2], new[] { first!.Attempt, second!.Attempt });
+        Assert.Empty(await queue.DeadLettersAsync());
+    }
+
+    // Issue 10, defect 16: an unknown job was retried MaxAttempts times, logging each, before its dead letter.
+    [Fact]
+    public async Task Complete_UnknownJob_IsDeadLetteredAtOnce_WithABoundedReason()
+    {
+        using var queue = Queue();
+        var huge = "x" + new string('y', 1_000_000);
+        await queue.EnqueueAsync(QueueTesting.Request() with { Job = huge });
+
+        var first = await queue.TakeNowAsync();
+        await queue.CompleteAsync(new RefreshOutcome(first!, RefreshResult.UnknownJob, TimeSpan.Zero));
+
+        Assert.Equal(1, first!.Attempt);
+        var dead = Assert.Single(await queue.DeadLettersAsync());
+        Assert.Contains("no job named 'xyyy", dead.Error, StringComparison.Ordinal);
+        Assert.True(dead.Error.Length < 1_000, $"a reason of {dead.Error.Length} characters");
+        Assert.Equal(new RedisQueueCounts(0, 0, 1), await queue.CountsAsync());
     }
 
     [Theory]
