@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace Cacheback.Tests.Regression.Issue10;
+namespace Cacheback.Tests.Jobs;
 
 /// <summary>Issue 10, defect 16: an unknown job name is logged once, bounded, and is a distinct outcome.</summary>
 public class UnknownJobTests

@@ -1,4 +1,4 @@
-namespace Cacheback.Tests.Regression.Issue10;
+namespace Cacheback.Tests.Jobs;
 
 /// <summary>Issue 10, defect 14: keys of dictionaries depend on insertion order; job names with ':' share storage keys.</summary>
 public class KeyCollisionTests

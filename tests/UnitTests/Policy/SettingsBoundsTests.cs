@@ -2,7 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Cacheback.Tests.CSharp.DependencyInjection;
 
-namespace Cacheback.Tests.Regression.Issue10;
+namespace Cacheback.Tests.Policies;
 
 /// <summary>Issue 10, defect 9: settings that passed validation and broke at run time are refused when built.</summary>
 public class SettingsBoundsTests
