@@ -18,6 +18,8 @@ public static class CachebackMetrics
     internal static readonly Counter<long> RefreshesStarted = Meter.CreateCounter<long>("cacheback.refreshes.started", description: "Refresh requests enqueued");
     internal static readonly Counter<long> RefreshesSucceeded = Meter.CreateCounter<long>("cacheback.refreshes.succeeded", description: "Refreshes fetched and stored");
     internal static readonly Counter<long> RefreshesFailed = Meter.CreateCounter<long>("cacheback.refreshes.failed", description: "Refreshes that threw or timed out");
+    internal static readonly Counter<long> Evictions = Meter.CreateCounter<long>("cacheback.memory.evictions", description: "Entries a memory store evicted to stay within its bound");
+    internal static readonly Counter<long> Expirations = Meter.CreateCounter<long>("cacheback.memory.expirations", description: "Entries past their TTL that a memory store's sweep removed");
     internal static readonly Histogram<double> FetchDuration = Meter.CreateHistogram<double>("cacheback.fetch.duration", unit: "s", description: "Time spent in fetches, synchronous and background");
 
     internal static KeyValuePair<string, object?> JobTag(string job) => new("cacheback.job", job);

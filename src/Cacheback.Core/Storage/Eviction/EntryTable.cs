@@ -1,0 +1,124 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+
+namespace Cacheback;
+
+/// <summary>
+/// A dictionary of one bounded memory store's entries, with the bookkeeping every change owes to
+/// the store's <see cref="MemoryBounds"/>. Changes are made under <see cref="Gate"/> (writes are
+/// rare next to reads: a lock keeps a compare-and-set and the count exact); reads go straight to
+/// <see cref="Entries"/>. The eviction hand and the sweep walk the dictionary itself with
+/// enumerators that persist between calls (ConcurrentDictionary's enumerator tolerates changes),
+/// so the bound costs no list or node beside each entry.
+/// </summary>
+internal sealed class EntryTable<TEntry> : IEvictionSegment
+    where TEntry : class, IStoredEntry
+{
+    private readonly MemoryBounds _bounds;
+    private readonly KeyValuePair<string, object?> _tag;
+    private IEnumerator<KeyValuePair<string, TEntry>>? _hand;
+    private IEnumerator<KeyValuePair<string, TEntry>>? _sweep;
+
+    public EntryTable(MemoryBounds bounds, string job)
+    {
+        _bounds = bounds;
+        _tag = CachebackMetrics.JobTag(job);
+        bounds.Add(this);
+    }
+
+    /// <summary>Read without the gate; change only through the methods below.</summary>
+    public ConcurrentDictionary<string, TEntry> Entries { get; } = new(StringComparer.Ordinal);
+
+    public object Gate { get; } = new();
+
+    /// <summary>Stores <paramref name="entry"/> at <paramref name="key"/>; the caller holds <see cref="Gate"/>, and calls <see cref="MemoryBounds.EvictIfOver"/> after releasing it.</summary>
+    public void SetLocked(string key, TEntry entry)
+    {
+        if (Entries.TryGetValue(key, out var old))
+        {
+            Entries[key] = entry;
+            _bounds.Replaced(old.Size, entry.Size);
+        }
+        else
+        {
+            Entries[key] = entry;
+            _bounds.Added(entry.Size);
+        }
+    }
+
+    /// <summary>Removes <paramref name="key"/>; the caller holds <see cref="Gate"/>.</summary>
+    public bool RemoveLocked(string key)
+    {
+        if (!Entries.TryRemove(key, out var old))
+            return false;
+        _bounds.Removed(old.Size);
+        return true;
+    }
+
+    public HandStep Step()
+    {
+        _hand ??= Entries.GetEnumerator();
+        if (!_hand.MoveNext())
+        {
+            _hand.Dispose();
+            _hand = null;
+            return HandStep.End;
+        }
+
+        var (key, entry) = _hand.Current;
+        if (entry.Referenced)
+        {
+            entry.Referenced = false;
+            return HandStep.Spared;
+        }
+
+        if (!RemoveIfSame(key, entry))
+            return HandStep.Gone;
+        CachebackMetrics.Evictions.Add(1, _tag);
+        return HandStep.Evicted;
+    }
+
+    public int Sweep(long nowMs, int budget, out bool reachedEnd)
+    {
+        _sweep ??= Entries.GetEnumerator();
+        var looked = 0;
+        var removed = 0;
+        while (looked < budget)
+        {
+            if (!_sweep.MoveNext())
+            {
+                _sweep.Dispose();
+                _sweep = null;
+                reachedEnd = true;
+                Count(removed);
+                return looked;
+            }
+
+            looked++;
+            var (key, entry) = _sweep.Current;
+            if (entry.ExpiresAtMs <= nowMs && RemoveIfSame(key, entry))
+                removed++;
+        }
+
+        reachedEnd = false;
+        Count(removed);
+        return looked;
+    }
+
+    private void Count(int expired)
+    {
+        if (expired > 0)
+            CachebackMetrics.Expirations.Add(expired, _tag);
+    }
+
+    private bool RemoveIfSame(string key, TEntry entry)
+    {
+        lock (Gate)
+        {
+            // The enumerator may show an entry that was replaced since: only that very entry goes.
+            if (!Entries.TryGetValue(key, out var current) || !ReferenceEquals(current, entry))
+                return false;
+            return RemoveLocked(key);
+        }
+    }
+}
