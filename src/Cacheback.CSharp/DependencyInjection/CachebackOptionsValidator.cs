@@ -43,6 +43,8 @@ internal sealed class CachebackOptionsValidator(IServiceProvider provider, IOpti
             yield return $"{Section}:{nameof(options.QueueCapacity)} must be positive (was {options.QueueCapacity}).";
         if (options.RefreshFetchTimeout is { } timeout && timeout <= TimeSpan.Zero)
             yield return $"{Section}:{nameof(options.RefreshFetchTimeout)} must be positive (was {timeout}).";
+        foreach (var problem in options.MemoryStore.Problems($"{Section}:{nameof(options.MemoryStore)}:"))
+            yield return problem;
         foreach (var store in options.StoreNames.Where(string.IsNullOrWhiteSpace))
             yield return $"{Section}:{nameof(options.StoreNames)} holds a name that is empty or white space (was '{store}').";
         foreach (var queue in options.QueueNames.Where(string.IsNullOrWhiteSpace))
