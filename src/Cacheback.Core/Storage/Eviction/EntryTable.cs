@@ -18,6 +18,9 @@ internal sealed class EntryTable<TEntry> : IEvictionSegment
     private readonly KeyValuePair<string, object?> _tag;
     private IEnumerator<KeyValuePair<string, TEntry>>? _hand;
     private IEnumerator<KeyValuePair<string, TEntry>>? _sweep;
+    private int _count;
+    private int _handStartCount;
+    private int _sweepStartCount;
 
     public EntryTable(MemoryBounds bounds, string job)
     {
@@ -42,6 +45,7 @@ internal sealed class EntryTable<TEntry> : IEvictionSegment
         else
         {
             Entries[key] = entry;
+            _count++;
             _bounds.Added(entry.Size);
         }
     }
@@ -51,13 +55,14 @@ internal sealed class EntryTable<TEntry> : IEvictionSegment
     {
         if (!Entries.TryRemove(key, out var old))
             return false;
+        _count--;
         _bounds.Removed(old.Size);
         return true;
     }
 
     public HandStep Step()
     {
-        _hand ??= Entries.GetEnumerator();
+        _hand = Cursor(_hand, ref _handStartCount);
         if (!_hand.MoveNext())
         {
             _hand.Dispose();
@@ -80,7 +85,7 @@ internal sealed class EntryTable<TEntry> : IEvictionSegment
 
     public int Sweep(long nowMs, int budget, out bool reachedEnd)
     {
-        _sweep ??= Entries.GetEnumerator();
+        _sweep = Cursor(_sweep, ref _sweepStartCount);
         var looked = 0;
         var removed = 0;
         while (looked < budget)
@@ -103,6 +108,23 @@ internal sealed class EntryTable<TEntry> : IEvictionSegment
         reachedEnd = false;
         Count(removed);
         return looked;
+    }
+
+    /// <summary>
+    /// The cursor to go on with, or a new one from the start. A ConcurrentDictionary that grows
+    /// makes new nodes in a new table, and an enumerator keeps walking the table it began on: a
+    /// cursor parked across a resize would keep the whole old table alive until its pass ends. So a
+    /// table that grew by more than a tenth since the cursor began gets a new cursor (a resize
+    /// comes with a doubling; a store at its bound does not grow).
+    /// </summary>
+    private IEnumerator<KeyValuePair<string, TEntry>> Cursor(IEnumerator<KeyValuePair<string, TEntry>>? cursor, ref int startCount)
+    {
+        var count = Volatile.Read(ref _count);
+        if (cursor is not null && count <= startCount + (startCount / 10) + 64)
+            return cursor;
+        cursor?.Dispose();
+        startCount = count;
+        return Entries.GetEnumerator();
     }
 
     private void Count(int expired)

@@ -85,6 +85,8 @@ internal sealed class MemoryBounds
         lock (_evictGate)
         {
             var segments = _segments;
+            if (segments.Length == 0)
+                return;
             // Two turns of the hand clear every bit and then must find an unread entry; past that,
             // what is counted is not there (it cannot happen, but a loop must not trust that).
             var budget = 2 * (Count + segments.Length) + 2;
@@ -146,10 +148,21 @@ internal sealed class MemoryBounds
 
         private void Tick()
         {
-            if (_bounds.TryGetTarget(out var bounds))
-                bounds.Sweep();
-            else
+            if (!_bounds.TryGetTarget(out var bounds))
+            {
                 _timer?.Dispose();
+                return;
+            }
+
+            try
+            {
+                bounds.Sweep();
+            }
+#pragma warning disable CA1031 // An exception on a timer thread ends the process; the next tick sweeps again (only a failing TimeProvider or metrics listener can throw here).
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
         }
     }
 }
