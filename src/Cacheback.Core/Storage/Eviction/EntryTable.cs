@@ -113,9 +113,11 @@ internal sealed class EntryTable<TEntry> : IEvictionSegment
     /// <summary>
     /// The cursor to go on with, or a new one from the start. A ConcurrentDictionary that grows
     /// makes new nodes in a new table, and an enumerator keeps walking the table it began on: a
-    /// cursor parked across a resize would keep the whole old table alive until its pass ends. So a
-    /// table that grew by more than a tenth since the cursor began gets a new cursor (a resize
-    /// comes with a doubling; a store at its bound does not grow).
+    /// cursor parked across a resize keeps the whole old table alive until its pass ends. So a
+    /// table that grew by more than a tenth since the cursor began gets a new cursor: while a table
+    /// fills fast, no cursor outlives a tick. A resize that falls within the tenth still keeps one
+    /// old table until that pass ends (measured: 131 B per entry at 1 M keys, 161 B right after a
+    /// fast fill when that happens); a store at its bound does not grow, and keeps none.
     /// </summary>
     private IEnumerator<KeyValuePair<string, TEntry>> Cursor(IEnumerator<KeyValuePair<string, TEntry>>? cursor, ref int startCount)
     {
