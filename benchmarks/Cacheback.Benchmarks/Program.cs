@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Running;
 using Cacheback.Benchmarks;
+using Cacheback.Benchmarks.Memory;
 using Cacheback.Benchmarks.Scenarios;
 
 // One entry point, two harnesses: BenchmarkDotNet for the nanosecond hit path, a plain
@@ -18,10 +19,19 @@ switch (args.FirstOrDefault())
         SerializerBenchmarks.PrintSizes(Console.Out);
         var serializers = BenchmarkRunner.Run<SerializerBenchmarks>(args: args[1..]);
         return serializers.HasCriticalValidationErrors ? 1 : 0;
+    case "memory" when args.Skip(1).FirstOrDefault() == "--layout":
+        // memory --layout: the envelope as the dictionary's value against a record around it, in one process.
+        LayoutBenchmark.Run(Console.Out, [1_000, 100_000, 1_000_000], rounds: 9);
+        return 0;
+    case "memory":
+        // memory [sizes...]: bytes per entry and hit cost for 1 k, 100 k and 1 M keys (or the sizes given).
+        var sizes = args.Length > 1 ? args[1..].Select(a => int.Parse(a, System.Globalization.CultureInfo.InvariantCulture)).ToArray() : [1, 1_000, 100_000, 1_000_000];
+        await MemoryBenchmark.RunAsync(Console.Out, sizes, rounds: 7);
+        return 0;
     case "scenarios":
         await ScenarioRunner.RunAsync(Console.Out);
         return 0;
     default:
-        Console.Error.WriteLine("usage: Cacheback.Benchmarks hit [BenchmarkDotNet args] | serializers [--interleaved | BenchmarkDotNet args] | scenarios");
+        Console.Error.WriteLine("usage: Cacheback.Benchmarks hit [BenchmarkDotNet args] | serializers [--interleaved | BenchmarkDotNet args] | memory [--layout | sizes...] | scenarios");
         return 2;
 }

@@ -68,6 +68,14 @@ public sealed class CachebackOptions
     /// <value>Default 10,000.</value>
     public int QueueCapacity { get; set; } = 10_000;
 
+    /// <summary>
+    /// Bounds of the in-memory stores made here: the default one (unless <see cref="Stores"/> gives
+    /// it) and each of <see cref="StoreNames"/>, each store bounded on its own. Keys
+    /// <c>MemoryStore:MaxEntries</c>, <c>MemoryStore:SweepInterval</c>, <c>MemoryStore:SweepBatchSize</c>.
+    /// </summary>
+    /// <value>Default: 100,000 entries per store, a sweep of expired entries every second, 50,000 entries looked at per sweep.</value>
+    public MemoryStoreOptions MemoryStore { get; } = new();
+
     /// <summary>Names of extra in-memory stores (cache aliases) to create, besides "default".</summary>
     public IList<string> StoreNames { get; } = [];
 

@@ -49,6 +49,8 @@ internal sealed class CachebackOptionsValidator(IServiceProvider provider, IOpti
             yield return $"{Section}:{nameof(options.RefreshFetchTimeout)} must be positive (was {timeout}).";
         if (options.RefreshFetchTimeout is { } longTimeout && longTimeout > PolicyLimits.MaxTimerDuration)
             yield return $"{Section}:{nameof(options.RefreshFetchTimeout)} must be at most {PolicyLimits.MaxTimerDuration}, the longest timer .NET can start (was {longTimeout}).";
+        foreach (var problem in options.MemoryStore.Problems($"{Section}:{nameof(options.MemoryStore)}:"))
+            yield return problem;
         foreach (var store in options.StoreNames.Where(string.IsNullOrWhiteSpace))
             yield return $"{Section}:{nameof(options.StoreNames)} holds a name that is empty or white space (was '{store}').";
         foreach (var queue in options.QueueNames.Where(string.IsNullOrWhiteSpace))

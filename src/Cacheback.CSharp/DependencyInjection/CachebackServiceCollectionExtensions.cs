@@ -120,7 +120,7 @@ public static class CachebackServiceCollectionExtensions
         // Names may come from the configuration and from code alike; a store given in code wins.
         var stores = new Dictionary<string, ICacheStore>(StringComparer.Ordinal);
         foreach (var name in options.StoreNames)
-            stores[name] = new MemoryStore(time);
+            stores[name] = new MemoryStore(options.MemoryStore, time);
         foreach (var (name, store) in options.Stores)
             stores[name] = store;
         var queues = new Dictionary<string, IRefreshQueue>(StringComparer.Ordinal);
@@ -137,6 +137,7 @@ public static class CachebackServiceCollectionExtensions
             MeterFactory = provider.GetService<System.Diagnostics.Metrics.IMeterFactory>(),
             Store = stores.Remove(CachebackRuntimeOptions.DefaultName, out var defaultStore) ? defaultStore : null,
             Stores = stores,
+            MemoryStore = options.MemoryStore,
             Queue = defaultQueue ?? new InProcessQueue(options.QueueCapacity),
             Queues = queues,
             DefaultPolicy = policy,

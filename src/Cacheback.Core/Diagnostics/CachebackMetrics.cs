@@ -58,10 +58,32 @@ internal sealed class CachebackMetrics : IDisposable
             description: "Refreshes this process's worker has taken and not finished");
     }
 
+    /// <summary>
+    /// The bounded memory stores' evictions and swept expirations, per job: counted by each store
+    /// (a store may outlive or serve several runtimes), reported as totals on this runtime's meter.
+    /// </summary>
+    public void ObserveStores(IEnumerable<ICacheStore> stores)
+    {
+        var bounds = stores.OfType<IBoundedStore>().Select(s => s.Bounds).OfType<MemoryBounds>().Distinct().ToArray();
+        Meter.CreateObservableCounter("cacheback.memory.evictions", () => MeasureSegments(bounds, s => s.Evicted), unit: "{entry}",
+            description: "Entries a memory store evicted to stay within its bound");
+        Meter.CreateObservableCounter("cacheback.memory.expirations", () => MeasureSegments(bounds, s => s.Expired), unit: "{entry}",
+            description: "Entries past their TTL that a memory store's sweep removed");
+    }
+
     public void Dispose()
     {
         if (_ownsMeter)
             Meter.Dispose();
+    }
+
+    private static IEnumerable<Measurement<long>> MeasureSegments(MemoryBounds[] stores, Func<IEvictionSegment, long> read)
+    {
+        foreach (var store in stores)
+        {
+            foreach (var segment in store.Segments)
+                yield return new Measurement<long>(read(segment), JobTag(segment.Job));
+        }
     }
 
     private static IEnumerable<Measurement<long>> Measure((KeyValuePair<string, object?> Tag, IMonitoredQueue Queue)[] queues, Func<IMonitoredQueue, long?> read)

@@ -11,9 +11,17 @@ namespace Cacheback;
 /// stores them.
 /// </summary>
 /// <typeparam name="T">The cached value's type.</typeparam>
-public sealed class Envelope<T> : IEquatable<Envelope<T>>
+public sealed class Envelope<T> : IEquatable<Envelope<T>>, IStoredEntry
 {
     private readonly T _value;
+
+    // The bookkeeping of the MemoryStore slot that holds this instance, kept here rather than in a
+    // record around it: a hit then follows one pointer from the dictionary node (measured: the
+    // wrapper cost 32 B per entry and 10-30% per hit at 100 k keys). An instance is stored in one
+    // slot at most (TakeForStore); another write of it stores a copy. Not part of the value: not in Equals.
+    private long _storeExpiresAtMs;
+    private int _stored;
+    private bool _storeReferenced;
 
     internal Envelope(long version, bool hasValue, T value, long fetchedAtMs, long freshUntilMs, long leaseUntilMs)
     {
@@ -60,6 +68,31 @@ public sealed class Envelope<T> : IEquatable<Envelope<T>>
 
     /// <summary>The value as stored (default for a placeholder), without the check; for the hot path.</summary>
     internal T RawValue => _value;
+
+    /// <summary>This instance, or a copy if a store slot already holds it, ready to be stored until <paramref name="expiresAtMs"/>.</summary>
+    internal Envelope<T> TakeForStore(long expiresAtMs)
+    {
+        var taken = Interlocked.Exchange(ref _stored, 1) == 0 ? this : new Envelope<T>(Version, HasValue, _value, FetchedAtMs, FreshUntilMs, LeaseUntilMs) { _stored = 1 };
+        taken._storeExpiresAtMs = expiresAtMs;
+        return taken;
+    }
+
+    /// <summary>Marks this stored instance read (CLOCK's bit); writes only when the bit is clear, so a hot entry's cache line stays shared.</summary>
+    internal void MarkRead()
+    {
+        if (!_storeReferenced)
+            _storeReferenced = true;
+    }
+
+    long IStoredEntry.ExpiresAtMs => _storeExpiresAtMs;
+
+    long IStoredEntry.Size => 0;
+
+    bool IStoredEntry.Referenced
+    {
+        get => _storeReferenced;
+        set => _storeReferenced = value;
+    }
 
     /// <summary>The same item, leased until <paramref name="leaseUntilMs"/>, under a new version.</summary>
     [Pure]

@@ -25,19 +25,21 @@ public sealed class CachebackRuntime : IDisposable
         options ??= new CachebackRuntimeOptions();
         ArgumentNullException.ThrowIfNull(options.TimeProvider, nameof(options.TimeProvider));
         ArgumentNullException.ThrowIfNull(options.DefaultPolicy, nameof(options.DefaultPolicy));
+        ArgumentNullException.ThrowIfNull(options.MemoryStore, nameof(options.MemoryStore));
         options.Refresh.Validate();
         Options = options;
         Clock = new Clock(options.TimeProvider);
         LoggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
         _refreshLogger = LoggerFactory.CreateLogger("Cacheback.Refresh");
         EventHub = new EventHub(LoggerFactory.CreateLogger("Cacheback.Events"));
-        _stores = Named(options.Store ?? new MemoryStore(options.TimeProvider), options.Stores, "store");
+        _stores = Named(options.Store ?? new MemoryStore(options.MemoryStore, options.TimeProvider), options.Stores, "store");
         _queues = Named(options.Queue ?? new InProcessQueue(), options.Queues, "queue");
         Registry = new JobRegistry(_refreshLogger);
         Metrics = new CachebackMetrics(options.MeterFactory);
         Worker = new RefreshWorker(_queues.Values.Distinct().ToArray(), Registry.DispatchAsync, options.Refresh, options.Scheduler, Complete, _refreshLogger,
             request => Registry.TimeoutFor(request.Job));
         Metrics.ObserveQueues(_queues, Worker);
+        Metrics.ObserveStores(_stores.Values);
         if (options.RunRefreshWorker)
             Worker.Start();
     }

@@ -15,8 +15,12 @@ public sealed record CachebackRuntimeOptions
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
     /// <summary>Where envelopes live.</summary>
-    /// <value>Default: a new <see cref="MemoryStore"/>.</value>
+    /// <value>Default: a new <see cref="T:Cacheback.MemoryStore"/>, bounded by <see cref="MemoryStore"/>.</value>
     public ICacheStore? Store { get; init; }
+
+    /// <summary>The bounds of the memory store made when <see cref="Store"/> is not given.</summary>
+    /// <value>Default: <see cref="MemoryStoreOptions"/>' defaults (100,000 entries, a sweep every second).</value>
+    public MemoryStoreOptions MemoryStore { get; init; } = new();
 
     /// <summary>Stores besides the default one, by name (django-cacheback's cache aliases); a job picks one by name.</summary>
     /// <value>Default: none.</value>

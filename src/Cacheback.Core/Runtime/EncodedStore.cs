@@ -5,10 +5,13 @@ namespace Cacheback;
 /// Cacheback's envelope format (MessagePack) under the key <c>{prefix}{job}:{key}</c>. Bytes that do not decode
 /// are reported to the partition's <see cref="PartitionSpec{T}.OnUnreadable"/> and read as null.
 /// </summary>
-public sealed class EncodedStore : ICacheStore
+public sealed class EncodedStore : ICacheStore, IBoundedStore
 {
     private readonly IBinaryStore _bytes;
     private readonly string _prefix;
+
+    /// <summary>The bound of the bytes underneath, when they are a bounded memory store.</summary>
+    MemoryBounds? IBoundedStore.Bounds => (_bytes as IBoundedStore)?.Bounds;
 
     /// <summary>Creates the store.</summary>
     /// <param name="bytes">Where the bytes live.</param>
