@@ -107,7 +107,7 @@ public sealed partial class RedisRefreshQueue : IRefreshQueue, IDisposable
         cancellationToken.ThrowIfCancellationRequested();
         var (action, error) = outcome.Result switch
         {
-            RefreshResult.Succeeded or RefreshResult.Superseded or RefreshResult.Duplicate => ("ack", ""),
+            RefreshResult.Succeeded or RefreshResult.Superseded or RefreshResult.SupersededBeforeFetch or RefreshResult.Duplicate => ("ack", ""),
             // Another worker (another deploy) may know the job: deliver it again rather than drop it.
             RefreshResult.UnknownJob => ("retry", $"no job named '{request.Job}' is registered on the worker that took it"),
             _ => ("retry", outcome.Error is { } e ? $"{e.GetType().Name}: {e.Message}" : outcome.Result.ToString()),

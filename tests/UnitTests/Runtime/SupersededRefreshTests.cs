@@ -1,0 +1,95 @@
+namespace Cacheback.Tests.Runtime;
+
+/// <summary>
+/// Issue 10, defect 6: a queued refresh whose claim is no longer the stored one does not call the
+/// backend: it ends as <see cref="RefreshResult.SupersededBeforeFetch"/>.
+/// </summary>
+public class SupersededRefreshTests
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
+
+    private static readonly Policy Policy = Cacheback.Policy.Create(
+        lifetime: TimeSpan.FromSeconds(10), refreshTimeout: TimeSpan.FromSeconds(30), cacheTtl: TimeSpan.FromHours(1));
+
+    [Theory]
+    [InlineData("set")]
+    [InlineData("invalidate")]
+    [InlineData("delete")]
+    [InlineData("another claim")]
+    public async Task QueuedRefresh_ClaimSupersededBeforeItRuns_DoesNotFetch(string supersededBy)
+    {
+        using var h = new Harness(runRefreshes: false);
+        var fetch = new GatedFetch<string>(_ => "refreshed");
+        fetch.Open();
+        var cached = Cache.Wrap<string, string>(fetch.Fetch, Policy, runtime: h.Runtime, name: "superseded");
+        await cached.SetAsync("k", "old");
+        h.Time.Advance(TimeSpan.FromSeconds(11));
+        var enqueued = h.NextEnqueue();
+        Assert.Equal("old", await cached.GetAsync("k"));
+        var request = await enqueued.WaitAsync(Bound);
+
+        switch (supersededBy)
+        {
+            case "set":
+                await cached.SetAsync("k", "newer");
+                break;
+            case "invalidate":
+                await cached.InvalidateAsync("k");
+                break;
+            case "delete":
+                await cached.DeleteAsync("k");
+                break;
+            default:
+                await cached.EnqueueRefreshAsync("k");
+                break;
+        }
+
+        var result = await h.Runtime.Registry.DispatchAsync(request, CancellationToken.None).WaitAsync(Bound);
+
+        Assert.Equal(RefreshResult.SupersededBeforeFetch, result);
+        Assert.Equal(0, fetch.Calls);
+        if (supersededBy == "set")
+            Assert.Equal("newer", await cached.GetAsync("k"));
+    }
+
+    [Fact]
+    public async Task QueuedRefresh_ClaimStillStored_FetchesAndStores()
+    {
+        using var h = new Harness(runRefreshes: false);
+        var fetch = new GatedFetch<string>(_ => "refreshed");
+        fetch.Open();
+        var cached = Cache.Wrap<string, string>(fetch.Fetch, Policy, runtime: h.Runtime, name: "current");
+        await cached.SetAsync("k", "old");
+        h.Time.Advance(TimeSpan.FromSeconds(11));
+        var enqueued = h.NextEnqueue();
+        Assert.Equal("old", await cached.GetAsync("k"));
+        var request = await enqueued.WaitAsync(Bound);
+
+        var result = await h.Runtime.Registry.DispatchAsync(request, CancellationToken.None).WaitAsync(Bound);
+
+        Assert.Equal(RefreshResult.Succeeded, result);
+        Assert.Equal(1, fetch.Calls);
+        Assert.Equal("refreshed", await cached.GetAsync("k"));
+    }
+
+    [Fact]
+    public async Task QueuedRefreshOfAnAbsentKey_SetMeanwhile_DoesNotFetch()
+    {
+        // EnqueueRefresh of an absent key claims "nothing stored" (version 0): a set since supersedes it.
+        using var h = new Harness(runRefreshes: false);
+        var fetch = new GatedFetch<string>(_ => "refreshed");
+        fetch.Open();
+        var cached = Cache.Wrap<string, string>(fetch.Fetch, Policy, runtime: h.Runtime, name: "absent");
+        var enqueued = h.NextEnqueue();
+        await cached.EnqueueRefreshAsync("k");
+        var request = await enqueued.WaitAsync(Bound);
+        Assert.Equal(0L, request.ExpectedVersion);
+        await cached.SetAsync("k", "set");
+
+        var result = await h.Runtime.Registry.DispatchAsync(request, CancellationToken.None).WaitAsync(Bound);
+
+        Assert.Equal(RefreshResult.SupersededBeforeFetch, result);
+        Assert.Equal(0, fetch.Calls);
+        Assert.Equal("set", await cached.GetAsync("k"));
+    }
+}
