@@ -53,6 +53,30 @@ public class SupersededRefreshTests
     }
 
     [Fact]
+    public async Task Worker_ClaimSupersededBySetWhileQueued_ReportsItWithoutFetching()
+    {
+        // Through the running worker: its takes wait until the set is made.
+        var takes = new GatedTakes(new InProcessQueue());
+        using var h = new Harness(queue: takes);
+        var fetch = new GatedFetch<string>(_ => "refreshed");
+        fetch.Open();
+        var cached = Cache.Wrap<string, string>(fetch.Fetch, Policy, runtime: h.Runtime, name: "superseded-worker");
+        await cached.SetAsync("k", "old");
+        h.Time.Advance(TimeSpan.FromSeconds(11));
+        var enqueued = h.NextEnqueue();
+        var outcome = h.NextOutcome();
+        Assert.Equal("old", await cached.GetAsync("k"));
+        await enqueued.WaitAsync(Bound);
+        await cached.SetAsync("k", "newer");
+
+        takes.Open.TrySetResult();
+
+        Assert.Equal(RefreshResult.SupersededBeforeFetch, (await outcome.WaitAsync(Bound)).Result);
+        Assert.Equal(0, fetch.Calls);
+        Assert.Equal("newer", await cached.GetAsync("k"));
+    }
+
+    [Fact]
     public async Task QueuedRefresh_ClaimStillStored_FetchesAndStores()
     {
         using var h = new Harness(runRefreshes: false);
@@ -91,5 +115,21 @@ public class SupersededRefreshTests
         Assert.Equal(RefreshResult.SupersededBeforeFetch, result);
         Assert.Equal(0, fetch.Calls);
         Assert.Equal("set", await cached.GetAsync("k"));
+    }
+
+    /// <summary>A queue whose takes wait until the test opens it.</summary>
+    private sealed class GatedTakes(IRefreshQueue inner) : IRefreshQueue
+    {
+        public TaskCompletionSource Open { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async ValueTask<RefreshRequest?> TakeAsync(CancellationToken cancellationToken)
+        {
+            await Open.Task.WaitAsync(cancellationToken);
+            return await inner.TakeAsync(cancellationToken);
+        }
+
+        public ValueTask EnqueueAsync(RefreshRequest request, CancellationToken cancellationToken = default) => inner.EnqueueAsync(request, cancellationToken);
+
+        public ValueTask CompleteAsync(RefreshOutcome outcome, CancellationToken cancellationToken = default) => inner.CompleteAsync(outcome, cancellationToken);
     }
 }
