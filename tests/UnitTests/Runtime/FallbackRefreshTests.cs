@@ -102,15 +102,15 @@ public class FallbackRefreshTests
         _ = done.Task.ContinueWith(_ => subscription.Dispose(), TaskScheduler.Default);
         return done.Task;
     }
-}
 
-/// <summary>A queue that refuses every request, as a queue that is down does.</summary>
-internal sealed class RefusingQueue : IRefreshQueue
-{
-    public ValueTask<RefreshRequest?> TakeAsync(CancellationToken cancellationToken) => NeverTake.Until(cancellationToken);
+    /// <summary>A queue that refuses every request, as a queue that is down does.</summary>
+    private sealed class RefusingQueue : IRefreshQueue
+    {
+        public ValueTask<RefreshRequest?> TakeAsync(CancellationToken cancellationToken) => NeverTake.Until(cancellationToken);
 
-    public ValueTask EnqueueAsync(RefreshRequest request, CancellationToken cancellationToken = default) =>
-        ValueTask.FromException(new RefreshQueueUnavailableException("queue unreachable"));
+        public ValueTask EnqueueAsync(RefreshRequest request, CancellationToken cancellationToken = default) =>
+            ValueTask.FromException(new RefreshQueueUnavailableException("queue unreachable"));
 
-    public ValueTask CompleteAsync(RefreshOutcome outcome, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+        public ValueTask CompleteAsync(RefreshOutcome outcome, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+    }
 }
