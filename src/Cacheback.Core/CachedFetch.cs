@@ -33,7 +33,8 @@ public sealed class CachedFetch<TArgs, TResult> : IDisposable
     /// </summary>
     /// <param name="args">The fetch's arguments.</param>
     /// <param name="cancellationToken">Stops this caller waiting; never cancels a fetch others share.</param>
-    /// <exception cref="OperationCanceledException">The caller cancelled.</exception>
+    /// <exception cref="OperationCanceledException">The caller cancelled (with the caller's token).</exception>
+    /// <exception cref="TimeoutException">A fetch made for this read ran longer than the refresh timeout; the message names the job, the key and the timeout.</exception>
     /// <remarks>Only a synchronous fetch's own exception is thrown; store and queue failures are logged and worked around.</remarks>
     public ValueTask<TResult> GetAsync(TArgs args, CancellationToken cancellationToken = default) =>
         _executor.GetAsync(args, cancellationToken);

@@ -9,7 +9,8 @@ public abstract partial class Job<TArgs, TResult>
     /// </summary>
     /// <param name="args">The arguments.</param>
     /// <param name="cancellationToken">Stops this caller waiting; never cancels a fetch others share.</param>
-    /// <exception cref="OperationCanceledException">The caller cancelled.</exception>
+    /// <exception cref="OperationCanceledException">The caller cancelled (with the caller's token).</exception>
+    /// <exception cref="TimeoutException">A fetch made for this read ran longer than the refresh timeout; the message names the job, the key and the timeout.</exception>
     public async ValueTask<TResult> GetAsync(TArgs args, CancellationToken cancellationToken = default)
     {
         var read = await Executor.GetReadAsync(Key(args), args, cancellationToken).ConfigureAwait(false);

@@ -24,6 +24,8 @@ internal sealed class CachebackMetrics : IDisposable
         RefreshesStarted = Meter.CreateCounter<long>("cacheback.refreshes.started", description: "Refresh requests enqueued");
         RefreshesSucceeded = Meter.CreateCounter<long>("cacheback.refreshes.succeeded", description: "Refreshes fetched and stored");
         RefreshesFailed = Meter.CreateCounter<long>("cacheback.refreshes.failed", description: "Refreshes that threw or timed out");
+        RefreshesSupersededBeforeFetch = Meter.CreateCounter<long>("cacheback.refreshes.superseded_before_fetch",
+            description: "Queued refreshes not fetched because their claim had been replaced before they ran");
         FetchDuration = Meter.CreateHistogram<double>("cacheback.fetch.duration", unit: "s", description: "Time spent in fetches, synchronous and background");
     }
 
@@ -34,6 +36,7 @@ internal sealed class CachebackMetrics : IDisposable
     public Counter<long> RefreshesStarted { get; }
     public Counter<long> RefreshesSucceeded { get; }
     public Counter<long> RefreshesFailed { get; }
+    public Counter<long> RefreshesSupersededBeforeFetch { get; }
     public Histogram<double> FetchDuration { get; }
 
     public static KeyValuePair<string, object?> JobTag(string job) => new(JobTagName, job);

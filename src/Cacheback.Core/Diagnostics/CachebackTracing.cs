@@ -76,6 +76,7 @@ internal static class CachebackTracing
         RefreshResult.TimedOut => "timed_out",
         RefreshResult.Duplicate => "duplicate",
         RefreshResult.UnknownJob => "unknown_job",
+        RefreshResult.SupersededBeforeFetch => "superseded_before_fetch",
         _ => result.ToString(),
     };
 }

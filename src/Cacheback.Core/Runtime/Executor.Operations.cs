@@ -79,7 +79,7 @@ internal sealed partial class Executor<TArgs, T>
     private async Task EnqueueOrRefreshHereAsync(string key, TArgs args, long expected, CancellationToken cancellationToken)
     {
         if (!await TryEnqueueAsync(key, args, expected, cancellationToken).ConfigureAwait(false))
-            await RefreshHereAsync(key, args, expected).ConfigureAwait(false);
+            await RefreshHereAsync(key, args, expected, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

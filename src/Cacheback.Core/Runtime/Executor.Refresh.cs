@@ -8,10 +8,36 @@ internal sealed partial class Executor<TArgs, T>
     {
         ArgumentNullException.ThrowIfNull(request);
         var args = _argsSerializer.Deserialize(request.Arguments);
+        if (request.ExpectedVersion is { } expected && await ClaimSupersededAsync(request.Key, expected, cancellationToken).ConfigureAwait(false))
+        {
+            _metrics.RefreshesSupersededBeforeFetch.Add(1, _tag);
+            return RefreshResult.SupersededBeforeFetch;
+        }
+
         var value = await FetchTimedAsync(args, cancellationToken).ConfigureAwait(false);
         // A refresh the pipeline gave up on (timed out) must not land after its outcome was reported.
         cancellationToken.ThrowIfCancellationRequested();
         return await StoreFreshAsync(request.Key, args, value, request.ExpectedVersion, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Whether the claim a queued refresh carries is no longer the stored one (issue 10, defect 6):
+    /// its compare-and-set would fail, so the backend must not be called for it. Under load a late
+    /// refresh is often superseded, and fetching anyway feeds the load. A store that cannot say
+    /// leaves the decision to the compare-and-set.
+    /// </summary>
+    private async Task<bool> ClaimSupersededAsync(string key, long expectedVersion, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var stored = await _store.ReadAsync(key, cancellationToken).ConfigureAwait(false);
+            return (stored?.Version ?? 0) != expectedVersion;
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            StoreFailed(key, "read", e);
+            return false;
+        }
     }
 
     private async Task ClaimAndEnqueueAsync(string key, TArgs args, Claim<T> claim)
@@ -45,7 +71,7 @@ internal sealed partial class Executor<TArgs, T>
         if (await TryEnqueueAsync(key, args, version, CancellationToken.None).ConfigureAwait(false))
             return;
         // The queue is down: refresh here (already off the reader's thread).
-        await RefreshHereAsync(key, args, version).ConfigureAwait(false);
+        await RefreshHereAsync(key, args, version, CancellationToken.None).ConfigureAwait(false);
     }
 
     private async Task<bool> ClaimLandedAsync(string key, long version)
@@ -83,28 +109,40 @@ internal sealed partial class Executor<TArgs, T>
         return true;
     }
 
-    /// <summary>The fallback when the queue is down: fetch and store here; failures are logged, never thrown.</summary>
-    private async Task RefreshHereAsync(string key, TArgs args, long? expectedVersion)
+    /// <summary>
+    /// The fallback when the queue is down: fetch and store here. Issue 10, defect 5: one such
+    /// refresh per key at a time (callers for a key that has one running join it), bounded by the
+    /// job's refresh timeout; <paramref name="cancellationToken"/> only stops this caller waiting.
+    /// Failures are logged, never thrown.
+    /// </summary>
+    private Task RefreshHereAsync(string key, TArgs args, long? expectedVersion, CancellationToken cancellationToken) =>
+        _refreshesHere.Run(key, (Self: this, Key: key, Args: args, Expected: expectedVersion), static s => s.Self.RefreshHereOnceAsync(s.Key, s.Args, s.Expected))
+            .WaitAsync(cancellationToken);
+
+    private async Task<RefreshResult> RefreshHereOnceAsync(string key, TArgs args, long? expectedVersion)
     {
         using var activity = CachebackTracing.Start(CachebackTracing.Refresh, Name, key);
         activity?.SetTag("cacheback.refresh.here", true);
         try
         {
-            var value = await FetchTimedAsync(args, CancellationToken.None).ConfigureAwait(false);
+            var value = await FetchWithinTimeoutAsync(key, args).ConfigureAwait(false);
             var result = await StoreFreshAsync(key, args, value, expectedVersion, CancellationToken.None).ConfigureAwait(false);
             if (result == RefreshResult.Succeeded)
                 _metrics.RefreshesSucceeded.Add(1, _tag);
             activity.Ended(result);
             Publish(CacheEventKind.RefreshCompleted, key, result: result);
+            return result;
         }
 #pragma warning disable CA1031 // The caller asked for a background refresh: it never sees this failure.
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            activity.Failed(e);
+            var result = e is TimeoutException ? RefreshResult.TimedOut : RefreshResult.Failed;
+            activity.Failed(e, CachebackTracing.Outcome(result));
             Log.FallbackRefreshFailed(_logger, Name, key, e);
             _metrics.RefreshesFailed.Add(1, _tag);
-            Publish(CacheEventKind.RefreshCompleted, key, error: e, result: RefreshResult.Failed);
+            Publish(CacheEventKind.RefreshCompleted, key, error: e, result: result);
+            return result;
         }
     }
 }

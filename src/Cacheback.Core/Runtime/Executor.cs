@@ -17,6 +17,7 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
     private readonly IRefreshQueue _queue;
     private readonly IJobHooks<TArgs>? _hooks;
     private readonly SingleFlight<T> _flights = new();
+    private readonly SingleFlight<RefreshResult> _refreshesHere = new();
     private readonly Clock _clock;
     private readonly ILogger _logger;
     private readonly KeyValuePair<string, object?> _tag;
@@ -205,7 +206,7 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
     {
         StoreFailed(key, "read", e);
         Count(CacheStatus.Miss, key);
-        return FetchShared(key, args, expectedVersion: 0, CacheStatus.Miss, cancellationToken);
+        return FetchShared(key, args, expectedVersion: 0, CacheStatus.Miss, cancellationToken, storeDown: true);
     }
 
     private ValueTask<CacheRead<T>> Interpret(Effect<T> effect, Envelope<T>? stored, string key, TArgs args, CancellationToken cancellationToken)
@@ -229,27 +230,29 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
         }
     }
 
-    private async ValueTask<CacheRead<T>> FetchShared(string key, TArgs args, long expectedVersion, CacheStatus status, CancellationToken cancellationToken)
+    /// <summary>
+    /// Joins or starts the fetch of <paramref name="key"/>; the caller's token only stops this caller waiting.
+    /// When the read found the store failing (<paramref name="storeDown"/>), the value is returned
+    /// without writing it back: a store that stopped answering would hold every caller a second
+    /// timeout (issue 10, defect 12). The next read that finds the store answering fetches and stores.
+    /// </summary>
+    private async ValueTask<CacheRead<T>> FetchShared(string key, TArgs args, long expectedVersion, CacheStatus status, CancellationToken cancellationToken, bool storeDown = false)
     {
-        var flight = _flights.Run(key, (Self: this, Key: key, Args: args, Expected: expectedVersion, Status: status),
-            static s => s.Self.FetchAndStoreAsync(s.Key, s.Args, s.Expected, s.Status));
+        var flight = _flights.Run(key, (Self: this, Key: key, Args: args, Expected: expectedVersion, Status: status, StoreDown: storeDown),
+            static s => s.Self.FetchAndStoreAsync(s.Key, s.Args, s.Expected, s.Status, s.StoreDown));
         var value = await flight.WaitAsync(cancellationToken).ConfigureAwait(false);
         return new CacheRead<T>(value, status, true);
     }
 
-    private async Task<T> FetchAndStoreAsync(string key, TArgs args, long expectedVersion, CacheStatus status)
+    private async Task<T> FetchAndStoreAsync(string key, TArgs args, long expectedVersion, CacheStatus status, bool storeDown)
     {
         // One span per flight, however many callers share it; the caller that started it is its parent.
         using var activity = CachebackTracing.Start(CachebackTracing.Fetch, Name, key);
         activity?.SetTag(CachebackTracing.StatusTag, status == CacheStatus.Miss ? "miss" : "stale");
         T value;
-        var timeout = Policy.RefreshTimeout;
-        using var cancel = new CancellationTokenSource(timeout, _clock.TimeProvider);
         try
         {
-            // Bounded by the refresh timeout, like a background refresh: a fetch that never returns
-            // must not hold its key, and the callers joined to it, forever.
-            value = await FetchTimedAsync(args, cancel.Token).WaitAsync(timeout, _clock.TimeProvider).ConfigureAwait(false);
+            value = await FetchWithinTimeoutAsync(key, args).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -257,6 +260,12 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
             Publish(CacheEventKind.FetchFailed, key, error: e);
             activity.Failed(e, e is TimeoutException ? "timed_out" : "failed");
             throw;
+        }
+
+        if (storeDown)
+        {
+            activity.Ended("store_down_not_written");
+            return value;
         }
 
         try
@@ -271,6 +280,30 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
         }
 
         return value;
+    }
+
+    /// <summary>
+    /// The fetch, bounded by the job's refresh timeout (like a background refresh: a fetch that
+    /// never returns must not hold its key, and the callers joined to it, forever). One timer both
+    /// cancels the fetch and ends the wait, so a fetch that ignores its token is abandoned too.
+    /// </summary>
+    /// <exception cref="TimeoutException">
+    /// The timeout passed (issue 10, defect 11: not the cancellation it is made of, which callers
+    /// who never cancelled would take for their own).
+    /// </exception>
+    private async Task<T> FetchWithinTimeoutAsync(string key, TArgs args)
+    {
+        var timeout = Policy.RefreshTimeout;
+        using var cancel = new CancellationTokenSource(timeout, _clock.TimeProvider);
+        try
+        {
+            return await FetchTimedAsync(args, cancel.Token).WaitAsync(cancel.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException e) when (cancel.IsCancellationRequested)
+        {
+            throw new TimeoutException(
+                $"Job '{Name}': the fetch of key '{key}' did not finish within the refresh timeout ({timeout}) and was cancelled.", e);
+        }
     }
 
     private async Task<T> FetchTimedAsync(TArgs args, CancellationToken cancellationToken)

@@ -20,4 +20,10 @@ public enum RefreshResult
 
     /// <summary>No job of that name is registered here: logged and dropped.</summary>
     UnknownJob,
+
+    /// <summary>
+    /// Not fetched: before its fetch, the refresh found its claim replaced (by a set, an
+    /// invalidation, a delete or a newer claim), so its result could never have been stored.
+    /// </summary>
+    SupersededBeforeFetch,
 }

@@ -108,7 +108,7 @@ public sealed partial class RedisRefreshQueue : IRefreshQueue, IDisposable
         cancellationToken.ThrowIfCancellationRequested();
         var (action, error) = outcome.Result switch
         {
-            RefreshResult.Succeeded or RefreshResult.Superseded or RefreshResult.Duplicate => ("ack", ""),
+            RefreshResult.Succeeded or RefreshResult.Superseded or RefreshResult.SupersededBeforeFetch or RefreshResult.Duplicate => ("ack", ""),
             // No retry: each attempt would log and fail alike. The dead letter keeps the request and
             // says why (nothing is lost); the name is shown bounded, as a request may name anything.
             RefreshResult.UnknownJob => ("dead", $"no job named '{JobName.Display(request.Job)}' is registered on the worker that took it"),

@@ -134,6 +134,7 @@ public class RedisRefreshQueueTests(RedisServerFixture redis)
 
     [Theory]
     [InlineData(RefreshResult.Superseded)]
+    [InlineData(RefreshResult.SupersededBeforeFetch)]
     [InlineData(RefreshResult.Duplicate)]
     public async Task Complete_OutcomesThatNeedNoRetry_Acknowledge(RefreshResult result)
     {

@@ -1,0 +1,77 @@
+namespace Cacheback.Tests.Runtime;
+
+/// <summary>
+/// Issue 10, defect 11: a synchronous fetch that outlasts the refresh timeout reaches its callers
+/// as a <see cref="TimeoutException"/> naming the job, the key and the timeout; only a caller who
+/// cancelled sees a cancellation, with their own token.
+/// </summary>
+public class FetchTimeoutTests
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
+
+    private static readonly Policy Policy = Cacheback.Policy.Create(
+        lifetime: TimeSpan.FromSeconds(10), refreshTimeout: TimeSpan.FromSeconds(30), cacheTtl: TimeSpan.FromHours(1));
+
+    [Fact]
+    public async Task Get_FetchOutlastsTheRefreshTimeout_ThrowsTimeoutNamingJobKeyAndTimeout()
+    {
+        using var h = new Harness();
+        var fetch = new GatedFetch<string>(_ => "late");
+        var cached = Cache.Wrap<string, string>(fetch.Fetch, Policy, runtime: h.Runtime, name: "slow-users");
+
+        var read = cached.GetAsync("k").AsTask();
+        var joined = cached.GetAsync("k").AsTask();
+        await fetch.Started.Task.WaitAsync(Bound);
+        h.Time.Advance(Policy.RefreshTimeout);
+
+        var e = await Assert.ThrowsAsync<TimeoutException>(() => read.WaitAsync(Bound));
+        Assert.Contains("'slow-users'", e.Message);
+        Assert.Contains("'k'", e.Message);
+        Assert.Contains(Policy.RefreshTimeout.ToString(), e.Message);
+        await Assert.ThrowsAsync<TimeoutException>(() => joined.WaitAsync(Bound));
+        Assert.True(fetch.LastToken.IsCancellationRequested);
+    }
+
+    [Fact]
+    public async Task Get_FetchIgnoringItsTokenOutlastsTheTimeout_ThrowsTheSameTimeout()
+    {
+        using var h = new Harness();
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var never = new TaskCompletionSource<string>();
+        var cached = Cache.Wrap<string, string>((_, _) =>
+        {
+            started.TrySetResult();
+            return never.Task;
+        }, Policy, runtime: h.Runtime, name: "deaf-users");
+
+        var read = cached.GetAsync("k").AsTask();
+        await started.Task.WaitAsync(Bound);
+        h.Time.Advance(Policy.RefreshTimeout);
+
+        var e = await Assert.ThrowsAsync<TimeoutException>(() => read.WaitAsync(Bound));
+        Assert.Contains("'deaf-users'", e.Message);
+        Assert.Contains("'k'", e.Message);
+    }
+
+    [Fact]
+    public async Task Get_CallerCancels_GetsTheirCancellation_WhileTheSharedFetchGoesOn()
+    {
+        using var h = new Harness();
+        var fetch = new GatedFetch<string>(_ => "value");
+        var cached = Cache.Wrap<string, string>(fetch.Fetch, Policy, runtime: h.Runtime, name: "shared-users");
+        using var cancel = new CancellationTokenSource();
+
+        var mine = cached.GetAsync("k", cancel.Token).AsTask();
+        var other = cached.GetAsync("k").AsTask();
+        await fetch.Started.Task.WaitAsync(Bound);
+        await cancel.CancelAsync();
+
+        var e = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => mine.WaitAsync(Bound));
+        Assert.IsNotType<TimeoutException>(e.InnerException);
+        Assert.Equal(cancel.Token, e.CancellationToken);
+        Assert.False(fetch.LastToken.IsCancellationRequested);
+        fetch.Open();
+        Assert.Equal("value", await other.WaitAsync(Bound));
+        Assert.Equal(1, fetch.Calls);
+    }
+}
