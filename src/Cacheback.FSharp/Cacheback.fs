@@ -22,32 +22,38 @@ module Cacheback =
         let name = (match t.FullName with | null -> t.Name | full -> full).Replace('+', '.')
         if name.Length <= maxNameLength then name else name.Substring(name.Length - maxNameLength)
 
+    // F# values are stored as JSON: System.Text.Json reads and writes F# records, lists, sets, maps
+    // and options, which MessagePack's contractless resolver (the C# default) cannot write.
+    let private json<'T> () : IPayloadSerializer<'T> = JsonPayloadSerializer<'T>.Default
+
     let private ofTask (fetch: 'Args -> Task<'T>) = Func<'Args, CancellationToken, Task<'T>>(fun args _ -> fetch args)
 
     let private ofAsync (fetch: 'Args -> Async<'T>) =
         Func<'Args, CancellationToken, Task<'T>>(fun args cancel -> Async.StartAsTask(fetch args, cancellationToken = cancel))
 
     /// Wraps <c>fetch</c> in a cache on <c>runtime</c>, registered as <c>name</c> (which must be free).
+    /// Values are stored as JSON (F# records, lists, sets, maps and options read back), in every
+    /// wrap of this module.
     /// Use this in an app with a host: the runtime is the one dependency injection built.
     let wrapIn (runtime: CachebackRuntime) (name: string) (fetch: 'Args -> Task<'T>) (policy: Policy) : CachedFetch<'Args, 'T> =
-        Cache.Wrap(ofTask fetch, policy, name = name, runtime = runtime)
+        Cache.Wrap(ofTask fetch, policy, name = name, runtime = runtime, serializer = json ())
 
     /// Wraps <c>fetch</c> in a cache on the default (embedded) runtime, named after the code that
     /// passes the function (its compiled closure), so a worker that wraps it in the same shared code
     /// finds it under the same name. Callers never wait for a refresh; concurrent callers of one
     /// key share one fetch. Throws <c>ArgumentException</c> naming the job when that code already wrapped it.
     let wrap (fetch: 'Args -> Task<'T>) (policy: Policy) : CachedFetch<'Args, 'T> =
-        Cache.Wrap(ofTask fetch, policy, name = nameOf fetch)
+        Cache.Wrap(ofTask fetch, policy, name = nameOf fetch, serializer = json ())
 
     /// Like wrapIn, for an Async fetch: it is
     /// cancelled when it outlasts the policy's refresh timeout.
     let wrapAsyncIn (runtime: CachebackRuntime) (name: string) (fetch: 'Args -> Async<'T>) (policy: Policy) : CachedFetch<'Args, 'T> =
-        Cache.Wrap(ofAsync fetch, policy, name = name, runtime = runtime)
+        Cache.Wrap(ofAsync fetch, policy, name = name, runtime = runtime, serializer = json ())
 
     /// Like wrap, for an Async fetch: it is
     /// cancelled when it outlasts the policy's refresh timeout.
     let wrapAsync (fetch: 'Args -> Async<'T>) (policy: Policy) : CachedFetch<'Args, 'T> =
-        Cache.Wrap(ofAsync fetch, policy, name = nameOf fetch)
+        Cache.Wrap(ofAsync fetch, policy, name = nameOf fetch, serializer = json ())
 
     /// The cached value as a Task: fresh, stale while one refresh runs, or fetched now on a miss.
     let getAsync (args: 'Args) (cached: CachedFetch<'Args, 'T>) : Task<'T> = cached.GetAsync(args).AsTask()

@@ -127,6 +127,30 @@ let ``an Async fetch is cached, and gets a token that the refresh timeout cancel
         Assert.True(token.CanBeCanceled)
     }
 
+/// Public: System.Text.Json builds a record through its constructor, which a private F# type hides.
+type Profile = { Name: string; Tags: string list; Manager: string option }
+
+[<Fact>]
+let ``F# records with lists and options are stored as bytes and read back as hits`` () =
+    task {
+        // A store that keeps bytes: every value goes through the serializer on write and read.
+        use runtime = new CachebackRuntime(CachebackRuntimeOptions(Store = EncodedStore(MemoryBinaryStore())))
+        let calls = ref 0
+        let fetch (user: string) =
+            task {
+                calls.Value <- calls.Value + 1
+                return { Name = user; Tags = [ "admin"; "ops" ]; Manager = Some "grace" }
+            }
+        let profiles = Cacheback.wrapIn runtime "fsharp-values" fetch Policy.Default
+
+        let! first = profiles |> Cacheback.getAsync "ada"
+        let! again = profiles |> Cacheback.getAsync "ada"
+
+        Assert.Equal(first, again)
+        Assert.Equal<string list>([ "admin"; "ops" ], again.Tags)
+        Assert.Equal(1, calls.Value) // the second read decoded the stored bytes: a hit
+    }
+
 let private upper (user: string) = Task.FromResult(user.ToUpperInvariant())
 let private lower (user: string) = async { return user.ToLowerInvariant() }
 let private wrapUpper () = Cacheback.wrap upper Policy.Default
