@@ -123,8 +123,11 @@ internal sealed class L1Partition<T>(IEnvelopeStore<T> l2, L1Store owner, string
         var read = l2.ReadAsync(key, cancellationToken);
         if (!read.IsCompletedSuccessfully)
             return RememberAsync(read, key, stripe, generation);
-        Remember(key, stripe, generation, read.Result);
-        return read;
+        // A ValueTask is consumed once: .Result may hand a pooled source back for another call, so
+        // the answer travels on in a new ValueTask, never the one just read.
+        var envelope = read.Result;
+        Remember(key, stripe, generation, envelope);
+        return new(envelope);
     }
 
     private async ValueTask<Envelope<T>?> RememberAsync(ValueTask<Envelope<T>?> read, string key, int stripe, long generation)
