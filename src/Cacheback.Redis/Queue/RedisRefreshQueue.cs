@@ -36,13 +36,14 @@ public sealed partial class RedisRefreshQueue : IRefreshQueue, IDisposable
     private readonly ILogger _logger;
     private readonly RedisValue _wakeChannel;
     private readonly ConditionalWeakTable<RefreshRequest, Delivery> _deliveries = new();
+    private readonly ITimer _renewer;
 
     /// <summary>Creates the queue over an open connection, which it does not own.</summary>
     /// <param name="connection">The connection; its default database is used.</param>
     /// <param name="name">The queue's name (like a Celery or RQ queue): part of its keys. Letters, digits, <c>-_.:</c>.</param>
     /// <param name="options">Delivery options (default: <see cref="RedisQueueOptions"/>'s defaults).</param>
     /// <param name="logger">Where the queue logs; default nowhere.</param>
-    /// <exception cref="ArgumentException">The name or an option is invalid (the message says which and why), or the connection is to a Redis Cluster and uses a database other than 0.</exception>
+    /// <exception cref="ArgumentException">The name or an option is invalid (the message names the option and its limit), or the connection is to a Redis Cluster and uses a database other than 0.</exception>
     public RedisRefreshQueue(IConnectionMultiplexer connection, string name = CachebackRuntimeOptions.DefaultName, RedisQueueOptions? options = null, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(connection);
@@ -58,6 +59,7 @@ public sealed partial class RedisRefreshQueue : IRefreshQueue, IDisposable
         _keys = new RedisQueueKeys(options.KeyPrefix, name);
         // Scripts PUBLISH raw; a subscriber's channel gets the connection's channelPrefix, so add it here too.
         _wakeChannel = ChannelPrefix(connection) + _keys.Wake;
+        _renewer = options.TimeProvider.CreateTimer(static self => ((RedisRefreshQueue)self!).OnRenewTick(), this, options.RenewPeriod, options.RenewPeriod);
     }
 
     /// <summary>The queue's name.</summary>
@@ -100,30 +102,32 @@ public sealed partial class RedisRefreshQueue : IRefreshQueue, IDisposable
         var request = outcome.Request;
         if (!_deliveries.TryGetValue(request, out var delivery))
         {
-            RedisLog.NotOurs(_logger, Name, request.Job, request.Key, outcome.Result);
+            RedisLog.NotOurs(_logger, Name, Bounded.Text(request.Job), Bounded.Text(request.Key), outcome.Result);
             return;
         }
 
         cancellationToken.ThrowIfCancellationRequested();
+        // Job and key came from Redis: only a bounded prefix of them goes into logs and dead letters.
+        var (job, key) = (Bounded.Text(request.Job), Bounded.Text(request.Key));
         var (action, error) = outcome.Result switch
         {
             RefreshResult.Succeeded or RefreshResult.Superseded or RefreshResult.Duplicate => ("ack", ""),
             // Another worker (another deploy) may know the job: deliver it again rather than drop it.
-            RefreshResult.UnknownJob => ("retry", $"no job named '{request.Job}' is registered on the worker that took it"),
-            _ => ("retry", outcome.Error is { } e ? $"{e.GetType().Name}: {e.Message}" : outcome.Result.ToString()),
+            RefreshResult.UnknownJob => ("retry", $"no job named '{job}' is registered on the worker that took it"),
+            _ => ("retry", Bounded.Text(outcome.Error is { } e ? $"{e.GetType().Name}: {e.Message}" : outcome.Result.ToString())),
         };
         var result = await Complete(delivery, action, error).ConfigureAwait(false);
         _deliveries.Remove(request);
         switch (result)
         {
             case 0:
-                RedisLog.StaleCompletion(_logger, Name, request.Job, request.Key, delivery.Attempt, outcome.Result);
+                RedisLog.StaleCompletion(_logger, Name, job, key, delivery.Attempt, outcome.Result);
                 break;
             case 2:
-                RedisLog.Retrying(_logger, Name, request.Job, request.Key, delivery.Attempt, outcome.Result);
+                RedisLog.Retrying(_logger, Name, job, key, delivery.Attempt, outcome.Result);
                 break;
             case 3:
-                RedisLog.DeadLettered(_logger, Name, request.Job, request.Key, delivery.Attempt, outcome.Result, error);
+                RedisLog.DeadLettered(_logger, Name, job, key, delivery.Attempt, outcome.Result, error);
                 break;
         }
     }

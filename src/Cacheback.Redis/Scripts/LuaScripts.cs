@@ -11,6 +11,10 @@ internal static class LuaScripts
 
     public static readonly string Take = Queue("Take");
 
+    public static readonly string Renew = Queue("Renew");
+
+    public static readonly string Release = Queue("Release");
+
     public static readonly string Complete = Queue("Complete");
 
     public static readonly string RequeueDead = Queue("RequeueDead");

@@ -83,6 +83,8 @@ public class AddCachebackRedisRuntimeTests(RedisServerFixture redis)
         Assert.Same(parts.L1, l1);
         Assert.Equal(TimeSpan.FromMinutes(1), l1.Options.TimeToLive);
         Assert.Same(time, l1.Options.TimeProvider);
+        // The queues poll and renew on the same clock (issue 9, point 3).
+        Assert.Same(time, Assert.Single(parts.Queues.Values).Options.TimeProvider);
         await l1.Ready.WaitAsync(QueueTesting.Bound);
         await job.SetAsync("k", "in memory");
         // Behind L1's back (not announced): this node still serves what it holds.
