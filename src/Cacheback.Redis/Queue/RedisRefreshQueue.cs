@@ -58,7 +58,7 @@ public sealed partial class RedisRefreshQueue : IRefreshQueue, IDisposable
         Name = name;
         _keys = new RedisQueueKeys(options.KeyPrefix, name);
         // Scripts PUBLISH raw; a subscriber's channel gets the connection's channelPrefix, so add it here too.
-        _wakeChannel = ChannelPrefix(connection) + _keys.Wake;
+        _wakeChannel = RedisCall.ChannelPrefix(connection) + _keys.Wake;
         _renewer = options.TimeProvider.CreateTimer(static self => ((RedisRefreshQueue)self!).OnRenewTick(), this, options.RenewPeriod, options.RenewPeriod);
     }
 
@@ -164,18 +164,6 @@ public sealed partial class RedisRefreshQueue : IRefreshQueue, IDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         if (!name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':'))
             throw new ArgumentException($"The queue name '{name}' may hold only ASCII letters, digits and '-', '_', '.', ':' (it is part of Redis keys and a pub/sub channel).", nameof(name));
-    }
-
-    private static string ChannelPrefix(IConnectionMultiplexer connection)
-    {
-        try
-        {
-            return (string?)ConfigurationOptions.Parse(connection.Configuration, ignoreUnknown: true).ChannelPrefix ?? "";
-        }
-        catch (ArgumentException)
-        {
-            return "";
-        }
     }
 
     /// <summary>Which delivery of which request a taken <see cref="RefreshRequest"/> is.</summary>

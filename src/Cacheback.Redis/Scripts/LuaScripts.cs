@@ -7,6 +7,10 @@ internal static class LuaScripts
 {
     public static readonly string SetIfVersion = Load("SetIfVersion");
 
+    public static readonly string SetAndPublish = Load("SetAndPublish");
+
+    public static readonly string DeleteAndPublish = Load("DeleteAndPublish");
+
     public static readonly string Enqueue = Queue("Enqueue");
 
     public static readonly string Take = Queue("Take");
