@@ -40,8 +40,10 @@ public sealed record RedisQueueOptions
     /// <summary>
     /// How many requests one round trip takes at most (one round trip a request capped the queue
     /// at ~3,000 refreshes/s here). The ones not handed out yet wait in this process, already in
-    /// flight: their visibility timeout runs, and if the process stops they are delivered again
-    /// once it passes.
+    /// flight: while it lives, their deadline is extended every quarter of
+    /// <see cref="VisibilityTimeout"/>, so no other worker takes them and each has the whole
+    /// timeout once handed out; disposing the queue gives them back; if the process dies they are
+    /// delivered again once their deadline passes (at most 1.25 × the timeout).
     /// </summary>
     /// <value>Default 32. From 1 to 1,000.</value>
     public int TakeBatch { get; init; } = 32;
