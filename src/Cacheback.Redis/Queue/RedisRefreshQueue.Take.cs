@@ -63,10 +63,12 @@ public sealed partial class RedisRefreshQueue
             var wake = Volatile.Read(ref _wake).Task;
             if (await TryTakeAsync().ConfigureAwait(false) is { } request)
                 return request;
+            // The poll's timer is set before Idle is raised: a test that moves the clock on Idle moves it past the timer.
+            var waiting = wake.WaitAsync(_options.PollInterval, _options.TimeProvider, cancellationToken);
             Idle?.Invoke();
             try
             {
-                await wake.WaitAsync(_options.PollInterval, _options.TimeProvider, cancellationToken).ConfigureAwait(false);
+                await waiting.ConfigureAwait(false);
             }
             catch (TimeoutException)
             {

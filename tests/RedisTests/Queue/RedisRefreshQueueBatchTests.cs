@@ -140,6 +140,30 @@ public class RedisRefreshQueueBatchTests(RedisServerFixture redis)
         Assert.Equal(new RedisQueueCounts(0, 3, 0), await b.CountsAsync());
     }
 
+    [Fact]
+    public async Task Take_Idle_LooksAgainAfterThePollIntervalOfTheQueuesClock()
+    {
+        var name = nameof(Take_Idle_LooksAgainAfterThePollIntervalOfTheQueuesClock);
+        var time = new FakeTimeProvider();
+        using var queue = new RedisRefreshQueue(redis.Connection, name, Options(time, takeBatch: 1) with { PollInterval = TimeSpan.FromMinutes(1) });
+        var idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        queue.Idle += () => idle.TrySetResult();
+        using var stop = new CancellationTokenSource(QueueTesting.Bound);
+        var take = queue.TakeAsync(stop.Token).AsTask();
+        await idle.Task.WaitAsync(QueueTesting.Bound);
+        // A request that arrives without a wake-up (as when the pub/sub message is missed).
+        var db = redis.Connection.GetDatabase();
+        var root = $"cacheback:queue:{{{name}}}:";
+        await db.HashSetAsync(root + "payloads", "id1", QueuedRequest.From("id1", QueueTesting.Request("polled")).ToJson());
+        await db.HashSetAsync(root + "attempts", "id1", 1);
+        await db.ListLeftPushAsync(root + "pending", "id1");
+        Assert.False(take.IsCompleted);
+
+        time.Advance(TimeSpan.FromMinutes(1));
+
+        Assert.Equal("polled", (await take.WaitAsync(QueueTesting.Bound))?.Key);
+    }
+
     private async Task ShiftAsync(string queue, TimeSpan by) =>
         await redis.Connection.GetDatabase().ScriptEvaluateAsync(
             ShiftDeadlines, [(RedisKey)$"cacheback:queue:{{{queue}}}:inflight"], [(long)by.TotalMilliseconds]);
