@@ -101,8 +101,23 @@ public sealed partial class RedisRefreshQueue
         }
     }
 
-    /// <summary>One atomic take of up to <see cref="RedisQueueOptions.TakeBatch"/> requests: the first, the rest prefetched; null when nothing is pending or Redis is unreachable (logged).</summary>
+    /// <summary>The next request, the rest of its batch prefetched; null when nothing is pending or Redis is unreachable (logged).</summary>
     private async Task<RefreshRequest?> TryTakeAsync()
+    {
+        // A round that only dead-lettered what it could not read says nothing of what is behind it:
+        // look again (a few times; the poll goes on after that).
+        for (var round = 0; round < 10; round++)
+        {
+            var (first, skipped) = await TakeBatchAsync().ConfigureAwait(false);
+            if (first is not null || !skipped)
+                return first;
+        }
+
+        return null;
+    }
+
+    /// <summary>One atomic take of up to <see cref="RedisQueueOptions.TakeBatch"/> requests: the first, the rest prefetched; and whether any was dead-lettered instead.</summary>
+    private async Task<(RefreshRequest? First, bool Skipped)> TakeBatchAsync()
     {
         RedisResult taken;
         try
@@ -119,7 +134,7 @@ public sealed partial class RedisRefreshQueue
         {
             if (Interlocked.Exchange(ref _failing, 1) == 0)
                 RedisLog.TakeFailing(_logger, Name, _options.PollInterval, e);
-            return null;
+            return (null, false);
         }
 
         if (Interlocked.Exchange(ref _failing, 0) == 1)
@@ -133,10 +148,15 @@ public sealed partial class RedisRefreshQueue
             RedisLog.Unreadable(_logger, Name, Bounded.Text((string?)rejected[at]), Bounded.Text((string?)rejected[at + 1]));
         var requests = (RedisResult[])parts[1]!;
         RefreshRequest? first = null;
+        var skipped = rejected.Length > 0;
         for (var at = 0; at + 2 < requests.Length; at += 3)
         {
             if (await Parse((string?)requests[at] ?? "", (string?)requests[at + 1], (int)requests[at + 2]).ConfigureAwait(false) is not { } request)
+            {
+                skipped = true;
                 continue;
+            }
+
             if (first is null)
             {
                 first = request;
@@ -147,7 +167,7 @@ public sealed partial class RedisRefreshQueue
                 _prefetched.Enqueue(request);
         }
 
-        return first;
+        return (first, skipped);
     }
 
     /// <summary>The request, or null when it cannot be run: then it is dead-lettered with why (or, if Redis cannot be reached for that, left to be reaped).</summary>

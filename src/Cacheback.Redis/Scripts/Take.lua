@@ -45,7 +45,11 @@ end
 
 local taken = {}
 local wanted = tonumber(ARGV[5])
-while #taken < wanted * 3 do
+-- Bounded, so that a pending list full of garbage cannot hold the server in one script: the rest
+-- goes on the next takes.
+local pops = 0
+while #taken < wanted * 3 and pops < wanted + tonumber(ARGV[3]) do
+  pops = pops + 1
   local id = redis.call('RPOP', KEYS[1])
   if not id then
     break
