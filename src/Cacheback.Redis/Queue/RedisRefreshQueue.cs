@@ -20,8 +20,14 @@ namespace Cacheback;
 /// <see cref="RedisQueueOptions.MaxDeadLetters"/> (dropping older ones is logged), until an
 /// operator requeues (<see cref="RequeueDeadLettersAsync"/>) or purges
 /// (<see cref="PurgeDeadLettersAsync"/>) them.</para>
+/// <para>A take moves up to <see cref="RedisQueueOptions.TakeBatch"/> requests in one step; those
+/// that wait in this process for a free slot have their deadline extended while they wait (so no
+/// other worker runs them too), and go back to the pending list when the queue is disposed.</para>
 /// <para>An idle taker waits for a pub/sub wake-up that every enqueue publishes, and looks again
-/// every <see cref="RedisQueueOptions.PollInterval"/> in case one was missed.</para>
+/// every <see cref="RedisQueueOptions.PollInterval"/> in case one was missed, on
+/// <see cref="RedisQueueOptions.TimeProvider"/>. Whatever the queue's keys hold (a request that
+/// does not parse, an attempts value that is not a number), the take goes on: such a request is
+/// dead-lettered with why.</para>
 /// <para>Keys: the key prefix, the name in braces (a Redis Cluster hash tag), then the part, e.g.
 /// <c>cacheback:queue:{default}:pending</c>, <c>:inflight</c>, <c>:payloads</c>, <c>:attempts</c>,
 /// <c>:dead</c>. Requests travel as JSON naming their job; a worker finds the job in its registry
