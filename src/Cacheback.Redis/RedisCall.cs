@@ -21,4 +21,20 @@ internal static class RedisCall
             throw new ArgumentOutOfRangeException(parameterName, ttl, "A TTL must be positive.");
         return (long)Math.Ceiling(ttl.TotalMilliseconds);
     }
+
+    /// <summary>
+    /// The connection's channel prefix: subscribers get it added by the client, but a Lua script's
+    /// PUBLISH is raw, so it adds it itself.
+    /// </summary>
+    public static string ChannelPrefix(IConnectionMultiplexer connection)
+    {
+        try
+        {
+            return (string?)ConfigurationOptions.Parse(connection.Configuration, ignoreUnknown: true).ChannelPrefix ?? "";
+        }
+        catch (ArgumentException)
+        {
+            return "";
+        }
+    }
 }

@@ -52,6 +52,8 @@ public sealed class CachebackRedisOptions
         new Dictionary<string, string>(StringComparer.Ordinal) { [CachebackRuntimeOptions.DefaultName] = CachebackRuntimeOptions.DefaultName };
 
     /// <summary>How every queue of <see cref="Queues"/> delivers requests.</summary>
+    /// <remarks>Their clock (<see cref="RedisQueueOptions.TimeProvider"/>), unless set to another than
+    /// <see cref="TimeProvider.System"/>, is the container's <see cref="TimeProvider"/> when it has one.</remarks>
     /// <value>Default <see cref="RedisQueueOptions"/>'s defaults.</value>
     public RedisQueueOptions QueueOptions { get; set; } = new();
 

@@ -70,8 +70,9 @@ public static class CachebackRedisServiceCollectionExtensions
         try
         {
             var logger = loggers.CreateLogger("Cacheback.Redis.Queue");
+            var queueOptions = OnContainerClock(provider, options.QueueOptions);
             foreach (var (name, redisName) in options.Queues)
-                queues[name] = Queue(store, name, redisName, options.QueueOptions, logger);
+                queues[name] = Queue(store, name, redisName, queueOptions, logger);
             var l1 = options.UseL1 ? new L1Store(store, OnContainerClock(provider, options.L1Options), loggers.CreateLogger("Cacheback.Redis.L1")) : null;
             return new CachebackRedis(store, l1, queues);
         }
@@ -98,6 +99,12 @@ public static class CachebackRedisServiceCollectionExtensions
                 [$"{CachebackRedisOptions.SectionName}:Queues:{name}: {e.Message.ReplaceLineEndings(" ")}"]);
         }
     }
+
+    /// <summary>The queue options, on the container's clock unless they name one of their own.</summary>
+    private static RedisQueueOptions OnContainerClock(IServiceProvider provider, RedisQueueOptions options) =>
+        options.TimeProvider == TimeProvider.System && provider.GetService<TimeProvider>() is { } time
+            ? options with { TimeProvider = time }
+            : options;
 
     /// <summary>The L1 options, on the container's clock unless they name one of their own.</summary>
     private static L1Options OnContainerClock(IServiceProvider provider, L1Options options) =>

@@ -46,4 +46,13 @@ internal static partial class RedisLog
 
     [LoggerMessage(112, LogLevel.Information, "Redis refresh queue '{Queue}': purged {Purged} dead letter(s)")]
     public static partial void DeadLettersPurged(ILogger logger, string queue, long purged);
+
+    [LoggerMessage(113, LogLevel.Warning, "Redis refresh queue '{Queue}': request {Id} could not be dead-lettered; it stays in flight and is read again once its visibility timeout passes")]
+    public static partial void DeadLetterFailed(ILogger logger, string queue, string id, Exception error);
+
+    [LoggerMessage(114, LogLevel.Warning, "Redis refresh queue '{Queue}': cannot extend the deadlines of the requests waiting in this worker; retrying on the next renewal")]
+    public static partial void RenewFailed(ILogger logger, string queue, Exception error);
+
+    [LoggerMessage(115, LogLevel.Warning, "Redis refresh queue '{Queue}': {Count} request(s) waiting in this worker were delivered elsewhere meanwhile (their deadline passed before it was extended); dropped here")]
+    public static partial void PrefetchedLost(ILogger logger, string queue, int count);
 }

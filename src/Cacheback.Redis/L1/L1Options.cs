@@ -13,8 +13,11 @@ public sealed record L1Options
     /// subscriber). Memory counts it in quarters (a hit reads no clock): an envelope is served for
     /// between three and four quarters of it, never longer.
     /// </summary>
-    /// <value>Default 5 seconds. Must be at least one millisecond.</value>
+    /// <value>Default 5 seconds. From one millisecond to a day (<see cref="MaxTimeToLive"/>).</value>
     public TimeSpan TimeToLive { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The longest <see cref="TimeToLive"/>: a day (its quarter is a timer's period, and a safety net that takes longer is none).</summary>
+    public static readonly TimeSpan MaxTimeToLive = TimeSpan.FromDays(1);
 
     /// <summary>The clock whose timer counts the quarters of <see cref="TimeToLive"/>.</summary>
     /// <value>Default <see cref="TimeProvider.System"/>.</value>
@@ -27,14 +30,14 @@ public sealed record L1Options
     internal long TicksPerTimeToLive => Math.Min(4, TimeToLive.Ticks / Tick.Ticks);
 
     /// <summary>Throws when a bound is out of range.</summary>
-    /// <exception cref="ArgumentOutOfRangeException"><see cref="MaxEntriesPerJob"/> is not positive, or <see cref="TimeToLive"/> is under a millisecond.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="MaxEntriesPerJob"/> is not positive, or <see cref="TimeToLive"/> is under a millisecond or over <see cref="MaxTimeToLive"/>.</exception>
     /// <exception cref="ArgumentNullException"><see cref="TimeProvider"/> is null.</exception>
     internal void Validate()
     {
         if (MaxEntriesPerJob <= 0)
             throw new ArgumentOutOfRangeException(nameof(MaxEntriesPerJob), MaxEntriesPerJob, "L1 must hold at least one entry per job.");
-        if (TimeToLive < TimeSpan.FromMilliseconds(1))
-            throw new ArgumentOutOfRangeException(nameof(TimeToLive), TimeToLive, "The L1 time to live must be at least one millisecond.");
+        if (TimeToLive < TimeSpan.FromMilliseconds(1) || TimeToLive > MaxTimeToLive)
+            throw new ArgumentOutOfRangeException(nameof(TimeToLive), TimeToLive, $"The L1 time to live (L1Options.TimeToLive) must be from 1 ms to {MaxTimeToLive}.");
         ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
     }
 }

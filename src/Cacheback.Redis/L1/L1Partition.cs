@@ -41,10 +41,12 @@ internal sealed class L1Partition<T>(IEnvelopeStore<T> l2, L1Store owner, string
     {
         // Always Redis's atomic compare-and-set: memory may be behind, and only Redis decides who wins.
         var (stripe, generation) = Begin(key);
+        var write = owner.WriteContext();
         bool stored;
         try
         {
-            stored = await l2.CompareAndSetAsync(key, expectedVersion, next, ttl, cancellationToken).ConfigureAwait(false);
+            using (write.Enter())
+                stored = await l2.CompareAndSetAsync(key, expectedVersion, next, ttl, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -54,7 +56,7 @@ internal sealed class L1Partition<T>(IEnvelopeStore<T> l2, L1Store owner, string
 
         // A lost compare-and-set means memory was behind: forget the key.
         End(key, stripe, generation, stored ? next : null, ttl);
-        if (stored)
+        if (stored && !write.Announced)
             await owner.PublishAsync(job, key).ConfigureAwait(false);
         return stored;
     }
@@ -62,9 +64,11 @@ internal sealed class L1Partition<T>(IEnvelopeStore<T> l2, L1Store owner, string
     public async ValueTask WriteAsync(string key, Envelope<T> envelope, TimeSpan ttl, CancellationToken cancellationToken = default)
     {
         var (stripe, generation) = Begin(key);
+        var write = owner.WriteContext();
         try
         {
-            await l2.WriteAsync(key, envelope, ttl, cancellationToken).ConfigureAwait(false);
+            using (write.Enter())
+                await l2.WriteAsync(key, envelope, ttl, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -73,16 +77,19 @@ internal sealed class L1Partition<T>(IEnvelopeStore<T> l2, L1Store owner, string
         }
 
         End(key, stripe, generation, envelope, ttl);
-        await owner.PublishAsync(job, key).ConfigureAwait(false);
+        if (!write.Announced)
+            await owner.PublishAsync(job, key).ConfigureAwait(false);
     }
 
     public async ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken = default)
     {
         var (stripe, generation) = Begin(key);
+        var write = owner.WriteContext();
         bool deleted;
         try
         {
-            deleted = await l2.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
+            using (write.Enter())
+                deleted = await l2.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -90,7 +97,8 @@ internal sealed class L1Partition<T>(IEnvelopeStore<T> l2, L1Store owner, string
         }
 
         // Published even when Redis had nothing: another node may still hold it in memory.
-        await owner.PublishAsync(job, key).ConfigureAwait(false);
+        if (!write.Announced)
+            await owner.PublishAsync(job, key).ConfigureAwait(false);
         return deleted;
     }
 
@@ -123,8 +131,11 @@ internal sealed class L1Partition<T>(IEnvelopeStore<T> l2, L1Store owner, string
         var read = l2.ReadAsync(key, cancellationToken);
         if (!read.IsCompletedSuccessfully)
             return RememberAsync(read, key, stripe, generation);
-        Remember(key, stripe, generation, read.Result);
-        return read;
+        // A ValueTask is consumed once: .Result may hand a pooled source back for another call, so
+        // the answer travels on in a new ValueTask, never the one just read.
+        var envelope = read.Result;
+        Remember(key, stripe, generation, envelope);
+        return new(envelope);
     }
 
     private async ValueTask<Envelope<T>?> RememberAsync(ValueTask<Envelope<T>?> read, string key, int stripe, long generation)

@@ -14,8 +14,10 @@ namespace Cacheback;
 /// </summary>
 /// <remarks>
 /// <para>Compare-and-set always goes to the shared store. A node's own writes are visible to it at
-/// once. Writes made to the shared store without an <see cref="L1Store"/> are not announced: other
-/// nodes see them after <see cref="L1Options.TimeToLive"/>.</para>
+/// once. A <see cref="RedisStore"/> announces every write itself, in the script that makes it, so
+/// writes made without an <see cref="L1Store"/> (a worker with no L1) evict the key too; another
+/// shared store's writes made without an <see cref="L1Store"/> are not announced, and other nodes
+/// see them after <see cref="L1Options.TimeToLive"/>.</para>
 /// <para>Until the subscription is confirmed (<see cref="Ready"/>), and while any of the connection's
 /// sockets is down (commands or pub/sub, to any server of a Redis Cluster), reads go to the shared
 /// store and nothing is remembered; memory is cleared when one fails and when one is restored, since
@@ -28,6 +30,7 @@ public sealed class L1Store : ICacheStore, IDisposable
     private readonly ISubscriber _subscriber;
     private readonly IConnectionMultiplexer _connection;
     private readonly RedisChannel _channel;
+    private readonly string _channelName;
     private readonly L1Options _options;
     private readonly ILogger _logger;
     private readonly string _node = Guid.NewGuid().ToString("N");
@@ -69,7 +72,8 @@ public sealed class L1Store : ICacheStore, IDisposable
         _l2 = l2;
         _subscriber = subscriber;
         _connection = subscriber.Multiplexer;
-        _channel = RedisChannel.Literal(channelPrefix + "l1");
+        _channelName = channelPrefix + "l1";
+        _channel = RedisChannel.Literal(_channelName);
         _logger = logger ?? NullLogger.Instance;
         _onMessage = OnMessage;
         // A hit compares this counter with the entry's, instead of reading a clock (~10 ns here, a
@@ -97,6 +101,9 @@ public sealed class L1Store : ICacheStore, IDisposable
 
     /// <summary>This node's id in the messages it publishes.</summary>
     internal string Node => _node;
+
+    /// <summary>A write this node is about to make: a <see cref="RedisStore"/> beneath announces it under this node's id.</summary>
+    internal L1WriteContext WriteContext() => new(_node, _channelName, _connection);
 
     /// <summary>Raised after an invalidation from another node was applied (tests wait on it).</summary>
     internal event Action<L1Message>? Invalidated;

@@ -44,6 +44,14 @@ internal sealed record QueuedRequest(
         }
     }
 
+    /// <summary>Why a well-formed request still cannot be run, or null: a job name no job can have (it would fill logs and dead letters).</summary>
+    public string? Problem() =>
+        Job.Length > JobName.MaxLength
+            ? $"the job name is {Job.Length} characters long (at most {JobName.MaxLength}): '{Bounded.Text(Job, 40)}'"
+            : Job.Any(char.IsControl)
+                ? $"the job name has a control character: '{Bounded.Text(Job, 40)}'"
+                : null;
+
     public RefreshRequest ToRequest(int attempt) => new(Job, Key, ExpectedVersion, Arguments, EnqueuedAt, attempt);
 }
 

@@ -3,17 +3,22 @@ using StackExchange.Redis;
 
 namespace Cacheback;
 
-/// <summary>Taking: atomic moves into flight, pub/sub wake-ups, a fallback poll, and riding out outages.</summary>
+/// <summary>
+/// Taking: atomic moves into flight, a buffer of prefetched requests whose deadlines are renewed while
+/// they wait, pub/sub wake-ups, a fallback poll, and riding out outages and hostile contents.
+/// </summary>
 public sealed partial class RedisRefreshQueue
 {
     // How many expired in-flight requests one take reaps; the rest go on the next takes.
     private const int ReapBatch = 100;
     private const string RedisTakeSpan = "cacheback.redis.take";
     private readonly object _gate = new();
-    // Taken in the last round trip but not handed out yet: already in flight in Redis.
-    private readonly System.Collections.Concurrent.ConcurrentQueue<RefreshRequest> _prefetched = new();
+    // Taken in the last round trip but not handed out yet: already in flight in Redis, their
+    // deadlines renewed by _renewer until they are handed out. Under its own lock.
+    private readonly Queue<RefreshRequest> _prefetched = new();
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _subscription;
+    private Task _renewal = Task.CompletedTask;
     private int _failing;
     private int _subscribeFailing;
     private int _disposed;
@@ -21,11 +26,26 @@ public sealed partial class RedisRefreshQueue
     /// <summary>Raised each time a take finds nothing and starts waiting: lets tests know a taker is idle without sleeping.</summary>
     internal event Action? Idle;
 
+    /// <summary>The latest renewal of the prefetched requests' deadlines (tests await it after moving the clock).</summary>
+    internal Task Renewal => Volatile.Read(ref _renewal);
+
+    /// <summary>How many taken requests wait in this process for a slot.</summary>
+    internal int Prefetched
+    {
+        get
+        {
+            lock (_prefetched)
+                return _prefetched.Count;
+        }
+    }
+
     /// <inheritdoc />
     /// <remarks>
     /// Waits for a wake-up or <see cref="RedisQueueOptions.PollInterval"/>, whichever comes first.
     /// While Redis is unreachable it logs once and keeps trying every poll interval rather than
-    /// throwing, so a worker outlives an outage. Returns null once the queue is disposed.
+    /// throwing, so a worker outlives an outage. A request it cannot read (its body, its job name or
+    /// its attempts value) is dead-lettered with why, and logged; it never stops the take. Returns
+    /// null once the queue is disposed.
     /// </remarks>
     public async ValueTask<RefreshRequest?> TakeAsync(CancellationToken cancellationToken)
     {
@@ -34,17 +54,23 @@ public sealed partial class RedisRefreshQueue
             cancellationToken.ThrowIfCancellationRequested();
             if (Volatile.Read(ref _disposed) != 0)
                 return null;
-            if (_prefetched.TryDequeue(out var ready))
-                return ready;
+            lock (_prefetched)
+            {
+                if (_prefetched.TryDequeue(out var ready))
+                    return ready;
+            }
+
             await EnsureSubscribedAsync().ConfigureAwait(false);
             // Taken before looking: a wake-up published from here on completes it, so none is lost.
             var wake = Volatile.Read(ref _wake).Task;
             if (await TryTakeAsync().ConfigureAwait(false) is { } request)
                 return request;
+            // The poll's timer is set before Idle is raised: a test that moves the clock on Idle moves it past the timer.
+            var waiting = wake.WaitAsync(_options.PollInterval, _options.TimeProvider, cancellationToken);
             Idle?.Invoke();
             try
             {
-                await wake.WaitAsync(_options.PollInterval, TimeProvider.System, cancellationToken).ConfigureAwait(false);
+                await waiting.ConfigureAwait(false);
             }
             catch (TimeoutException)
             {
@@ -53,31 +79,59 @@ public sealed partial class RedisRefreshQueue
         }
     }
 
-    /// <summary>Stops taking: a waiting <see cref="TakeAsync"/> returns null. Does not close the connection.</summary>
+    /// <summary>
+    /// Stops taking: a waiting <see cref="TakeAsync"/> returns null, and the prefetched requests go
+    /// back to the front of the pending list for other workers (on the same attempt; if Redis cannot
+    /// be reached they are delivered again once their deadline passes). Does not close the connection.
+    /// </summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
             return;
+        _renewer.Dispose();
         Wake();
         try
         {
+            if (Buffered(clear: true) is { Length: > 0 } pairs)
+                _database.ScriptEvaluate(LuaScripts.Release, _keys.All, [_wakeChannel, .. pairs], CommandFlags.FireAndForget);
             _connection.GetSubscriber().Unsubscribe(Channel, OnWake, CommandFlags.FireAndForget);
         }
-        catch (RedisException)
+        catch (Exception e) when (RedisCall.IsUnavailable(e))
         {
-            // Unreachable: the server forgets the subscription with the connection anyway.
+            // Unreachable: the server forgets the subscription with the connection anyway, and the
+            // prefetched requests are reaped once their deadline passes.
         }
     }
 
-    /// <summary>One atomic take of up to <see cref="RedisQueueOptions.TakeBatch"/> requests: the first, the rest prefetched; null when nothing is pending or Redis is unreachable (logged).</summary>
+    /// <summary>The next request, the rest of its batch prefetched; null when nothing is pending or Redis is unreachable (logged).</summary>
     private async Task<RefreshRequest?> TryTakeAsync()
     {
+        // A round that only dead-lettered what it could not read says nothing of what is behind it:
+        // look again (a few times; the poll goes on after that).
+        for (var round = 0; round < 10; round++)
+        {
+            var (first, skipped) = await TakeBatchAsync().ConfigureAwait(false);
+            if (first is not null || !skipped)
+                return first;
+        }
+
+        return null;
+    }
+
+    /// <summary>One atomic take of up to <see cref="RedisQueueOptions.TakeBatch"/> requests: the first, the rest prefetched; and whether any was dead-lettered instead.</summary>
+    private async Task<(RefreshRequest? First, bool Skipped)> TakeBatchAsync()
+    {
         RedisResult taken;
-        var sentAt = TimeProvider.System.GetUtcNow();
+        var sentAt = _options.TimeProvider.GetUtcNow();
         try
         {
             taken = await _database.ScriptEvaluateAsync(
-                LuaScripts.Take, _keys.All, [(long)_options.VisibilityTimeout.TotalMilliseconds, _options.MaxAttempts, ReapBatch, _wakeChannel, _options.TakeBatch, _options.MaxDeadLetters]).ConfigureAwait(false);
+                LuaScripts.Take,
+                _keys.All,
+                [
+                    Milliseconds(_options.VisibilityTimeout), _options.MaxAttempts, ReapBatch, _wakeChannel, _options.TakeBatch, _options.MaxDeadLetters,
+                    Milliseconds(_options.VisibilityTimeout + _options.RenewPeriod),
+                ]).ConfigureAwait(false);
         }
         catch (Exception e) when (RedisCall.IsUnavailable(e))
         {
@@ -88,49 +142,76 @@ public sealed partial class RedisRefreshQueue
                 failed.Failed(e);
             }
 
-            return null;
+            return (null, false);
         }
 
         if (Interlocked.Exchange(ref _failing, 0) == 1)
             RedisLog.TakeRecovered(_logger, Name);
-        if (taken.IsNull)
-            return null;
-        // {dead letters dropped, id, payload, attempt, id, payload, attempt, ...}
+        // {dead letters dropped, {id, payload, attempt, ...}, {id, why dead-lettered, ...}}: our
+        // script's shape, whatever the data in Redis held.
         var parts = (RedisResult[])taken!;
         DroppedDeadLetters((long)parts[0]);
-        using (var span = StartTakeSpan(sentAt))
+        var rejected = (RedisResult[])parts[2]!;
+        for (var at = 0; at + 1 < rejected.Length; at += 2)
+            RedisLog.Unreadable(_logger, Name, Bounded.Text((string?)rejected[at]), Bounded.Text((string?)rejected[at + 1]));
+        var requests = (RedisResult[])parts[1]!;
+        if (requests.Length > 0)
         {
-            span?.SetTag("cacheback.queue.taken", (parts.Length - 1) / 3);
+            using var span = StartTakeSpan(sentAt);
+            span?.SetTag("cacheback.queue.taken", requests.Length / 3);
             span.Ended("taken");
         }
 
         RefreshRequest? first = null;
-        for (var at = 1; at + 2 < parts.Length; at += 3)
+        var skipped = rejected.Length > 0;
+        for (var at = 0; at + 2 < requests.Length; at += 3)
         {
-            if (await Parse((string)parts[at]!, (string)parts[at + 1]!, (int)parts[at + 2]).ConfigureAwait(false) is not { } request)
+            if (await Parse((string?)requests[at] ?? "", (string?)requests[at + 1], (int)requests[at + 2]).ConfigureAwait(false) is not { } request)
+            {
+                skipped = true;
                 continue;
+            }
+
             if (first is null)
+            {
                 first = request;
-            else
+                continue;
+            }
+
+            lock (_prefetched)
                 _prefetched.Enqueue(request);
         }
 
-        return first;
+        return (first, skipped);
     }
 
-    private async Task<RefreshRequest?> Parse(string id, string payload, int attempt)
+    /// <summary>The request, or null when it cannot be run: then it is dead-lettered with why (or, if Redis cannot be reached for that, left to be reaped).</summary>
+    private async Task<RefreshRequest?> Parse(string id, string? payload, int attempt)
     {
-        if (QueuedRequest.Parse(payload, out var error) is not { } queued)
+        var queued = QueuedRequest.Parse(payload ?? "", out var error);
+        if (queued is not null)
+            error = queued.Problem();
+        if (error is null)
         {
-            // Not ours to run, but not ours to drop either: keep it, with why, for whoever looks.
-            RedisLog.Unreadable(_logger, Name, id, error!);
-            await Complete(new Delivery(id, attempt), "dead", $"unreadable request: {error}").ConfigureAwait(false);
-            return null;
+            var request = queued!.ToRequest(attempt);
+            _deliveries.AddOrUpdate(request, new Delivery(id, attempt));
+            return request;
         }
 
-        var request = queued.ToRequest(attempt);
-        _deliveries.AddOrUpdate(request, new Delivery(id, attempt));
-        return request;
+        // Not ours to run, but not ours to drop either: keep it, with why, for whoever looks.
+        error = Bounded.Text(error);
+        RedisLog.Unreadable(_logger, Name, Bounded.Text(id), error);
+        try
+        {
+            await Complete(new Delivery(id, attempt), "dead", $"unreadable request: {error}").ConfigureAwait(false);
+        }
+        catch (Exception e) when (RedisCall.IsUnavailable(e))
+        {
+            // Still in flight: reaped and read again once its deadline passes.
+            RedisLog.DeadLetterFailed(_logger, Name, Bounded.Text(id), e);
+        }
+
+        return null;
     }
 
     /// <summary>
@@ -140,6 +221,68 @@ public sealed partial class RedisRefreshQueue
     private Activity? StartTakeSpan(DateTimeOffset sentAt) =>
         CachebackTracing.Source.StartActivity(RedisTakeSpan, ActivityKind.Client, parentContext: default, startTime: sentAt)
             ?.SetTag(CachebackMetrics.QueueTagName, Name);
+
+    /// <summary>Renews the deadlines of the prefetched requests (every <see cref="RedisQueueOptions.RenewPeriod"/>), dropping those that are no longer this taker's.</summary>
+    private void OnRenewTick()
+    {
+        if (Volatile.Read(ref _disposed) != 0 || !Volatile.Read(ref _renewal).IsCompleted)
+            return;
+        if (Buffered(clear: false) is not { Length: > 0 } pairs)
+            return;
+        Volatile.Write(ref _renewal, RenewAsync(pairs));
+    }
+
+    private async Task RenewAsync(RedisValue[] pairs)
+    {
+        RedisResult lost;
+        try
+        {
+            lost = await _database.ScriptEvaluateAsync(
+                LuaScripts.Renew, _keys.All, [Milliseconds(_options.VisibilityTimeout + _options.RenewPeriod), .. pairs]).ConfigureAwait(false);
+        }
+        catch (Exception e) when (RedisCall.IsUnavailable(e))
+        {
+            // Retried on the next tick; a request whose deadline passes meanwhile is dropped then.
+            RedisLog.RenewFailed(_logger, Name, e);
+            return;
+        }
+
+        var ids = ((RedisResult[])lost!).Select(id => (string?)id).ToHashSet(StringComparer.Ordinal);
+        if (ids.Count == 0)
+            return;
+        lock (_prefetched)
+        {
+            var kept = _prefetched.Where(request => !_deliveries.TryGetValue(request, out var delivery) || !ids.Contains(delivery.Id)).ToArray();
+            _prefetched.Clear();
+            foreach (var request in kept)
+                _prefetched.Enqueue(request);
+        }
+
+        RedisLog.PrefetchedLost(_logger, Name, ids.Count);
+    }
+
+    /// <summary>(id, attempt) of every prefetched request, as script arguments.</summary>
+    private RedisValue[] Buffered(bool clear)
+    {
+        lock (_prefetched)
+        {
+            var pairs = new List<RedisValue>(_prefetched.Count * 2);
+            foreach (var request in _prefetched)
+            {
+                if (_deliveries.TryGetValue(request, out var delivery))
+                {
+                    pairs.Add(delivery.Id);
+                    pairs.Add(delivery.Attempt);
+                }
+            }
+
+            if (clear)
+                _prefetched.Clear();
+            return [.. pairs];
+        }
+    }
+
+    private static long Milliseconds(TimeSpan span) => (long)Math.Ceiling(span.TotalMilliseconds);
 
     private RedisChannel Channel => RedisChannel.Literal(_keys.Wake);
 

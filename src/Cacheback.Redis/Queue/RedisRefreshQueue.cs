@@ -20,8 +20,14 @@ namespace Cacheback;
 /// <see cref="RedisQueueOptions.MaxDeadLetters"/> (dropping older ones is logged), until an
 /// operator requeues (<see cref="RequeueDeadLettersAsync"/>) or purges
 /// (<see cref="PurgeDeadLettersAsync"/>) them.</para>
+/// <para>A take moves up to <see cref="RedisQueueOptions.TakeBatch"/> requests in one step; those
+/// that wait in this process for a free slot have their deadline extended while they wait (so no
+/// other worker runs them too), and go back to the pending list when the queue is disposed.</para>
 /// <para>An idle taker waits for a pub/sub wake-up that every enqueue publishes, and looks again
-/// every <see cref="RedisQueueOptions.PollInterval"/> in case one was missed.</para>
+/// every <see cref="RedisQueueOptions.PollInterval"/> in case one was missed, on
+/// <see cref="RedisQueueOptions.TimeProvider"/>. Whatever the queue's keys hold (a request that
+/// does not parse, an attempts value that is not a number), the take goes on: such a request is
+/// dead-lettered with why.</para>
 /// <para>Keys: the key prefix, the name in braces (a Redis Cluster hash tag), then the part, e.g.
 /// <c>cacheback:queue:{default}:pending</c>, <c>:inflight</c>, <c>:payloads</c>, <c>:attempts</c>,
 /// <c>:dead</c>. Requests travel as JSON naming their job; a worker finds the job in its registry
@@ -36,13 +42,14 @@ public sealed partial class RedisRefreshQueue : IRefreshQueue, IDisposable
     private readonly ILogger _logger;
     private readonly RedisValue _wakeChannel;
     private readonly ConditionalWeakTable<RefreshRequest, Delivery> _deliveries = new();
+    private readonly ITimer _renewer;
 
     /// <summary>Creates the queue over an open connection, which it does not own.</summary>
     /// <param name="connection">The connection; its default database is used.</param>
     /// <param name="name">The queue's name (like a Celery or RQ queue): part of its keys. Letters, digits, <c>-_.:</c>.</param>
     /// <param name="options">Delivery options (default: <see cref="RedisQueueOptions"/>'s defaults).</param>
     /// <param name="logger">Where the queue logs; default nowhere.</param>
-    /// <exception cref="ArgumentException">The name or an option is invalid (the message says which and why), or the connection is to a Redis Cluster and uses a database other than 0.</exception>
+    /// <exception cref="ArgumentException">The name or an option is invalid (the message names the option and its limit), or the connection is to a Redis Cluster and uses a database other than 0.</exception>
     public RedisRefreshQueue(IConnectionMultiplexer connection, string name = CachebackRuntimeOptions.DefaultName, RedisQueueOptions? options = null, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(connection);
@@ -57,7 +64,8 @@ public sealed partial class RedisRefreshQueue : IRefreshQueue, IDisposable
         Name = name;
         _keys = new RedisQueueKeys(options.KeyPrefix, name);
         // Scripts PUBLISH raw; a subscriber's channel gets the connection's channelPrefix, so add it here too.
-        _wakeChannel = ChannelPrefix(connection) + _keys.Wake;
+        _wakeChannel = RedisCall.ChannelPrefix(connection) + _keys.Wake;
+        _renewer = options.TimeProvider.CreateTimer(static self => ((RedisRefreshQueue)self!).OnRenewTick(), this, options.RenewPeriod, options.RenewPeriod);
     }
 
     /// <summary>The queue's name.</summary>
@@ -101,31 +109,33 @@ public sealed partial class RedisRefreshQueue : IRefreshQueue, IDisposable
         var request = outcome.Request;
         if (!_deliveries.TryGetValue(request, out var delivery))
         {
-            RedisLog.NotOurs(_logger, Name, request.Job, request.Key, outcome.Result);
+            RedisLog.NotOurs(_logger, Name, Bounded.Text(request.Job), Bounded.Text(request.Key), outcome.Result);
             return;
         }
 
         cancellationToken.ThrowIfCancellationRequested();
+        // Job and key came from Redis: only a bounded prefix of them goes into logs and dead letters.
+        var (job, key) = (Bounded.Text(request.Job), Bounded.Text(request.Key));
         var (action, error) = outcome.Result switch
         {
             RefreshResult.Succeeded or RefreshResult.Superseded or RefreshResult.SupersededBeforeFetch or RefreshResult.Duplicate => ("ack", ""),
             // No retry: each attempt would log and fail alike. The dead letter keeps the request and
             // says why (nothing is lost); the name is shown bounded, as a request may name anything.
-            RefreshResult.UnknownJob => ("dead", $"no job named '{JobName.Display(request.Job)}' is registered on the worker that took it"),
-            _ => ("retry", outcome.Error is { } e ? $"{e.GetType().Name}: {e.Message}" : outcome.Result.ToString()),
+            RefreshResult.UnknownJob => ("dead", $"no job named '{job}' is registered on the worker that took it"),
+            _ => ("retry", Bounded.Text(outcome.Error is { } e ? $"{e.GetType().Name}: {e.Message}" : outcome.Result.ToString())),
         };
         var result = await Complete(delivery, action, error).ConfigureAwait(false);
         _deliveries.Remove(request);
         switch (result)
         {
             case 0:
-                RedisLog.StaleCompletion(_logger, Name, request.Job, request.Key, delivery.Attempt, outcome.Result);
+                RedisLog.StaleCompletion(_logger, Name, job, key, delivery.Attempt, outcome.Result);
                 break;
             case 2:
-                RedisLog.Retrying(_logger, Name, request.Job, request.Key, delivery.Attempt, outcome.Result);
+                RedisLog.Retrying(_logger, Name, job, key, delivery.Attempt, outcome.Result);
                 break;
             case 3:
-                RedisLog.DeadLettered(_logger, Name, JobName.Display(request.Job), JobName.Display(request.Key), delivery.Attempt, outcome.Result, error);
+                RedisLog.DeadLettered(_logger, Name, job, key, delivery.Attempt, outcome.Result, error);
                 break;
         }
     }
@@ -162,18 +172,6 @@ public sealed partial class RedisRefreshQueue : IRefreshQueue, IDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         if (!name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':'))
             throw new ArgumentException($"The queue name '{name}' may hold only ASCII letters, digits and '-', '_', '.', ':' (it is part of Redis keys and a pub/sub channel).", nameof(name));
-    }
-
-    private static string ChannelPrefix(IConnectionMultiplexer connection)
-    {
-        try
-        {
-            return (string?)ConfigurationOptions.Parse(connection.Configuration, ignoreUnknown: true).ChannelPrefix ?? "";
-        }
-        catch (ArgumentException)
-        {
-            return "";
-        }
     }
 
     /// <summary>Which delivery of which request a taken <see cref="RefreshRequest"/> is.</summary>

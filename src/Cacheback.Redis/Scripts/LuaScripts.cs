@@ -7,9 +7,17 @@ internal static class LuaScripts
 {
     public static readonly string SetIfVersion = Load("SetIfVersion");
 
+    public static readonly string SetAndPublish = Load("SetAndPublish");
+
+    public static readonly string DeleteAndPublish = Load("DeleteAndPublish");
+
     public static readonly string Enqueue = Queue("Enqueue");
 
     public static readonly string Take = Queue("Take");
+
+    public static readonly string Renew = Queue("Renew");
+
+    public static readonly string Release = Queue("Release");
 
     public static readonly string Complete = Queue("Complete");
 

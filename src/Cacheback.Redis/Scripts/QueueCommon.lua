@@ -26,3 +26,19 @@ local function dead_letter(id, attempt, reason, now, max_dead)
   redis.call('LTRIM', KEYS[5], 0, max_dead - 1)
   return length - max_dead
 end
+
+-- The attempt number stored for a request, or nil when the value is not one (anyone who can write
+-- to Redis can put anything there: it must not stop a worker).
+local function attempt_of(raw)
+  local n = tonumber(raw)
+  if n == nil or n ~= math.floor(n) or n < 1 or n > 2147483647 then
+    return nil
+  end
+  return n
+end
+
+-- Why a request's attempts value is refused, with at most 200 bytes of it.
+local function bad_attempt(raw)
+  return 'its attempts value in Redis is not a number from 1 to 2147483647: '
+    .. cjson.encode(string.sub(tostring(raw or ''), 1, 200))
+end

@@ -1,5 +1,7 @@
 -- Compare-and-set of an envelope (the format of EnvelopeCodec): stores ARGV[2] at KEYS[1] for
 -- ARGV[3] ms only if the version stored now equals ARGV[1]. Returns 1 when stored, else 0.
+-- With ARGV[4] and ARGV[5] (a RedisStore's), a stored write also publishes the L1 invalidation
+-- ARGV[5] on the channel ARGV[4], in the same step.
 --
 -- The version is read as EnvelopeCodec.TryReadVersion reads it: an array header of 6 elements,
 -- format version 1, then the version, an integer in [1, 2^53) (exact as a Lua double); anything
@@ -74,4 +76,7 @@ if version_of(current) ~= tonumber(ARGV[1]) then
   return 0
 end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+if ARGV[4] then
+  redis.call('PUBLISH', ARGV[4], ARGV[5])
+end
 return 1

@@ -17,6 +17,7 @@ public sealed class RedisBinaryStore : IBinaryStore
 {
     private readonly IDatabase _database;
     private readonly string _prefix;
+    private readonly WriteAnnouncer? _announcer;
 
     /// <summary>Creates the store over an open connection, which it does not own.</summary>
     /// <param name="connection">The connection; its default database (<c>defaultDatabase</c> in the connection string) is used.</param>
@@ -28,6 +29,13 @@ public sealed class RedisBinaryStore : IBinaryStore
         ArgumentNullException.ThrowIfNull(keyPrefix);
         _database = connection.GetDatabase();
         _prefix = keyPrefix;
+    }
+
+    /// <summary>A store whose every write and delete also publishes the L1 invalidation <paramref name="announcer"/> words, in the same script.</summary>
+    internal RedisBinaryStore(IConnectionMultiplexer connection, WriteAnnouncer announcer)
+        : this(connection)
+    {
+        _announcer = announcer;
     }
 
     /// <summary>Prepended to every key.</summary>
@@ -48,7 +56,15 @@ public sealed class RedisBinaryStore : IBinaryStore
         ArgumentNullException.ThrowIfNull(value);
         var px = RedisCall.PxMilliseconds(ttl, nameof(ttl));
         cancellationToken.ThrowIfCancellationRequested();
-        await _database.StringSetAsync(Key(key), value, TimeSpan.FromMilliseconds(px)).ConfigureAwait(false);
+        if (_announcer is null)
+        {
+            await _database.StringSetAsync(Key(key), value, TimeSpan.FromMilliseconds(px)).ConfigureAwait(false);
+            return;
+        }
+
+        var (message, writer) = _announcer.For(key);
+        await _database.ScriptEvaluateAsync(LuaScripts.SetAndPublish, [Key(key)], [value, px, _announcer.Channel, message]).ConfigureAwait(false);
+        writer?.MarkAnnounced();
     }
 
     /// <inheritdoc />
@@ -60,15 +76,25 @@ public sealed class RedisBinaryStore : IBinaryStore
             throw new ArgumentOutOfRangeException(nameof(expectedVersion), expectedVersion, "Versions are in [0, 2^53): Lua compares them as doubles.");
         var px = RedisCall.PxMilliseconds(ttl, nameof(ttl));
         cancellationToken.ThrowIfCancellationRequested();
-        var stored = await _database.ScriptEvaluateAsync(LuaScripts.SetIfVersion, [Key(key)], [expectedVersion, value, px]).ConfigureAwait(false);
-        return (long)stored == 1;
+        if (_announcer is null)
+            return (long)await _database.ScriptEvaluateAsync(LuaScripts.SetIfVersion, [Key(key)], [expectedVersion, value, px]).ConfigureAwait(false) == 1;
+        var (message, writer) = _announcer.For(key);
+        var stored = (long)await _database.ScriptEvaluateAsync(LuaScripts.SetIfVersion, [Key(key)], [expectedVersion, value, px, _announcer.Channel, message]).ConfigureAwait(false) == 1;
+        if (stored)
+            writer?.MarkAnnounced();
+        return stored;
     }
 
     /// <inheritdoc />
     public async ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return await _database.KeyDeleteAsync(Key(key)).ConfigureAwait(false);
+        if (_announcer is null)
+            return await _database.KeyDeleteAsync(Key(key)).ConfigureAwait(false);
+        var (message, writer) = _announcer.For(key);
+        var removed = (long)await _database.ScriptEvaluateAsync(LuaScripts.DeleteAndPublish, [Key(key)], [_announcer.Channel, message]).ConfigureAwait(false);
+        writer?.MarkAnnounced();
+        return removed > 0;
     }
 
     private RedisKey Key(string key)

@@ -19,11 +19,17 @@ namespace Cacheback;
 /// A connection opened from a connection string also fails a command at once while no server is
 /// connected (<see cref="BacklogPolicy.FailFast"/>), rather than holding it until the timeout in
 /// case Redis comes back: a cache that is down should cost a read nothing.</para>
+/// <para>Every write, compare-and-set that stores, and delete also publishes an invalidation on
+/// <c>{keyPrefix}l1</c>, in the same Lua script, so that every <see cref="L1Store"/> over the same
+/// prefix forgets the key, whether or not the writer has an L1 of its own (a worker without one, an
+/// operator's tool). With no L1 listening, the publication costs Redis next to nothing.</para>
 /// </remarks>
 public sealed class RedisStore : ICacheStore, IDisposable, IAsyncDisposable
 {
-    private readonly EncodedStore _encoded;
+    private readonly int _maxPayloadBytes;
     private readonly bool _ownsConnection;
+    // The id of writes made without an L1Store (no node ignores them).
+    private readonly string _node = Guid.NewGuid().ToString("N");
 
     /// <summary>Creates the store over an open connection, which stays the caller's to dispose.</summary>
     /// <param name="connection">The connection; its default database is used.</param>
@@ -43,7 +49,8 @@ public sealed class RedisStore : ICacheStore, IDisposable, IAsyncDisposable
         RedisCluster.RequireDatabaseZero(connection, disposeWhenRefused: ownsConnection);
         Connection = connection;
         KeyPrefix = keyPrefix;
-        _encoded = new EncodedStore(new RedisBinaryStore(connection), keyPrefix, maxPayloadBytes);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxPayloadBytes);
+        _maxPayloadBytes = maxPayloadBytes;
         _ownsConnection = ownsConnection;
     }
 
@@ -105,7 +112,9 @@ public sealed class RedisStore : ICacheStore, IDisposable, IAsyncDisposable
     public IEnvelopeStore<T> Partition<T>(PartitionSpec<T> spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        return new RedisPartition<T>(_encoded.PartitionOf(spec), Connection.GetDatabase());
+        // Each job's byte store words the invalidation of its own keys: every write announces itself.
+        var bytes = new RedisBinaryStore(Connection, new WriteAnnouncer(Connection, KeyPrefix, spec.Job, _node));
+        return new RedisPartition<T>(new EncodedStore(bytes, KeyPrefix, _maxPayloadBytes).PartitionOf(spec), Connection.GetDatabase());
     }
 
     /// <summary>Closes the connection if the store opened it.</summary>

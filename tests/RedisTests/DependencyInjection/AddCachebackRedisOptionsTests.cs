@@ -146,7 +146,7 @@ public class AddCachebackRedisOptionsTests(RedisServerFixture redis)
             f => Assert.StartsWith("Cacheback:Redis:KeyPrefix, the application's namespace in Redis", f),
             f => Assert.Equal("Cacheback:Redis:Queues:reports must name a queue in Redis (was '').", f),
             f => Assert.StartsWith("Cacheback:Redis:QueueOptions: Invalid RedisQueueOptions: MaxAttempts must be at least 1 (was 0).", f),
-            f => Assert.StartsWith("Cacheback:Redis:L1Options: The L1 time to live must be at least one millisecond.", f));
+            f => Assert.StartsWith("Cacheback:Redis:L1Options: The L1 time to live (L1Options.TimeToLive) must be from 1 ms to 1.00:00:00.", f));
     }
 
     [Fact]

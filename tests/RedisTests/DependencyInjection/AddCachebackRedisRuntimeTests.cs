@@ -83,6 +83,8 @@ public class AddCachebackRedisRuntimeTests(RedisServerFixture redis)
         Assert.Same(parts.L1, l1);
         Assert.Equal(TimeSpan.FromMinutes(1), l1.Options.TimeToLive);
         Assert.Same(time, l1.Options.TimeProvider);
+        // The queues poll and renew on the same clock (issue 9, point 3).
+        Assert.Same(time, Assert.Single(parts.Queues.Values).Options.TimeProvider);
         await l1.Ready.WaitAsync(QueueTesting.Bound);
         await job.SetAsync("k", "in memory");
         // Behind L1's back (not announced): this node still serves what it holds.
@@ -90,6 +92,44 @@ public class AddCachebackRedisRuntimeTests(RedisServerFixture redis)
         Assert.Equal("in memory", await job.GetAsync("k"));
         Assert.Equal(0, job.Fetches);
         await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task Get_OnAWebHostWithL1_SeesTheRefreshOfAWorkerHostWithoutL1OnceItLands()
+    {
+        // Issue 10, defect 15: the web node's L1 used to serve the old value until its time to live.
+        var time = new FakeTimeProvider();
+        var queueName = nameof(Get_OnAWebHostWithL1_SeesTheRefreshOfAWorkerHostWithoutL1OnceItLands);
+        var settings = Settings(redis.Server, RedisServerFixture.Prefix(), queueName);
+        settings["Cacheback:Lifetime"] = "00:00:10";
+        using var web = Build(
+            new(settings) { ["Cacheback:RunRefreshWorker"] = "false", ["Cacheback:Redis:UseL1"] = "true", ["Cacheback:Redis:L1Options:TimeToLive"] = "01:00:00" },
+            s => s.AddSingleton<TimeProvider>(time).AddCachebackJob<ProfileJob>(ServiceLifetime.Singleton));
+        await web.StartAsync();
+        var job = web.Services.GetRequiredService<ProfileJob>();
+        var l1 = web.Services.GetRequiredService<CachebackRedis>().L1!;
+        await l1.Ready.WaitAsync(QueueTesting.Bound);
+        await job.SetAsync("k", "old");
+        time.Advance(TimeSpan.FromSeconds(11));
+        Assert.Equal("old", await job.GetAsync("k"));
+        var invalidated = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        l1.Invalidated += m =>
+        {
+            if (m.Key == "k")
+                invalidated.TrySetResult();
+        };
+
+        using var worker = Build(settings, s => s.AddSingleton<TimeProvider>(time).AddCachebackJob<ProfileJob>(ServiceLifetime.Singleton));
+        var landed = worker.Services.GetRequiredService<CachebackRuntime>().Outcomes.FirstAsync().ToTask();
+        await worker.StartAsync();
+        Assert.Equal(RefreshResult.Succeeded, (await landed.WaitAsync(QueueTesting.Bound)).Result);
+        Assert.Null(worker.Services.GetRequiredService<CachebackRedis>().L1);
+
+        await invalidated.Task.WaitAsync(QueueTesting.Bound);
+        Assert.Equal("k#1", await job.GetAsync("k"));
+        Assert.Equal(0, job.Fetches);
+        await worker.StopAsync();
+        await web.StopAsync();
     }
 
     [Fact]

@@ -248,6 +248,15 @@ public class L1StoreTests(RedisServerFixture redis)
         Assert.Throws<ArgumentNullException>(() => new L1Store(new RedisStore(redis.Connection, "p:"), new L1Options { TimeProvider = null! }));
     }
 
+    [Fact]
+    public void Constructor_TimeToLiveOfSixtyDays_IsRefusedNamingTheFieldAndItsLimit()
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new L1Store(new RedisStore(redis.Connection, "p:"), new L1Options { TimeToLive = TimeSpan.FromDays(60) }));
+
+        Assert.Equal("TimeToLive", e.ParamName);
+        Assert.Contains("must be from 1 ms to 1.00:00:00", e.Message);
+    }
+
     /// <summary>A node whose L1 counts its time to live on <paramref name="time"/>'s timers.</summary>
     private Task<L1Node> OnVirtualTime(FakeTimeProvider time, TimeSpan timeToLive, [System.Runtime.CompilerServices.CallerMemberName] string test = "") =>
         L1Node.StartAsync(redis.Server, RedisServerFixture.Prefix(test), new L1Options { TimeToLive = timeToLive, TimeProvider = time });
