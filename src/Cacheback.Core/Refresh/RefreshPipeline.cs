@@ -1,70 +1,73 @@
-using System.Collections.Concurrent;
-using System.Reactive.Concurrency;
+using System.Reactive;
 using System.Reactive.Linq;
+using System.Reactive.Subjects;
 
 namespace Cacheback;
 
 /// <summary>
-/// Runs refresh requests: requests in, outcomes out. A request for a key and claim (expected
-/// version) already queued or running is not run again (it comes out as
-/// <see cref="RefreshResult.Duplicate"/>): a redelivered request never runs twice at once, while a
-/// newer claim on the same key does run, and supersedes the older one. At most
-/// <see cref="RefreshPipelineOptions.MaxConcurrency"/> run at once, and each one is cancelled after
-/// <see cref="RefreshPipelineOptions.Timeout"/>. Every request yields exactly one outcome. The same
-/// pipeline runs in-process and in worker processes.
+/// Runs refresh requests: requests in, outcomes out, as one Rx chain. A request for a key and
+/// claim (expected version) already running is not run again (<see cref="DistinctInFlight"/>: it
+/// comes out as <see cref="RefreshResult.Duplicate"/>); each one runs on the scheduler within its
+/// timeout (<see cref="RefreshWithin"/>); at most <see cref="RefreshPipelineOptions.MaxConcurrency"/>
+/// run at once, bounded by <c>Merge</c> and nothing else. Every request yields exactly one outcome.
+/// The same pipeline runs in-process and in worker processes.
 /// </summary>
 internal static class RefreshPipeline
 {
-    /// <summary>Builds the pipeline over <paramref name="requests"/>; nothing runs until it is subscribed.</summary>
+    /// <summary>Builds the pipeline over pushed <paramref name="requests"/>; nothing runs until it is subscribed.</summary>
     /// <param name="requests">The requests.</param>
     /// <param name="refresh">Runs one request; throws when the fetch fails.</param>
     /// <param name="options">Concurrency and timeout (default: <see cref="RefreshPipelineOptions"/>'s defaults).</param>
-    /// <param name="scheduler">Where timeouts are timed (default: the thread pool); a virtual-time scheduler in tests.</param>
+    /// <param name="scheduler">Where refreshes start and timeouts are timed (default: one over <see cref="TimeProvider.System"/>).</param>
     /// <param name="timeoutFor">A request's own timeout (its job's), when it has one; otherwise <see cref="RefreshPipelineOptions.Timeout"/>.</param>
+    /// <param name="inFlight">Where running requests are recorded (default: a record of its own).</param>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     public static IObservable<RefreshOutcome> Run(
         IObservable<RefreshRequest> requests,
         Func<RefreshRequest, CancellationToken, Task<RefreshResult>> refresh,
         RefreshPipelineOptions? options = null,
-        IScheduler? scheduler = null,
-        Func<RefreshRequest, TimeSpan?>? timeoutFor = null)
+        TimeProviderScheduler? scheduler = null,
+        Func<RefreshRequest, TimeSpan?>? timeoutFor = null,
+        RefreshesInFlight? inFlight = null)
     {
         ArgumentNullException.ThrowIfNull(requests);
+        return Pull(_ => requests, refresh, options, scheduler, timeoutFor, inFlight);
+    }
+
+    /// <summary>
+    /// Builds the pipeline over requests that are taken as slots free up: <paramref name="requestsFor"/>
+    /// gets one signal per free slot (<see cref="RefreshPipelineOptions.MaxConcurrency"/> at the
+    /// start, then one as each run ends) and should yield at most one request per signal, so that
+    /// a request is taken only when it can run at once, and a queue's own bound holds.
+    /// </summary>
+    /// <inheritdoc cref="Run" />
+    public static IObservable<RefreshOutcome> Pull(
+        Func<IObservable<Unit>, IObservable<RefreshRequest>> requestsFor,
+        Func<RefreshRequest, CancellationToken, Task<RefreshResult>> refresh,
+        RefreshPipelineOptions? options = null,
+        TimeProviderScheduler? scheduler = null,
+        Func<RefreshRequest, TimeSpan?>? timeoutFor = null,
+        RefreshesInFlight? inFlight = null)
+    {
+        ArgumentNullException.ThrowIfNull(requestsFor);
         ArgumentNullException.ThrowIfNull(refresh);
         options ??= new RefreshPipelineOptions();
         options.Validate();
-        scheduler ??= DefaultScheduler.Instance;
+        scheduler ??= new TimeProviderScheduler(TimeProvider.System);
 
         return Observable.Defer(() =>
         {
-            var pending = new ConcurrentDictionary<(string Job, string Key, long? Version), byte>();
-            return requests
-                .Select(request =>
-                {
-                    var claim = (request.Job, request.Key, request.ExpectedVersion);
-                    if (!pending.TryAdd(claim, 0))
-                        return Observable.Return(new RefreshOutcome(request, RefreshResult.Duplicate, TimeSpan.Zero));
-                    // Released before the outcome goes out, so whoever reacts to it may enqueue the key again.
-                    return RunOne(request, refresh, timeoutFor?.Invoke(request) ?? options.Timeout, scheduler)
-                        .Do(outcome => pending.TryRemove(claim, out var unused))
-                        .Finally(() => pending.TryRemove(claim, out _));
-                })
+            var claims = inFlight ?? new RefreshesInFlight();
+            // Runs end on many threads at once: the signal is serialized for whoever takes.
+            var freed = Subject.Synchronize(new Subject<Unit>());
+            var slots = freed.StartWith(Enumerable.Repeat(Unit.Default, options.MaxConcurrency));
+            return new DistinctInFlight(requestsFor(slots), claims, request =>
+                    new RefreshWithin(request, refresh, () => TimeoutOf(request), scheduler))
+                // The slot is free once the run has ended (or was disposed): then another request may be taken.
+                .Select(run => run.Finally(() => freed.OnNext(Unit.Default)))
                 .Merge(options.MaxConcurrency);
         });
-    }
 
-    private static IObservable<RefreshOutcome> RunOne(
-        RefreshRequest request, Func<RefreshRequest, CancellationToken, Task<RefreshResult>> refresh, TimeSpan timeout, IScheduler scheduler) =>
-        Observable.Defer(() =>
-        {
-            var started = scheduler.Now;
-            TimeSpan Elapsed() => scheduler.Now - started;
-            // Task.Run: a fetch that blocks before its first await must not stall the queue's reader.
-            return Observable.FromAsync(cancellationToken => Task.Run(() => refresh(request, cancellationToken), cancellationToken))
-                .Select(result => new RefreshOutcome(request, result, Elapsed()))
-                .Catch((Exception e) => Observable.Return(new RefreshOutcome(request, RefreshResult.Failed, Elapsed(), e)))
-                // On timeout the fetch's subscription is disposed, which cancels its token.
-                .Timeout(timeout, Observable.Defer(() => Observable.Return(new RefreshOutcome(
-                    request, RefreshResult.TimedOut, Elapsed(), new TimeoutException($"The refresh ran longer than {timeout}.")))), scheduler);
-        });
+        TimeSpan TimeoutOf(RefreshRequest request) => timeoutFor?.Invoke(request) ?? options.Timeout;
+    }
 }

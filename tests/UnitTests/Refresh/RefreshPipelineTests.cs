@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
-using System.Reactive.Concurrency;
+using Microsoft.Extensions.Time.Testing;
 using System.Reactive.Linq;
 using System.Reactive.Subjects;
 
-namespace Cacheback.Tests.Runtime;
+namespace Cacheback.Tests.Refresh;
 
 public class RefreshPipelineTests
 {
@@ -99,7 +99,8 @@ public class RefreshPipelineTests
     [Fact]
     public async Task Run_RefreshOutlastsTheTimeout_IsCancelledAndReportedTimedOut()
     {
-        var scheduler = new HistoricalScheduler(DateTimeOffset.UnixEpoch.AddYears(56));
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch.AddYears(56));
+        var scheduler = new TimeProviderScheduler(time);
         var gates = new Gates();
         using var requests = new Subject<RefreshRequest>();
         var outcome = new TaskCompletionSource<RefreshOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -108,9 +109,9 @@ public class RefreshPipelineTests
 
         requests.OnNext(Request("slow"));
         await gates.WaitForStarted(1);
-        scheduler.AdvanceBy(TimeSpan.FromSeconds(29));
+        time.Advance(TimeSpan.FromSeconds(29));
         Assert.False(outcome.Task.IsCompleted);
-        scheduler.AdvanceBy(TimeSpan.FromSeconds(1));
+        time.Advance(TimeSpan.FromSeconds(1));
         var result = await outcome.Task;
 
         Assert.Equal(RefreshResult.TimedOut, result.Result);
@@ -122,7 +123,8 @@ public class RefreshPipelineTests
     [Fact]
     public async Task Run_AfterATimeout_TheKeyCanRunAgain()
     {
-        var scheduler = new HistoricalScheduler(DateTimeOffset.UnixEpoch.AddYears(56));
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch.AddYears(56));
+        var scheduler = new TimeProviderScheduler(time);
         var gates = new Gates();
         using var requests = new Subject<RefreshRequest>();
         var outcomes = new ConcurrentQueue<RefreshOutcome>();
@@ -131,7 +133,7 @@ public class RefreshPipelineTests
 
         requests.OnNext(Request("k"));
         await gates.WaitForStarted(1);
-        scheduler.AdvanceBy(TimeSpan.FromSeconds(1));
+        time.Advance(TimeSpan.FromSeconds(1));
         requests.OnNext(Request("k"));
         await gates.WaitForStarted(2);
 
