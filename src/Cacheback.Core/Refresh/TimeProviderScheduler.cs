@@ -57,21 +57,16 @@ internal sealed class TimeProviderScheduler : IScheduler
         private readonly SingleAssignmentDisposable _result = new();
         private readonly object _gate = new();
         private ITimer? _timer;
-        private TimeSpan _remaining;
+        private DateTimeOffset _due;
         private bool _disposed;
 
-        /// <summary>Waits <paramref name="remaining"/> on the time provider, in steps no timer refuses.</summary>
-        public void Arm(TimeSpan remaining)
+        /// <summary>Waits until <paramref name="dueTime"/> from now on the time provider, in steps no timer refuses.</summary>
+        public void Arm(TimeSpan dueTime)
         {
-            var step = remaining < LongestTimer ? remaining : LongestTimer;
+            var now = scheduler.Now;
             lock (_gate)
-            {
-                if (_disposed)
-                    return;
-                _remaining = remaining - step;
-                _timer?.Dispose();
-                _timer = scheduler.TimeProvider.CreateTimer(static w => ((Work<TState>)w!).Elapsed(), this, step, Timeout.InfiniteTimeSpan);
-            }
+                _due = dueTime < DateTimeOffset.MaxValue - now ? now + dueTime : DateTimeOffset.MaxValue;
+            Wait(dueTime);
         }
 
         public void Run()
@@ -96,13 +91,26 @@ internal sealed class TimeProviderScheduler : IScheduler
             _result.Dispose();
         }
 
+        private void Wait(TimeSpan remaining)
+        {
+            var step = remaining < LongestTimer ? remaining : LongestTimer;
+            lock (_gate)
+            {
+                if (_disposed)
+                    return;
+                _timer?.Dispose();
+                _timer = scheduler.TimeProvider.CreateTimer(static w => ((Work<TState>)w!).Elapsed(), this, step, Timeout.InfiniteTimeSpan);
+            }
+        }
+
+        /// <summary>A step has passed: runs the action if it is due (by the clock, not by the steps counted), waits on otherwise.</summary>
         private void Elapsed()
         {
             TimeSpan remaining;
             lock (_gate)
-                remaining = _remaining;
+                remaining = _due - scheduler.Now;
             if (remaining > TimeSpan.Zero)
-                Arm(remaining);
+                Wait(remaining);
             else
                 Run();
         }
