@@ -151,6 +151,31 @@ public class RefreshWorkerTests
         Assert.Equal(2, Logs.Entries.Count(e => e.Level == LogLevel.Error && e.Message.Contains("Taking from the refresh queue failed") && e.Exception == queue.Error));
     }
 
+    [Fact]
+    public async Task StopAsync_WaitsForTheRunningRefreshes_OnTheTimeProvider_ThenAbandonsThem()
+    {
+        var queue = new InProcessQueue();
+        var gates = new Gates();
+        var time = new TimersOf(Time);
+        using var worker = Worker(queue, gates.Refresh, time: time);
+        worker.Start();
+        await queue.EnqueueAsync(Request("slow"));
+        await gates.Started("slow").WaitAsync(Watchdog);
+        Assert.Equal(1, worker.InFlight);
+
+        var drainWait = time.NextTimer();
+        var stopping = worker.StopAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal(TimeSpan.FromSeconds(5), await drainWait.WaitAsync(Watchdog));
+        Time.Advance(TimeSpan.FromSeconds(5) - TimeSpan.FromTicks(1));
+        Assert.False(stopping.IsCompleted);
+        Assert.False(worker.IsRunning);
+        Time.Advance(TimeSpan.FromTicks(1));
+
+        var report = await stopping.WaitAsync(Watchdog);
+        Assert.Equal("slow", Assert.Single(report.Abandoned).Key);
+        Assert.Equal(0, report.Completed);
+    }
+
     /// <summary>A queue whose first takes throw (what a corrupted Redis entry did), then works.</summary>
     private sealed class FlakyQueue(IRefreshQueue inner, int failures) : IRefreshQueue
     {
