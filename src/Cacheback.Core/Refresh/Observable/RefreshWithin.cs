@@ -73,7 +73,8 @@ internal sealed class RefreshWithin(
                     sink.TimedOut();
                     return Disposable.Empty;
                 });
-                task = parent.Refresh(parent.Request, _cancel.Token);
+                task = parent.Refresh(parent.Request, _cancel.Token)
+                    ?? throw new InvalidOperationException($"The refresh of {parent.Request.Job} '{parent.Request.Key}' returned no task.");
             }
 #pragma warning disable CA1031 // Whatever the refresh throws is its request's failure, never the pipeline's.
             catch (Exception e)
