@@ -15,8 +15,7 @@ public sealed class Harness : IDisposable
         RefreshPipelineOptions? refresh = null,
         IReadOnlyDictionary<string, ICacheStore>? stores = null,
         IReadOnlyDictionary<string, IRefreshQueue>? queues = null,
-        bool runRefreshes = true,
-        System.Reactive.Concurrency.IScheduler? scheduler = null)
+        bool runRefreshes = true)
     {
         Runtime = new CachebackRuntime(new CachebackRuntimeOptions
         {
@@ -28,7 +27,6 @@ public sealed class Harness : IDisposable
             Queues = queues ?? new Dictionary<string, IRefreshQueue>(),
             Refresh = refresh ?? new RefreshPipelineOptions(),
             RunRefreshWorker = runRefreshes,
-            Scheduler = scheduler,
         });
         _subscription = Runtime.Events.Subscribe(Events.Enqueue);
     }

@@ -27,6 +27,10 @@ internal sealed class RefreshWorkerHealthCheck(CachebackRuntime runtime, Cacheba
                 : HealthCheckResult.Healthy("No refresh worker runs in this process: refreshes are left to worker processes.", data);
         }
 
+        if (worker.TakeFailure is { } takeFailure)
+            return new HealthCheckResult(failureStatus,
+                $"The refresh worker cannot take from its queue: {takeFailure.Message}. It keeps trying, with backoff; until a take succeeds nothing is refreshed.", takeFailure, data);
+
         var backedUp = new List<string>();
         foreach (var (name, queue) in runtime.Queues)
         {

@@ -36,7 +36,9 @@ public sealed class CachebackRuntime : IDisposable
         _queues = Named(options.Queue ?? new InProcessQueue(), options.Queues, "queue");
         Registry = new JobRegistry(_refreshLogger);
         Metrics = new CachebackMetrics(options.MeterFactory);
-        Worker = new RefreshWorker(_queues.Values.Distinct().ToArray(), Registry.DispatchAsync, options.Refresh, options.Scheduler, Complete, _refreshLogger,
+        // One scheduler over the runtime's clock: the pipeline's timeouts, the worker's backoff and drain.
+        Scheduler = new TimeProviderScheduler(options.TimeProvider);
+        Worker = new RefreshWorker(_queues.Values.Distinct().ToArray(), Registry.DispatchAsync, options.Refresh, Scheduler, Complete, _refreshLogger,
             request => Registry.TimeoutFor(request.Job));
         Metrics.ObserveQueues(_queues, Worker);
         Metrics.ObserveStores(_stores.Values);
@@ -72,6 +74,9 @@ public sealed class CachebackRuntime : IDisposable
     internal bool IsAmbient { get; private init; }
 
     internal Clock Clock { get; }
+
+    /// <summary>The Rx scheduler over <see cref="CachebackRuntimeOptions.TimeProvider"/>, built once.</summary>
+    internal TimeProviderScheduler Scheduler { get; }
     internal ILoggerFactory LoggerFactory { get; }
     internal EventHub EventHub { get; }
     internal CachebackMetrics Metrics { get; }

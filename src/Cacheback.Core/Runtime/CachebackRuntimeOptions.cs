@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using System.Reactive.Concurrency;
 using Microsoft.Extensions.Logging;
 
 namespace Cacheback;
@@ -10,7 +9,7 @@ public sealed record CachebackRuntimeOptions
     /// <summary>The name of the default store and the default queue.</summary>
     public const string DefaultName = "default";
 
-    /// <summary>Where time comes from.</summary>
+    /// <summary>Where time comes from: freshness, and the refresh pipeline's timeouts, the worker's backoff and its drain.</summary>
     /// <value>Default <see cref="TimeProvider.System"/>; a test clock in tests.</value>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
@@ -48,10 +47,6 @@ public sealed record CachebackRuntimeOptions
     /// </summary>
     /// <value>Default: none (a meter of the runtime's own).</value>
     public IMeterFactory? MeterFactory { get; init; }
-
-    /// <summary>The scheduler the refresh pipeline times its timeouts on.</summary>
-    /// <value>Default: <see cref="DefaultScheduler.Instance"/>.</value>
-    public IScheduler? Scheduler { get; init; }
 
     /// <summary>Concurrency and timeout of the refresh pipeline.</summary>
     public RefreshPipelineOptions Refresh { get; init; } = new();

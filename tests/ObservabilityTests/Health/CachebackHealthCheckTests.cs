@@ -2,6 +2,7 @@ using System.Reactive.Linq;
 using System.Reactive.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Cacheback.Tests.Observability.Health;
 
@@ -89,18 +90,21 @@ public sealed class CachebackHealthCheckTests
     }
 
     [Fact]
-    public async Task Worker_WhoseLoopDied_IsNotRunning_AndUnhealthyWithTheError()
+    public async Task Worker_WhoseTakesKeepFailing_KeepsRunning_AndIsUnhealthyWithTheError()
     {
-        // Regression (issue 10): the loop ended on an error while IsRunning stayed true.
+        // Regression (issue 10 #2): a take that threw ended the loop for good while IsRunning stayed true.
+        // Now the loop goes on with backoff, and the health check tells that nothing is taken.
         var broken = new InvalidCastException("attempts is not a number");
-        using var runtime = new CachebackRuntime(new CachebackRuntimeOptions { Queue = new BrokenQueue(broken) });
-        await runtime.Worker.Completion.WaitAsync(Bound);
+        var queue = new BrokenQueue(broken);
+        using var runtime = new CachebackRuntime(new CachebackRuntimeOptions { Queue = queue, TimeProvider = new FakeTimeProvider() });
+        await queue.Taken.Task.WaitAsync(Bound);
+        Assert.True(SpinWait.SpinUntil(() => runtime.Worker.TakeFailure is not null, Bound)); // set just after the take threw, on the loop's thread
 
-        Assert.False(runtime.Worker.IsRunning);
+        Assert.True(runtime.Worker.IsRunning);
         var entry = await CheckAsync(runtime, CachebackHealthChecksBuilderExtensions.WorkerCheckName);
         Assert.Equal(HealthStatus.Unhealthy, entry.Status);
         Assert.Same(broken, entry.Exception);
-        Assert.Contains("loop died", entry.Description);
+        Assert.Contains("cannot take from its queue", entry.Description);
     }
 
     [Fact]
@@ -170,9 +174,15 @@ public sealed class CachebackHealthCheckTests
     /// <summary>A queue whose take throws: what a corrupted Redis entry did to the worker's loop.</summary>
     private sealed class BrokenQueue(Exception error) : IRefreshQueue
     {
+        public TaskCompletionSource Taken { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
         public ValueTask EnqueueAsync(RefreshRequest request, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
 
-        public ValueTask<RefreshRequest?> TakeAsync(CancellationToken cancellationToken) => ValueTask.FromException<RefreshRequest?>(error);
+        public ValueTask<RefreshRequest?> TakeAsync(CancellationToken cancellationToken)
+        {
+            Taken.TrySetResult();
+            return ValueTask.FromException<RefreshRequest?>(error);
+        }
 
         public ValueTask CompleteAsync(RefreshOutcome outcome, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
     }

@@ -1,4 +1,3 @@
-using System.Reactive.Concurrency;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -51,15 +50,14 @@ public class FacadeReviewRegressionTests
     [Fact]
     public async Task BackgroundRefresh_IsTimedByTheJobsRefreshTimeout_NotTheRuntimesDefault()
     {
-        var scheduler = new HistoricalScheduler(DateTimeOffset.UnixEpoch.AddYears(56));
-        using var h = new Harness(refresh: new RefreshPipelineOptions { Timeout = TimeSpan.FromSeconds(1) }, scheduler: scheduler);
+        using var h = new Harness(refresh: new RefreshPipelineOptions { Timeout = TimeSpan.FromSeconds(1) });
         var job = new SlowRefreshJob();
         job.AttachTo(h.Runtime);
         var outcome = h.NextOutcome();
         await job.EnqueueRefreshAsync("a");
         await job.Started.Task;
 
-        scheduler.AdvanceBy(TimeSpan.FromMinutes(1)); // past the runtime's 1 s, inside the job's 10 min
+        h.Time.Advance(TimeSpan.FromMinutes(1)); // past the runtime's 1 s, inside the job's 10 min
         Assert.False(outcome.IsCompleted);
         job.Gate.SetResult();
 

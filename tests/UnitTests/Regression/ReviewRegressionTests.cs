@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Reactive.Concurrency;
 
 namespace Cacheback.Tests.Regression;
 
@@ -118,16 +117,15 @@ public class ReviewRegressionTests
     [Fact]
     public async Task TimedOutRefresh_NeverLands_AndKeepsItsSlotUntilItsTaskEnds()
     {
-        var scheduler = new HistoricalScheduler(T0);
         var queue = new InProcessQueue();
-        using var h = new Harness(queue: queue, refresh: new RefreshPipelineOptions { MaxConcurrency = 1, Timeout = TimeSpan.FromSeconds(30) }, scheduler: scheduler);
+        using var h = new Harness(queue: queue, refresh: new RefreshPipelineOptions { MaxConcurrency = 1, Timeout = TimeSpan.FromSeconds(30) });
         var fetch = new GatedFetch<string>(_ => "late");
         var cached = Cache.Wrap<string, string>(async (k, _) => await fetch.Fetch(k, CancellationToken.None), Policy, runtime: h.Runtime, name: "r8");
         var timedOut = h.NextOutcome();
         await cached.EnqueueRefreshAsync("k0");
         await fetch.Started.Task;
 
-        scheduler.AdvanceBy(TimeSpan.FromSeconds(30));
+        h.Time.Advance(TimeSpan.FromSeconds(30));
         Assert.Equal(RefreshResult.TimedOut, (await timedOut).Result);
         await cached.EnqueueRefreshAsync("k1");
         Assert.Equal(1, queue.Count); // k0's fetch still runs (it ignores its token): no slot for k1

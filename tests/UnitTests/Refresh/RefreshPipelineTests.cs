@@ -1,14 +1,17 @@
 using System.Collections.Concurrent;
-using System.Reactive.Concurrency;
+using Microsoft.Extensions.Time.Testing;
 using System.Reactive.Linq;
 using System.Reactive.Subjects;
 
-namespace Cacheback.Tests.Runtime;
+namespace Cacheback.Tests.Refresh;
 
 public class RefreshPipelineTests
 {
     private static RefreshRequest Request(string key, string job = "job") =>
         new(job, key, 1, [], DateTimeOffset.UnixEpoch.AddDays(1));
+
+    /// <summary>A scheduler on a test clock nobody moves: no timeout of these tests ever fires on its own.</summary>
+    private static TimeProviderScheduler OnVirtualTime() => new(new FakeTimeProvider(DateTimeOffset.UnixEpoch.AddYears(56)));
 
     /// <summary>A refresh per key that waits until the test releases that key.</summary>
     private sealed class Gates
@@ -48,7 +51,7 @@ public class RefreshPipelineTests
         var gates = new Gates();
         using var requests = new Subject<RefreshRequest>();
         var outcomes = new ConcurrentQueue<RefreshOutcome>();
-        using var _ = RefreshPipeline.Run(requests, gates.Refresh).Subscribe(outcomes.Enqueue);
+        using var _ = RefreshPipeline.Run(requests, gates.Refresh, scheduler: OnVirtualTime()).Subscribe(outcomes.Enqueue);
 
         requests.OnNext(Request("a"));
         await gates.WaitForStarted(1);
@@ -66,7 +69,7 @@ public class RefreshPipelineTests
         using var requests = new Subject<RefreshRequest>();
         var outcomes = new ConcurrentQueue<RefreshOutcome>();
         var completed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var _ = RefreshPipeline.Run(requests, gates.Refresh, new RefreshPipelineOptions { MaxConcurrency = 2 })
+        using var _ = RefreshPipeline.Run(requests, gates.Refresh, new RefreshPipelineOptions { MaxConcurrency = 2 }, OnVirtualTime())
             .Subscribe(o =>
             {
                 outcomes.Enqueue(o);
@@ -99,7 +102,8 @@ public class RefreshPipelineTests
     [Fact]
     public async Task Run_RefreshOutlastsTheTimeout_IsCancelledAndReportedTimedOut()
     {
-        var scheduler = new HistoricalScheduler(DateTimeOffset.UnixEpoch.AddYears(56));
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch.AddYears(56));
+        var scheduler = new TimeProviderScheduler(time);
         var gates = new Gates();
         using var requests = new Subject<RefreshRequest>();
         var outcome = new TaskCompletionSource<RefreshOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -108,9 +112,9 @@ public class RefreshPipelineTests
 
         requests.OnNext(Request("slow"));
         await gates.WaitForStarted(1);
-        scheduler.AdvanceBy(TimeSpan.FromSeconds(29));
+        time.Advance(TimeSpan.FromSeconds(29));
         Assert.False(outcome.Task.IsCompleted);
-        scheduler.AdvanceBy(TimeSpan.FromSeconds(1));
+        time.Advance(TimeSpan.FromSeconds(1));
         var result = await outcome.Task;
 
         Assert.Equal(RefreshResult.TimedOut, result.Result);
@@ -122,7 +126,8 @@ public class RefreshPipelineTests
     [Fact]
     public async Task Run_AfterATimeout_TheKeyCanRunAgain()
     {
-        var scheduler = new HistoricalScheduler(DateTimeOffset.UnixEpoch.AddYears(56));
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch.AddYears(56));
+        var scheduler = new TimeProviderScheduler(time);
         var gates = new Gates();
         using var requests = new Subject<RefreshRequest>();
         var outcomes = new ConcurrentQueue<RefreshOutcome>();
@@ -131,12 +136,71 @@ public class RefreshPipelineTests
 
         requests.OnNext(Request("k"));
         await gates.WaitForStarted(1);
-        scheduler.AdvanceBy(TimeSpan.FromSeconds(1));
+        time.Advance(TimeSpan.FromSeconds(1));
         requests.OnNext(Request("k"));
         await gates.WaitForStarted(2);
 
         Assert.Equal(RefreshResult.TimedOut, Assert.Single(outcomes).Result);
         Assert.Equal(2, gates.StartedCount);
+    }
+
+    [Fact]
+    public async Task Run_ATimedOutRefresh_HoldsItsSlotUntilItsTaskEnds_ThenGivesItBack()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch.AddYears(56));
+        var deaf = new TaskCompletionSource<RefreshResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var started = new ConcurrentQueue<string>();
+        var second = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var requests = new Subject<RefreshRequest>();
+        var outcomes = new ConcurrentQueue<RefreshOutcome>();
+        var firstStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var _ = RefreshPipeline.Run(requests, (request, _) =>
+            {
+                started.Enqueue(request.Key);
+                if (request.Key == "deaf")
+                {
+                    firstStarted.TrySetResult();
+                    return deaf.Task; // ignores its token
+                }
+
+                second.TrySetResult();
+                return Task.FromResult(RefreshResult.Succeeded);
+            }, new RefreshPipelineOptions { MaxConcurrency = 1, Timeout = TimeSpan.FromSeconds(1) }, new TimeProviderScheduler(time))
+            .Subscribe(outcomes.Enqueue);
+
+        requests.OnNext(Request("deaf"));
+        await firstStarted.Task;
+        requests.OnNext(Request("next"));
+        time.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.Equal(RefreshResult.TimedOut, Assert.Single(outcomes).Result);
+        Assert.Equal(["deaf"], started); // its task still runs: the one slot is still its own
+        deaf.SetResult(RefreshResult.Succeeded);
+        await second.Task;
+        Assert.Equal(["deaf", "next"], started);
+    }
+
+    [Fact]
+    public async Task Run_ATimeoutLongerThanAnyTimerTakes_IsWaitedOut_OnVirtualTime()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch.AddYears(56));
+        var gates = new Gates();
+        using var requests = new Subject<RefreshRequest>();
+        var outcome = new TaskCompletionSource<RefreshOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var _ = RefreshPipeline.Run(requests, gates.Refresh, scheduler: new TimeProviderScheduler(time), timeoutFor: _ => TimeSpan.FromDays(60))
+            .Subscribe(o => outcome.TrySetResult(o));
+
+        requests.OnNext(Request("k"));
+        await Task.WhenAny(gates.WaitForStarted(1), outcome.Task);
+        if (outcome.Task.IsCompleted)
+            Assert.Fail((await outcome.Task).ToString());
+        time.Advance(TimeSpan.FromDays(60) - TimeSpan.FromSeconds(1));
+        Assert.False(outcome.Task.IsCompleted);
+        time.Advance(TimeSpan.FromSeconds(1));
+
+        var result = await outcome.Task;
+        Assert.Equal(RefreshResult.TimedOut, result.Result);
+        Assert.Equal(TimeSpan.FromDays(60), result.Duration);
     }
 
     [Fact]
@@ -156,7 +220,7 @@ public class RefreshPipelineTests
         var registry = new JobRegistry(logs.CreateLogger("test"));
         using var requests = new Subject<RefreshRequest>();
         var outcome = new TaskCompletionSource<RefreshOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var _ = RefreshPipeline.Run(requests, registry.DispatchAsync).Subscribe(o => outcome.TrySetResult(o));
+        using var _ = RefreshPipeline.Run(requests, registry.DispatchAsync, scheduler: OnVirtualTime()).Subscribe(o => outcome.TrySetResult(o));
 
         requests.OnNext(Request("k", job: "System.IO.File, System.Private.CoreLib"));
 

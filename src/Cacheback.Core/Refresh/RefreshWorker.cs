@@ -1,0 +1,286 @@
+using System.Diagnostics;
+using System.Reactive;
+using System.Reactive.Linq;
+using System.Reactive.Subjects;
+using System.Reactive.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+
+namespace Cacheback;
+
+/// <summary>
+/// Drains refresh queues through the refresh pipeline, one pipeline per queue, taking a request
+/// only when a slot is free, and tells each queue its requests' outcomes. It never stops while it
+/// is meant to run: what one request throws is that request's failure; a take that throws is
+/// logged and tried again after a backoff. Stopping it drains: it takes no new requests, lets the
+/// running ones finish within a bounded time, then cancels the rest and reports them.
+/// </summary>
+public sealed class RefreshWorker : IDisposable
+{
+    /// <summary>The first wait after a take failed; it doubles with each failure in a row.</summary>
+    internal static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>The longest wait between takes that keep failing.</summary>
+    internal static readonly TimeSpan LongestBackoff = TimeSpan.FromSeconds(30);
+
+    private readonly IReadOnlyList<IRefreshQueue> _queues;
+    private readonly Func<RefreshRequest, CancellationToken, Task<RefreshResult>> _dispatch;
+    private readonly RefreshPipelineOptions _options;
+    private readonly TimeProviderScheduler _scheduler;
+    private readonly Func<IRefreshQueue, RefreshOutcome, Task> _complete;
+    private readonly Func<RefreshRequest, TimeSpan?>? _timeoutFor;
+    private readonly ILogger _logger;
+    private readonly Subject<RefreshOutcome> _outcomes = new();
+    private readonly RefreshesInFlight _inFlight = new();
+    private readonly object _gate = new();
+    private Running? _running;
+    private int _completed;
+
+    internal RefreshWorker(
+        IReadOnlyList<IRefreshQueue> queues,
+        Func<RefreshRequest, CancellationToken, Task<RefreshResult>> dispatch,
+        RefreshPipelineOptions options,
+        TimeProviderScheduler scheduler,
+        Func<IRefreshQueue, RefreshOutcome, Task> complete,
+        ILogger logger,
+        Func<RefreshRequest, TimeSpan?>? timeoutFor = null)
+    {
+        options.Validate();
+        _timeoutFor = timeoutFor;
+        _queues = queues;
+        _dispatch = dispatch;
+        _options = options;
+        _scheduler = scheduler;
+        _complete = complete;
+        _logger = logger;
+    }
+
+    /// <summary>Each outcome, as the pipelines finish them. A subscriber that throws is logged; the others still get every outcome.</summary>
+    public IObservable<RefreshOutcome> Outcomes => Observable.Create<RefreshOutcome>(observer => _outcomes.Subscribe(
+        outcome =>
+        {
+            try
+            {
+                observer.OnNext(outcome);
+            }
+#pragma warning disable CA1031 // A subscriber's exception is logged: it must not stop the worker.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                Log.ObserverFailed(_logger, e);
+            }
+        },
+        observer.OnError,
+        observer.OnCompleted));
+
+    /// <summary>
+    /// Whether it is taking requests: started, not stopped, and the loop of every queue still going
+    /// (a loop that could not go on, or whose queue was closed, makes it false).
+    /// </summary>
+    public bool IsRunning => Volatile.Read(ref _running) is { Stopping: false } running && Array.TrueForAll(running.Loops, loop => !loop.IsCompleted);
+
+    /// <summary>What stopped a queue's loop, when an error did; null otherwise.</summary>
+    internal Exception? Failure { get; private set; }
+
+    /// <summary>
+    /// Why the last take failed, while takes keep failing (the loop goes on, with backoff); null
+    /// once a take succeeds. A worker whose queue cannot be read is running, but not draining.
+    /// </summary>
+    internal Exception? TakeFailure { get; private set; }
+
+    /// <summary>Whether it was ever started (so a worker that is not running has stopped, or died).</summary>
+    internal bool WasStarted { get; private set; }
+
+    /// <summary>Completes when the loops of the last start have all ended (stopped, or died): what tests await instead of sleeping.</summary>
+    internal Task Completion => Volatile.Read(ref _running)?.Drained ?? Task.CompletedTask;
+
+    /// <summary>Requests taken and not finished yet.</summary>
+    public int InFlight => _inFlight.Count;
+
+    /// <summary>Starts taking requests; does nothing if already started.</summary>
+    public void Start()
+    {
+        lock (_gate)
+        {
+            if (_running is { Stopping: false })
+                return;
+            // Cleared before the loops start: one may fail at once, before Start returns.
+            Failure = null;
+            WasStarted = true;
+            var running = new Running();
+            running.Loops = [.. _queues.Select(queue => Drain(queue, running))];
+            running.Drained = Task.WhenAll(running.Loops);
+            Volatile.Write(ref _running, running);
+        }
+    }
+
+    /// <summary>
+    /// Stops taking requests and waits up to <paramref name="drainTimeout"/> (on the runtime's
+    /// clock) for the running ones; cancels what is left, and reports (and logs) everything that
+    /// did not finish.
+    /// </summary>
+    public async Task<DrainReport> StopAsync(TimeSpan drainTimeout, CancellationToken cancellationToken = default)
+    {
+        Running running;
+        lock (_gate)
+        {
+            if (_running is not { Stopping: false } current)
+                return new DrainReport(0, [], LeftInQueues());
+            current.Stopping = true;
+            running = current;
+        }
+
+        var before = Volatile.Read(ref _completed);
+        running.StopTaking.Cancel();
+        try
+        {
+            await running.Drained.WaitAsync(drainTimeout, _scheduler.TimeProvider, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+        {
+            // Out of time: what still runs is abandoned.
+        }
+
+        var abandoned = _inFlight.Snapshot();
+        running.Abandon.Cancel();
+        var report = new DrainReport(Volatile.Read(ref _completed) - before, abandoned, LeftInQueues());
+        if (report.IsClean)
+            Log.WorkerDrained(_logger, report.Completed);
+        else
+            Log.WorkerDropped(_logger, report.Completed, abandoned.Count, report.LeftInQueue,
+                string.Join(", ", abandoned.Take(20).Select(r => $"{r.Job}:{r.Key}")));
+        return report;
+    }
+
+    /// <summary>Stops at once, cancelling whatever runs.</summary>
+    public void Dispose()
+    {
+        Running? running;
+        lock (_gate)
+        {
+            running = _running;
+            if (running is not null)
+                running.Stopping = true;
+        }
+
+        if (running is not null)
+        {
+            running.StopTaking.Cancel();
+            running.Abandon.Cancel();
+        }
+
+        _outcomes.OnCompleted();
+        _outcomes.Dispose();
+    }
+
+    /// <summary>The loop of one queue: ends when the queue closes, when stopped (after the running refreshes), or when abandoned.</summary>
+    private Task Drain(IRefreshQueue queue, Running running) =>
+        RefreshPipeline.Pull(slots => Takes(queue, slots, running.StopTaking.Token), Refresh, _options, _scheduler, _timeoutFor, _inFlight)
+            .SelectMany(async outcome =>
+            {
+                await Acknowledge(queue, outcome).ConfigureAwait(false);
+                return outcome;
+            })
+            .Do(_outcomes.OnNext)
+            .IgnoreElements()
+            .Catch((Exception e) =>
+            {
+                // Only a fault of the worker's own gets here (everything a request or a take throws is handled where it happens).
+                Failure = e;
+                Log.WorkerFailed(_logger, e);
+                return Observable.Empty<RefreshOutcome>();
+            })
+            .DefaultIfEmpty()
+            .ToTask(running.Abandon.Token);
+
+    /// <summary>One take per free slot, one at a time, until the queue closes or the worker stops taking.</summary>
+    private IObservable<RefreshRequest> Takes(IRefreshQueue queue, IObservable<Unit> slots, CancellationToken stopTaking) =>
+        slots
+            .Select(_ => Observable.FromAsync(cancellationToken => TakeAsync(queue, cancellationToken)))
+            .Concat()
+            .TakeWhile(taken => taken.Request is not null)
+            .Select(taken => taken.Request!)
+            .TakeUntil(Observable.Create<Unit>(o => stopTaking.Register(() => o.OnNext(Unit.Default))))
+            .InTakeSpans();
+
+    /// <summary>Takes the next request (null once the queue is closed); a take that throws is logged and tried again after a backoff.</summary>
+    private async Task<Taken> TakeAsync(IRefreshQueue queue, CancellationToken cancellationToken)
+    {
+        // Never completes on the caller's stack: a run of requests the queue hands over at once (duplicates,
+        // say) must not recurse from one take into the next.
+        await Task.Yield();
+        for (var failures = 0; ; failures++)
+        {
+            try
+            {
+                var taken = new Taken(await queue.TakeAsync(cancellationToken).ConfigureAwait(false));
+                TakeFailure = null;
+                return taken;
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            {
+                TakeFailure = e;
+                var backoff = Backoff(failures);
+                Log.TakeFailed(_logger, failures + 1, backoff, e);
+                await Task.Delay(backoff, _scheduler.TimeProvider, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>The wait after <paramref name="failures"/> failed takes in a row: doubling from <see cref="FirstBackoff"/> up to <see cref="LongestBackoff"/>.</summary>
+    internal static TimeSpan Backoff(int failures) =>
+        failures >= 20 ? LongestBackoff : TimeSpan.FromTicks(Math.Min(LongestBackoff.Ticks, FirstBackoff.Ticks << failures));
+
+    /// <summary>Runs one request, in a span that is the child of the take that handed it over.</summary>
+    private async Task<RefreshResult> Refresh(RefreshRequest request, CancellationToken cancellationToken)
+    {
+        using var activity = CachebackTracing.Start(CachebackTracing.Refresh, request, ActivityKind.Internal, _inFlight.TakenIn(request));
+        try
+        {
+            var result = await _dispatch(request, cancellationToken).ConfigureAwait(false);
+            activity.Ended(result);
+            return result;
+        }
+        catch (Exception e)
+        {
+            // Cancelled: the pipeline gave up on it (timeout) or the worker stopped.
+            activity.Failed(e, cancellationToken.IsCancellationRequested ? "cancelled" : "failed");
+            throw;
+        }
+    }
+
+    /// <summary>Tells the queue (and the runtime) an outcome; what that throws is logged, never the worker's end.</summary>
+    private async Task Acknowledge(IRefreshQueue queue, RefreshOutcome outcome)
+    {
+        try
+        {
+            await _complete(queue, outcome).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // A queue that cannot acknowledge will redeliver: log it and carry on.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            Log.AcknowledgeFailed(_logger, outcome.Request.Job, outcome.Request.Key, outcome.Result, e);
+        }
+
+        Interlocked.Increment(ref _completed);
+    }
+
+    private int LeftInQueues() => _queues.OfType<InProcessQueue>().Sum(q => q.Count);
+
+    /// <summary>What a take returned: a request, or null once the queue is closed (a wrapper, as Rx sequences carry no nulls well).</summary>
+    private readonly record struct Taken(RefreshRequest? Request);
+
+    /// <summary>One start of the worker: its loops, and the tokens that stop them.</summary>
+    private sealed class Running
+    {
+        public CancellationTokenSource StopTaking { get; } = new();
+
+        public CancellationTokenSource Abandon { get; } = new();
+
+        public Task[] Loops { get; set; } = [];
+
+        public Task Drained { get; set; } = Task.CompletedTask;
+
+        public bool Stopping { get; set; }
+    }
+}
