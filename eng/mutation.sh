@@ -18,15 +18,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export CACHEBACK_PROPERTY_REPLAY="${CACHEBACK_PROPERTY_REPLAY:-20261130,1442695040888963407}"
-out=artifacts/mutation
+root=$(pwd)
+out="$root/artifacts/mutation"
 concurrency="${STRYKER_CONCURRENCY:-2}"
 
 dotnet tool restore >/dev/null
 
 start=$(date +%s)
 status=0
-dotnet tool run dotnet-stryker --config-file stryker-config.json --output "$out" \
-  --concurrency "$concurrency" "$@" || status=$?
+# From the project's folder: at the root Stryker would take the solution, and then refuses a list
+# of test projects (the paths in stryker-config.json are relative to src/Cacheback.Core).
+(cd src/Cacheback.Core && dotnet tool run dotnet-stryker --config-file ../../stryker-config.json \
+  --output "$out" --concurrency "$concurrency" "$@") || status=$?
 elapsed=$(( $(date +%s) - start ))
 
 report="$out/reports/mutation-report.json"
