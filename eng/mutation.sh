@@ -41,7 +41,7 @@ fi
 # Score per file, as Stryker counts it: detected (killed, timeout) over valid mutants (those plus
 # survived and no coverage); compile errors and ignored mutants do not count.
 python3 - "$report" "$elapsed" <<'PY' | tee "$out/scores.txt"
-import json, os, sys
+import json, sys
 report, elapsed = json.load(open(sys.argv[1])), int(sys.argv[2])
 rows, total = [], [0, 0, 0, 0]
 for path, data in sorted(report["files"].items()):
@@ -55,12 +55,12 @@ for path, data in sorted(report["files"].items()):
         continue
     for i, n in enumerate((detected, survived, nocov, valid)):
         total[i] += n
-    rows.append((os.path.relpath(path, "src/Cacheback.Core") if path.startswith("src/") else path, detected, survived, nocov, valid))
-print(f"{'file':48} {'score':>7} {'killed':>7} {'survived':>9} {'nocover':>8}")
+    rows.append((path.split("src/Cacheback.Core/")[-1], detected, survived, nocov, valid))
+print(f"{'file':40} {'score':>7} {'killed':>7} {'survived':>9} {'nocover':>8}")
 for name, d, s, n, v in rows:
-    print(f"{name[-48:]:48} {100 * d / v:6.1f}% {d:7} {s:9} {n:8}")
+    print(f"{name:40} {100 * d / v:6.1f}% {d:7} {s:9} {n:8}")
 d, s, n, v = total
-print(f"{'total':48} {100 * d / v:6.1f}% {d:7} {s:9} {n:8}")
+print(f"{'total':40} {100 * d / v:6.1f}% {d:7} {s:9} {n:8}")
 print(f"duration {elapsed // 60} min {elapsed % 60} s")
 PY
 echo "Report: $out/reports/mutation-report.html"
