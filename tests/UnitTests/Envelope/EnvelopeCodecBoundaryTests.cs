@@ -253,6 +253,30 @@ public class EnvelopeCodecBoundaryTests
     }
 
     [Fact]
+    public void TrailingBytes_AfterAPayload_AreTrailingBytes_NotTruncated()
+    {
+        var bytes = EnvelopeCodec.Encode(Envelope.FromMs(42, true, "v", T0, T0, 0), Json).Concat(new byte[] { 9, 9 }).ToArray();
+
+        Fails(bytes, DecodeError.TrailingBytes, "2 bytes after the envelope");
+    }
+
+    [Fact]
+    public void Encode_AllocatesTheResultOnly_ReusingItsHeaderBuffer()
+    {
+        var placeholder = Envelope.FromMs(Envelope.MaxVersion - 1, false, Array.Empty<byte>(), MaxUnixMs, MaxUnixMs, MaxUnixMs);
+        var serializer = new RawBytes();
+        _ = EnvelopeCodec.Encode(placeholder, serializer); // the thread's header buffer, and the JIT
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var bytes = EnvelopeCodec.Encode(placeholder, serializer);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        // A 39-byte array (~64 bytes with its object header); a new header buffer would add ~150.
+        Assert.Equal(39, bytes.Length);
+        Assert.InRange(allocated, 1, 96);
+    }
+
+    [Fact]
     public void PayloadUnreadable_NamesTheSerializersException_AndItsCause()
     {
         var bytes = EnvelopeCodec.Encode(Envelope.Fresh(1, "text", DateTimeOffset.FromUnixTimeMilliseconds(T0), DateTimeOffset.FromUnixTimeMilliseconds(T0)), Json);

@@ -40,6 +40,17 @@ public class EnvelopeMembersTests
     }
 
     [Fact]
+    public void APlaceholderHoldingALeftoverValue_StillShowsNone()
+    {
+        var placeholder = Envelope.FromMs(1, false, "leftover", 10, 10, 0);
+
+        Assert.Null(placeholder.Value);
+        Assert.False(placeholder.TryGetValue(out var value));
+        Assert.Null(value);
+        Assert.Contains("<empty>", placeholder.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void WithLease_KeepsEverythingButTheVersionAndLease()
     {
         var fresh = Envelope.Fresh(3, "v", T0, T0.AddMinutes(10));
