@@ -9,7 +9,8 @@
 #   bash eng/mutation.sh -m '**/Policy/**/*.cs'   # one folder (replaces the config's mutate list)
 #
 # Extra arguments go to dotnet-stryker. Reports land in artifacts/mutation/ (git-ignored):
-# reports/mutation-report.html, reports/mutation-report.json, and scores.txt (the score per file).
+# reports/mutation-report.html, reports/mutation-report.json, scores.txt (the score per file) and
+# survivors.txt (each mutant no test caught).
 #
 # The property tests draw random cases; under Stryker they must not kill or spare a mutant by
 # chance, so this script fixes FsCheck's seed: tests/PropertyTests reads CACHEBACK_PROPERTY_REPLAY
@@ -63,5 +64,21 @@ d, s, n, v = total
 print(f"{'total':40} {100 * d / v:6.1f}% {d:7} {s:9} {n:8}")
 print(f"duration {elapsed // 60} min {elapsed % 60} s")
 PY
+# Each mutant that no test caught, one a line, for benchmarks/results/ and the tests to come.
+python3 - "$report" >"$out/survivors.txt" <<'PY'
+import json, sys
+for path, data in sorted(json.load(open(sys.argv[1]))["files"].items()):
+    lines = data["source"].split("\n")
+    for m in data["mutants"]:
+        if m["status"] not in ("Survived", "NoCoverage"):
+            continue
+        start, end = m["location"]["start"], m["location"]["end"]
+        text = lines[start["line"] - 1]
+        original = text[start["column"] - 1:end["column"] - 1] if start["line"] == end["line"] else text[start["column"] - 1:] + " ..."
+        replacement = " ".join(m.get("replacement", "").split())
+        print(f'{path.split("src/Cacheback.Core/")[-1]}:{start["line"]} {m["status"]} {m["mutatorName"]}: '
+              f'{" ".join(original.split())[:100]} -> {replacement[:100]}')
+PY
+echo "$(wc -l <"$out/survivors.txt") mutants survived or were not covered: $out/survivors.txt"
 echo "Report: $out/reports/mutation-report.html"
 exit "$status"
