@@ -30,6 +30,19 @@ public class EnvelopeMembersTests
     }
 
     [Fact]
+    public void Builders_SayWhyTheyRefuse()
+    {
+        Assert.StartsWith(
+            "A stored version is never 0: 0 means absent.",
+            Assert.Throws<ArgumentOutOfRangeException>(() => Envelope.Fresh(0, "v", T0, T0)).Message,
+            StringComparison.Ordinal);
+        Assert.StartsWith(
+            "Times are stored as milliseconds after 1970-01-01.",
+            Assert.Throws<ArgumentOutOfRangeException>(() => Envelope.Fresh(1, "v", DateTimeOffset.UnixEpoch, T0)).Message,
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Placeholder_IsFreshUntilItWasWritten_AndLeased()
     {
         var placeholder = Envelope.Placeholder<string>(5, T0, T0.AddMinutes(1));
