@@ -13,6 +13,8 @@ namespace Cacheback.Tests.Properties;
 /// did not. A failure is still reproducible: FsCheck.Xunit prints "Falsifiable ... (seed,gamma)" and
 /// "Replay directly at failing step with (seed,gamma,size)"; paste either into
 /// <c>[Property(Replay = "seed,gamma,size")]</c> to rerun exactly that case while fixing it.
+/// Built with CACHEBACK_PROPERTY_REPLAY="seed,gamma" set (eng/mutation.sh does), every property
+/// runs from that one seed instead (see PropertyTests.csproj).
 /// </remarks>
 public static class Arbitraries
 {

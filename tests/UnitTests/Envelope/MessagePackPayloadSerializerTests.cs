@@ -95,6 +95,15 @@ public class MessagePackPayloadSerializerTests
     }
 
     [Fact]
+    public void Deserialize_BytesAfterTheValue_AreRefusedSayingHowMany()
+    {
+        var e = Assert.Throws<MessagePackSerializationException>(() =>
+            MessagePackPayloadSerializer<string>.Default.Deserialize(Convert.FromHexString("a568656c6c6fffff")));
+
+        Assert.Equal("2 bytes follow the String value; a payload holds one value.", e.Message);
+    }
+
+    [Fact]
     public void Decode_GarbagePayload_IsAFailureNotAnException()
     {
         var garbage = EnvelopeCodec.Encode(Envelope.Fresh(1, Encoding.UTF8.GetBytes("{\"not\": msgpack"), T0, T0), new RawBytes());
