@@ -115,7 +115,7 @@ public static class CachebackServiceCollectionExtensions
     private static CachebackRuntime CreateRuntime(IServiceProvider provider)
     {
         var options = provider.GetRequiredService<IOptions<CachebackOptions>>().Value;
-        var time = provider.GetService<TimeProvider>() ?? TimeProvider.System;
+        var time = provider.GetService<TimeProvider>() ?? Clock.System;
         var policy = options.ToPolicy();
         // Names may come from the configuration and from code alike; a store given in code wins.
         var stores = new Dictionary<string, ICacheStore>(StringComparer.Ordinal);

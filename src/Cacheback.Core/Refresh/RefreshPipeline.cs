@@ -18,7 +18,7 @@ internal static class RefreshPipeline
     /// <param name="requests">The requests.</param>
     /// <param name="refresh">Runs one request; throws when the fetch fails.</param>
     /// <param name="options">Concurrency and timeout (default: <see cref="RefreshPipelineOptions"/>'s defaults).</param>
-    /// <param name="scheduler">Where refreshes start and timeouts are timed (default: one over <see cref="TimeProvider.System"/>).</param>
+    /// <param name="scheduler">Where refreshes start and timeouts are timed (default: one over <c>TimeProvider.System</c>).</param>
     /// <param name="timeoutFor">A request's own timeout (its job's), when it has one; otherwise <see cref="RefreshPipelineOptions.Timeout"/>.</param>
     /// <param name="inFlight">Where running requests are recorded (default: a record of its own).</param>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
@@ -53,7 +53,7 @@ internal static class RefreshPipeline
         ArgumentNullException.ThrowIfNull(refresh);
         options ??= new RefreshPipelineOptions();
         options.Validate();
-        scheduler ??= new TimeProviderScheduler(TimeProvider.System);
+        scheduler ??= new TimeProviderScheduler(Clock.System);
 
         return Observable.Defer(() =>
         {

@@ -10,8 +10,8 @@ public sealed record CachebackRuntimeOptions
     public const string DefaultName = "default";
 
     /// <summary>Where time comes from: freshness, and the refresh pipeline's timeouts, the worker's backoff and its drain.</summary>
-    /// <value>Default <see cref="TimeProvider.System"/>; a test clock in tests.</value>
-    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+    /// <value>Default <c>TimeProvider.System</c>; a test clock in tests.</value>
+    public TimeProvider TimeProvider { get; init; } = Clock.System;
 
     /// <summary>Where envelopes live.</summary>
     /// <value>Default: a new <see cref="T:Cacheback.MemoryStore"/>, bounded by <see cref="MemoryStore"/>.</value>

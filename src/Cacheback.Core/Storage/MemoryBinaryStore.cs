@@ -27,7 +27,7 @@ public sealed class MemoryBinaryStore : IBinaryStore, IBoundedStore
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        _clock = new Clock(timeProvider ?? TimeProvider.System);
+        _clock = new Clock(timeProvider ?? Clock.System);
         _bounds = new MemoryBounds(options.MaxEntries, options.MaxBytes, options.SweepInterval, options.SweepBatchSize, _clock);
         _table = new EntryTable<Entry>(_bounds, nameof(MemoryBinaryStore));
     }

@@ -30,7 +30,7 @@ public sealed class MemoryStore : ICacheStore, IBoundedStore
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         MaxEntries = options.MaxEntries;
-        _clock = new Clock(timeProvider ?? TimeProvider.System);
+        _clock = new Clock(timeProvider ?? Clock.System);
         _bounds = new MemoryBounds(options.MaxEntries, long.MaxValue, options.SweepInterval, options.SweepBatchSize, _clock);
     }
 

@@ -53,7 +53,7 @@ public sealed class CachebackRedisOptions
 
     /// <summary>How every queue of <see cref="Queues"/> delivers requests.</summary>
     /// <remarks>Their clock (<see cref="RedisQueueOptions.TimeProvider"/>), unless set to another than
-    /// <see cref="TimeProvider.System"/>, is the container's <see cref="TimeProvider"/> when it has one.</remarks>
+    /// <c>TimeProvider.System</c>, is the container's <see cref="TimeProvider"/> when it has one.</remarks>
     /// <value>Default <see cref="RedisQueueOptions"/>'s defaults.</value>
     public RedisQueueOptions QueueOptions { get; set; } = new();
 
@@ -63,7 +63,7 @@ public sealed class CachebackRedisOptions
 
     /// <summary>
     /// The bounds of the <see cref="L1Store"/> when <see cref="UseL1"/> is set. Its clock, left at
-    /// <see cref="TimeProvider.System"/>, is the container's <see cref="TimeProvider"/> when it has one.
+    /// <c>TimeProvider.System</c>, is the container's <see cref="TimeProvider"/> when it has one.
     /// </summary>
     /// <value>Default <see cref="L1Options"/>'s defaults.</value>
     public L1Options L1Options { get; set; } = new();

@@ -102,13 +102,13 @@ public static class CachebackRedisServiceCollectionExtensions
 
     /// <summary>The queue options, on the container's clock unless they name one of their own.</summary>
     private static RedisQueueOptions OnContainerClock(IServiceProvider provider, RedisQueueOptions options) =>
-        options.TimeProvider == TimeProvider.System && provider.GetService<TimeProvider>() is { } time
+        options.TimeProvider == Clock.System && provider.GetService<TimeProvider>() is { } time
             ? options with { TimeProvider = time }
             : options;
 
     /// <summary>The L1 options, on the container's clock unless they name one of their own.</summary>
     private static L1Options OnContainerClock(IServiceProvider provider, L1Options options) =>
-        options.TimeProvider == TimeProvider.System && provider.GetService<TimeProvider>() is { } time
+        options.TimeProvider == Clock.System && provider.GetService<TimeProvider>() is { } time
             ? options with { TimeProvider = time }
             : options;
 

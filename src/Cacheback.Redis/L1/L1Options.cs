@@ -20,8 +20,8 @@ public sealed record L1Options
     public static readonly TimeSpan MaxTimeToLive = TimeSpan.FromDays(1);
 
     /// <summary>The clock whose timer counts the quarters of <see cref="TimeToLive"/>.</summary>
-    /// <value>Default <see cref="TimeProvider.System"/>.</value>
-    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+    /// <value>Default <c>TimeProvider.System</c>.</value>
+    public TimeProvider TimeProvider { get; init; } = Clock.System;
 
     /// <summary>How often the memory layer's age counter ticks: a quarter of <see cref="TimeToLive"/>, at least a millisecond.</summary>
     internal TimeSpan Tick => TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond, TimeToLive.Ticks / 4));

@@ -60,8 +60,8 @@ public sealed record RedisQueueOptions
     /// The clock of the queue's waits: the fallback poll, and the renewal of prefetched requests'
     /// deadlines. (The deadlines themselves are on the Redis server's clock, one for every worker.)
     /// </summary>
-    /// <value>Default <see cref="TimeProvider.System"/>; with <c>AddCachebackRedis</c>, the container's <see cref="System.TimeProvider"/> when it has one.</value>
-    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+    /// <value>Default <c>TimeProvider.System</c>; with <c>AddCachebackRedis</c>, the container's <see cref="System.TimeProvider"/> when it has one.</value>
+    public TimeProvider TimeProvider { get; init; } = Clock.System;
 
     /// <summary>The longest <see cref="VisibilityTimeout"/>: a day. A refresh that may run longer is not a cache refresh.</summary>
     public static readonly TimeSpan MaxVisibilityTimeout = TimeSpan.FromDays(1);
