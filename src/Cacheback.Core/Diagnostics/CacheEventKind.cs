@@ -18,9 +18,6 @@ public enum CacheEventKind
     /// <summary>A refresh request finished; <see cref="CacheEvent.Result"/> says how.</summary>
     RefreshCompleted,
 
-    /// <summary>A synchronous fetch ran; <see cref="CacheEvent.Duration"/> says how long.</summary>
-    Fetched,
-
     /// <summary>A synchronous fetch threw; the exception went to its callers.</summary>
     FetchFailed,
 

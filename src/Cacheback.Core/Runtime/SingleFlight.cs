@@ -11,9 +11,6 @@ internal sealed class SingleFlight<T>
 {
     private readonly ConcurrentDictionary<string, Task<T>> _flights = new(StringComparer.Ordinal);
 
-    /// <summary>How many keys have an operation running.</summary>
-    public int Count => _flights.Count;
-
     /// <summary>
     /// Joins the operation running for <paramref name="key"/>, or starts <paramref name="operation"/>.
     /// The caller has joined by the time this returns.

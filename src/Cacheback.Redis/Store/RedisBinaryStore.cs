@@ -5,7 +5,8 @@ namespace Cacheback;
 /// <summary>
 /// An <see cref="IBinaryStore"/> on Redis: each envelope is a string key (<c>{prefix}{key}</c>) with
 /// a millisecond TTL. The compare-and-set is one Lua script that reads the stored envelope's version
-/// with Redis's built-in <c>cmsgpack</c>, so it is atomic across every process sharing the server.
+/// from its header (parsed by hand: Redis's <c>cmsgpack</c> cannot read the payload's <c>bin</c>), so it
+/// is atomic across every process sharing the server.
 /// Wrap it in an <see cref="EncodedStore"/> (or use <see cref="RedisStore"/>) to cache values.
 /// </summary>
 /// <remarks>
