@@ -1,0 +1,195 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using StackExchange.Redis;
+
+namespace Cacheback.Soak;
+
+/// <summary>What the readers saw.</summary>
+public sealed class Readings
+{
+    public long Reads;
+    public long Errors;
+    public long WrongValues;
+    public long BeyondBound;
+    public long ExcusedBeyondBound;
+    public long MaxUnexcusedMs;
+    public readonly List<string> FirstErrors = [];
+}
+
+/// <summary>The soak itself: warm-up, readers for the duration, a bounded end, the table.</summary>
+public static class SoakRun
+{
+    public static async Task<int> RunAsync(SoakSettings settings)
+    {
+        settings = settings with { Prefix = settings.Prefix ?? $"cacheback:soak:{Guid.NewGuid():N}:" };
+        var mode = settings.Redis is null ? "embedded" : $"redis ({settings.Workers} worker processes)";
+        Console.WriteLine($"soak {mode}: {settings.Duration.TotalSeconds:0} s, {settings.Keys} keys, {settings.Readers} readers, "
+            + $"lifetime {S(settings.Lifetime)}, refresh timeout {S(settings.RefreshTimeout)}, {settings.FailRate:P0} failing, "
+            + $"{settings.SlowRate:P0} slow ({S(settings.SlowFetchTime)}), fetch {S(settings.FetchTime)}, age bound {S(settings.AgeBound)}");
+        var clock = Stopwatch.StartNew();
+
+        using var host = SoakHost.Build(settings, worker: false);
+        var counters = host.Services.GetRequiredService<SoakCounters>();
+        var backend = host.Services.GetRequiredService<SoakFetch>();
+        var cached = host.Services.GetRequiredKeyedService<CachedFetch<string, SoakValue>>(SoakFetch.JobName);
+        using var tally = host.Services.GetRequiredService<CachebackRuntime>().Outcomes.Subscribe(new OutcomeTally(counters));
+        await host.StartAsync();
+        using var workers = settings.Redis is null ? null : await WorkerProcesses.StartAsync(settings, TimeSpan.FromSeconds(60));
+        try
+        {
+            var keys = Enumerable.Range(0, settings.Keys).Select(i => $"k{i}").ToArray();
+            backend.FaultsEnabled = false;
+            await WarmUpAsync(cached, keys, settings);
+            backend.FaultsEnabled = true;
+            Console.WriteLine($"warmed {keys.Length} keys in {clock.Elapsed.TotalSeconds:0.0} s; reading for {settings.Duration.TotalSeconds:0} s");
+
+            var before = await counters.SnapshotAsync();
+            var (heap, threads) = ProcessFigures.Measure();
+            var self = new ProcessFigures("reader process", heap, threads);
+            var ages = new AgeHistogram(settings.AgeBound * 4);
+            var readings = new Readings();
+            using var stop = new CancellationTokenSource(settings.Duration);
+            var readers = Enumerable.Range(0, settings.Readers).Select(_ => Task.Run(() => ReadAsync(cached, counters, keys, settings, ages, readings, stop.Token))).ToArray();
+            var readersStopped = await Task.WhenAll(readers).WaitAsync(settings.Duration + settings.Drain).ContinueWith(t => t.IsCompletedSuccessfully);
+            (heap, threads) = ProcessFigures.Measure();
+            self = self with { HeapEnd = heap, ThreadsEnd = threads };
+
+            var figures = new List<ProcessFigures> { self };
+            if (workers is not null)
+                figures.AddRange(await workers.StopAsync(settings.Drain + TimeSpan.FromSeconds(5)));
+            else
+                await host.StopAsync(); // the embedded worker drains
+            var after = await counters.SnapshotAsync();
+            var passed = Report(settings, Difference(after, before), ages, readings, figures, readersStopped);
+            Console.WriteLine($"soak ({(settings.Redis is null ? "embedded" : "redis")}): {(passed ? "passed" : "failed")} in {clock.Elapsed.TotalSeconds:0} s");
+            return passed ? 0 : 1;
+        }
+        finally
+        {
+            if (settings.Redis is not null)
+                await RemoveKeysAsync(host.Services.GetRequiredService<CachebackRedis>().Connection, settings.Prefix);
+        }
+    }
+
+    /// <summary>
+    /// Fills every key once, spread over one lifetime, so that they go stale one after another
+    /// (all at once would be a cold start's herd, not the steady state this soak measures).
+    /// </summary>
+    private static async Task WarmUpAsync(CachedFetch<string, SoakValue> cached, string[] keys, SoakSettings settings)
+    {
+        var clock = Stopwatch.StartNew();
+        var next = -1;
+        await Task.WhenAll(Enumerable.Range(0, 16).Select(async _ =>
+        {
+            for (int i; (i = Interlocked.Increment(ref next)) < keys.Length;)
+            {
+                var due = settings.Lifetime * i / keys.Length - clock.Elapsed;
+                if (due > TimeSpan.Zero)
+                    await Task.Delay(due);
+                await cached.GetAsync(keys[i]);
+            }
+        }));
+    }
+
+    private static async Task ReadAsync(CachedFetch<string, SoakValue> cached, SoakCounters counters, string[] keys, SoakSettings settings, AgeHistogram ages, Readings readings, CancellationToken stop)
+    {
+        var boundMs = (long)settings.AgeBound.TotalMilliseconds;
+        while (!stop.IsCancellationRequested)
+        {
+            var key = keys[Random.Shared.Next(keys.Length)];
+            try
+            {
+                // Not given the stop token: a read cancelled by the end of the soak is no error of Cacheback's.
+                var value = await cached.GetAsync(key);
+                Interlocked.Increment(ref readings.Reads);
+                if (value?.Key != key)
+                    Interlocked.Increment(ref readings.WrongValues);
+                var ageMs = TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds() - (value?.FetchedAtMs ?? 0);
+                ages.Record(ageMs);
+                if (value is not null && ageMs > boundMs)
+                {
+                    // Older than the bound is expected after a failed refresh: the stale value stays.
+                    if (await counters.LastFailureAsync(key) is { } failedAt && failedAt >= value.FetchedAtMs)
+                        Interlocked.Increment(ref readings.ExcusedBeyondBound);
+                    else
+                    {
+                        Interlocked.Increment(ref readings.BeyondBound);
+                        lock (readings)
+                            readings.MaxUnexcusedMs = Math.Max(readings.MaxUnexcusedMs, ageMs);
+                    }
+                }
+            }
+            catch (Exception e)
+            {
+                if (Interlocked.Increment(ref readings.Errors) <= 5)
+                    lock (readings)
+                        readings.FirstErrors.Add($"{e.GetType().Name}: {e.Message}");
+            }
+
+            if (settings.ThinkTime > TimeSpan.Zero)
+                await Task.Delay(settings.ThinkTime, CancellationToken.None);
+        }
+    }
+
+    private static Dictionary<string, long> Difference(IReadOnlyDictionary<string, long> after, IReadOnlyDictionary<string, long> before) =>
+        after.ToDictionary(c => c.Key, c => c.Value - before.GetValueOrDefault(c.Key), StringComparer.Ordinal);
+
+    /// <summary>Prints the table; true when every hard target is met.</summary>
+    private static bool Report(SoakSettings settings, Dictionary<string, long> counts, AgeHistogram ages, Readings readings, List<ProcessFigures> figures, bool readersStopped)
+    {
+        long Count(string name) => counts.GetValueOrDefault(name);
+        var succeeded = Count(SoakCounters.Succeeded);
+        var superseded = Count(SoakCounters.OutcomePrefix + RefreshResult.Superseded) + Count(SoakCounters.OutcomePrefix + RefreshResult.SupersededBeforeFetch);
+        var supersededRatio = succeeded == 0 ? 0 : (double)superseded / succeeded;
+        var rows = new List<(string Name, string Value, string Verdict)>
+        {
+            ("reads", $"{readings.Reads:N0} ({readings.Reads / settings.Duration.TotalSeconds:N0}/s)", ""),
+            ("errors to callers", $"{readings.Errors:N0}", Hard(readings.Errors == 0)),
+            ("wrong values served", $"{readings.WrongValues:N0}", Hard(readings.WrongValues == 0)),
+            ("fetches (ok / failed)", $"{Count(SoakCounters.Fetches):N0} ({succeeded:N0} / {Count(SoakCounters.Failed):N0})", ""),
+            ("refresh outcomes", string.Join(", ", counts.Where(c => c.Key.StartsWith(SoakCounters.OutcomePrefix, StringComparison.Ordinal) && c.Value != 0)
+                .OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key[SoakCounters.OutcomePrefix.Length..]} {c.Value:N0}")), ""),
+            ("superseded / successful fetches", $"{superseded:N0} ({supersededRatio:P2})", Soft(supersededRatio < 0.01)),
+            ("overlapping fetches of one key", $"{Count(SoakCounters.Overlapping):N0}", ""),
+            ("served age p50 / p99 / max", $"{S(ages.Percentile(0.50))} / {S(ages.Percentile(0.99))} / {S(ages.Max)}", ""),
+            ($"reads older than {S(settings.AgeBound)} after a failed fetch", $"{readings.ExcusedBeyondBound:N0}", ""),
+            ($"reads older than {S(settings.AgeBound)} otherwise", readings.BeyondBound == 0 ? "0" : $"{readings.BeyondBound:N0} (max {S(TimeSpan.FromMilliseconds(readings.MaxUnexcusedMs))})", Hard(readings.BeyondBound == 0)),
+            ("readers stopped in time", readersStopped ? "yes" : "no", Hard(readersStopped)),
+        };
+        foreach (var process in figures)
+        {
+            var heapFlat = process.HeapEnd is { } heapEnd && heapEnd <= process.HeapStart * 1.25 + (16 << 20);
+            var threadsFlat = process.ThreadsEnd is { } threadsEnd && threadsEnd <= process.ThreadsStart + 10;
+            rows.Add(($"{process.Name}: heap start -> end", $"{Mb(process.HeapStart)} -> {(process.HeapEnd is { } h ? Mb(h) : "?")}", Soft(heapFlat)));
+            rows.Add(($"{process.Name}: threads start -> end", $"{process.ThreadsStart} -> {process.ThreadsEnd?.ToString(CultureInfo.InvariantCulture) ?? "?"}", Soft(threadsFlat)));
+        }
+
+        var width = rows.Max(r => r.Name.Length);
+        var valueWidth = rows.Max(r => r.Value.Length);
+        Console.WriteLine();
+        foreach (var (name, value, verdict) in rows)
+            Console.WriteLine($"| {name.PadRight(width)} | {value.PadRight(valueWidth)} | {verdict,-9} |");
+        foreach (var error in readings.FirstErrors)
+            Console.WriteLine($"error: {error}");
+        Console.WriteLine();
+        return !rows.Any(r => r.Verdict == "FAIL");
+    }
+
+    private static string Hard(bool met) => met ? "OK" : "FAIL";
+
+    private static string Soft(bool met) => met ? "OK" : "OVER";
+
+    private static string S(TimeSpan time) => time.TotalSeconds < 1 ? $"{time.TotalMilliseconds:0} ms" : $"{time.TotalSeconds:0.00} s";
+
+    private static string Mb(long bytes) => $"{bytes / (1024.0 * 1024):0.0} MB";
+
+    private static async Task RemoveKeysAsync(IConnectionMultiplexer connection, string prefix)
+    {
+        var database = connection.GetDatabase();
+        foreach (var endpoint in connection.GetEndPoints())
+            foreach (var key in connection.GetServer(endpoint).Keys(pattern: $"{prefix}*", pageSize: 1000))
+                await database.KeyDeleteAsync(key, CommandFlags.FireAndForget);
+    }
+}
