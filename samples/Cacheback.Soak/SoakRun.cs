@@ -45,11 +45,11 @@ public static class SoakRun
             backend.FaultsEnabled = true;
             Console.WriteLine($"warmed {keys.Length} keys in {clock.Elapsed.TotalSeconds:0.0} s; reading for {settings.Duration.TotalSeconds:0} s");
 
+            var ages = new AgeHistogram(settings.AgeBound * 4);
+            var readings = new Readings();
             var before = await counters.SnapshotAsync();
             var (heap, threads) = ProcessFigures.Measure();
             var self = new ProcessFigures("reader process", heap, threads);
-            var ages = new AgeHistogram(settings.AgeBound * 4);
-            var readings = new Readings();
             using var stop = new CancellationTokenSource(settings.Duration);
             var readers = Enumerable.Range(0, settings.Readers).Select(_ => Task.Run(() => ReadAsync(cached, counters, keys, settings, ages, readings, stop.Token))).ToArray();
             var readersStopped = await Task.WhenAll(readers).WaitAsync(settings.Duration + settings.Drain).ContinueWith(t => t.IsCompletedSuccessfully);
