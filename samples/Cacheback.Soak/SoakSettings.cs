@@ -43,8 +43,12 @@ public sealed record SoakSettings
 
     public TimeSpan SlowFetchTime => SlowTime ?? RefreshTimeout / 2;
 
-    /// <summary>The oldest value a reader may be served while the workers keep up.</summary>
-    public TimeSpan AgeBound => Lifetime + RefreshTimeout + SlowFetchTime + Margin;
+    /// <summary>
+    /// How long after a read first finds a value stale (and so asks for its refresh) readers may
+    /// still be served it while the workers keep up: the refresh timeout, a slow fetch, the margin.
+    /// Served age is then at most Lifetime plus this, plus however long nobody read the key.
+    /// </summary>
+    public TimeSpan StaleBound => RefreshTimeout + SlowFetchTime + Margin;
 
     /// <summary>The arguments that make a worker process of the same soak.</summary>
     public IEnumerable<string> WorkerArguments() =>
