@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test of the solution, then the package check and consumer app (eng/consumer.sh):
+# Runs every test of the solution, then the package check and consumer app (eng/consumer.sh), then a
+# one-minute soak (eng/soak.sh):
 # the README's test command, and what .ci/run calls.
 # Ends with one line: "N passed, N failed" (", N skipped" when any were).
 set -uo pipefail
@@ -77,6 +78,21 @@ rm -f "$consumer_log"
 passed=$((passed + consumer_passed))
 failed=$((failed + consumer_failed))
 [ "$consumer_failed" -gt 0 ] && status=1
+
+# A short soak (eng/soak.sh, about a minute): embedded, then on Redis with 2 worker processes.
+# Its "soak (embedded): passed|failed" and "soak (redis): passed|failed" lines count as one test each.
+soak_log=$(mktemp)
+bash eng/soak.sh --no-build 2>&1 | tee "$soak_log"
+soak_status=${PIPESTATUS[0]}
+soak_passed=$(grep -cE '^soak \((embedded|redis)\): passed$' "$soak_log")
+soak_failed=$(grep -cE '^soak \((embedded|redis)\): failed$' "$soak_log")
+if [ "$soak_status" -ne 0 ] && [ "$soak_failed" -eq 0 ]; then
+  soak_failed=1
+fi
+rm -f "$soak_log"
+passed=$((passed + soak_passed))
+failed=$((failed + soak_failed))
+[ "$soak_failed" -gt 0 ] && status=1
 
 line="$passed passed, $failed failed"
 [ "$skipped" -gt 0 ] && line="$line, $skipped skipped"
