@@ -60,6 +60,8 @@ public sealed class CachedFetch<TArgs, TResult> : IDisposable
         _executor.RawGetAsync(KeyOf(args), cancellationToken);
 
     /// <summary>Fetches now, stores and returns the value.</summary>
+    /// <exception cref="TimeoutException">The fetch outlasted the policy's refresh timeout (it was cancelled, and nothing was stored).</exception>
+    /// <exception cref="OperationCanceledException">The caller cancelled.</exception>
     public Task<TResult> RefreshAsync(TArgs args, CancellationToken cancellationToken = default) =>
         _executor.RefreshAsync(KeyOf(args), args, cancellationToken);
 

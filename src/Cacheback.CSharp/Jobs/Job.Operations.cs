@@ -34,6 +34,8 @@ public abstract partial class Job<TArgs, TResult>
         Executor.RawGetAsync(Key(args), cancellationToken);
 
     /// <summary>Fetches now, stores and returns the value.</summary>
+    /// <exception cref="TimeoutException">The fetch outlasted the policy's refresh timeout (it was cancelled, and nothing was stored).</exception>
+    /// <exception cref="OperationCanceledException">The caller cancelled.</exception>
     public Task<TResult> RefreshAsync(TArgs args, CancellationToken cancellationToken = default) =>
         Executor.RefreshAsync(Key(args), args, cancellationToken);
 

@@ -291,15 +291,22 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
     /// The timeout passed (issue 10, defect 11: not the cancellation it is made of, which callers
     /// who never cancelled would take for their own).
     /// </exception>
-    private async Task<T> FetchWithinTimeoutAsync(string key, TArgs args)
+    private async Task<T> FetchWithinTimeoutAsync(string key, TArgs args, CancellationToken callerToken = default)
     {
         var timeout = Policy.RefreshTimeout;
-        using var cancel = new CancellationTokenSource(timeout, _clock.TimeProvider);
+        using var timer = new CancellationTokenSource(timeout, _clock.TimeProvider);
+        // Only an explicit refresh passes a caller's token: a fetch shared by readers never sees one.
+        using var linked = callerToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(timer.Token, callerToken) : null;
+        var token = linked?.Token ?? timer.Token;
         try
         {
-            return await FetchTimedAsync(args, cancel.Token).WaitAsync(cancel.Token).ConfigureAwait(false);
+            return await FetchTimedAsync(args, token).WaitAsync(token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException e) when (cancel.IsCancellationRequested)
+        catch (OperationCanceledException) when (callerToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(callerToken);
+        }
+        catch (OperationCanceledException e) when (timer.IsCancellationRequested)
         {
             throw new TimeoutException(
                 $"Job '{Name}': the fetch of key '{key}' did not finish within the refresh timeout ({timeout}) and was cancelled.", e);

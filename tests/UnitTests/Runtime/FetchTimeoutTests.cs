@@ -74,4 +74,43 @@ public class FetchTimeoutTests
         Assert.Equal("value", await other.WaitAsync(Bound));
         Assert.Equal(1, fetch.Calls);
     }
+
+    [Fact]
+    public async Task Refresh_FetchIgnoringItsTokenOutlastsTheTimeout_ThrowsTimeout_AndStoresNothing()
+    {
+        // The explicit refresh is bounded like every other fetch: it used to wait for as long as
+        // a fetch that never returns, with only the caller's token to end it.
+        using var h = new Harness();
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var never = new TaskCompletionSource<string>();
+        var cached = Cache.Wrap<string, string>((_, _) =>
+        {
+            started.TrySetResult();
+            return never.Task;
+        }, Policy, runtime: h.Runtime, name: "deaf-refresh");
+
+        var refresh = cached.RefreshAsync("k");
+        await started.Task.WaitAsync(Bound);
+        h.Time.Advance(Policy.RefreshTimeout);
+
+        var e = await Assert.ThrowsAsync<TimeoutException>(() => refresh.WaitAsync(Bound));
+        Assert.Contains("'deaf-refresh'", e.Message);
+        Assert.Null(await cached.RawGetAsync("k"));
+    }
+
+    [Fact]
+    public async Task Refresh_CallerCancels_GetsTheirCancellation()
+    {
+        using var h = new Harness();
+        var fetch = new GatedFetch<string>(_ => "value");
+        var cached = Cache.Wrap<string, string>(fetch.Fetch, Policy, runtime: h.Runtime, name: "cancelled-refresh");
+        using var caller = new CancellationTokenSource();
+
+        var refresh = cached.RefreshAsync("k", caller.Token);
+        await fetch.Started.Task.WaitAsync(Bound);
+        await caller.CancelAsync();
+
+        var e = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => refresh.WaitAsync(Bound));
+        Assert.Equal(caller.Token, e.CancellationToken);
+    }
 }
