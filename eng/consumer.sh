@@ -54,23 +54,9 @@ else
 fi
 
 # A redis-server of our own, on a free loopback port, gone when the script ends.
-redis_pid=
-trap '[ -n "$redis_pid" ] && kill "$redis_pid" 2>/dev/null' EXIT
-for _ in 1 2 3 4 5 6 7 8 9 10; do
-  port=$((20000 + RANDOM % 40000))
-  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && continue # taken
-  redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --protected-mode yes >"$work/redis.log" 2>&1 &
-  redis_pid=$!
-  for _ in $(seq 50); do
-    redis-cli -p "$port" ping >/dev/null 2>&1 && break
-    kill -0 "$redis_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  redis-cli -p "$port" ping >/dev/null 2>&1 && break
-  kill "$redis_pid" 2>/dev/null
-  redis_pid=
-done
-if [ -z "$redis_pid" ]; then
+# shellcheck source=eng/redis-server.sh
+source eng/redis-server.sh
+if ! start_redis_server "$work"; then
   cat "$work/redis.log"
   result "consumer: redis-server on a free loopback port" failed
   finish

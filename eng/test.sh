@@ -63,36 +63,33 @@ if [ "$assemblies" -eq 0 ]; then
   status=1
 fi
 
+# run_counted SCRIPT PATTERN: runs an eng/ script whose lines matching "PATTERN: passed|failed"
+# count as one test each; a script that fails without such a line counts as one failure.
+run_counted() {
+  local log script_status script_passed script_failed
+  log=$(mktemp)
+  bash "$1" --no-build 2>&1 | tee "$log"
+  script_status=${PIPESTATUS[0]}
+  script_passed=$(grep -cE "^$2: passed\$" "$log")
+  script_failed=$(grep -cE "^$2: failed\$" "$log")
+  if [ "$script_status" -ne 0 ] && [ "$script_failed" -eq 0 ]; then
+    script_failed=1
+  fi
+  rm -f "$log"
+  passed=$((passed + script_passed))
+  failed=$((failed + script_failed))
+  [ "$script_failed" -gt 0 ] && status=1
+  return 0
+}
+
 # The packages, as an application gets them: eng/consumer.sh packs what the tests were built from,
 # checks the packages, and builds and runs eng/consumer from them (StackExchange.Redis 2.x, then
 # 3.x). Each of its "...: passed" / "...: failed" lines counts as one test.
-consumer_log=$(mktemp)
-bash eng/consumer.sh --no-build 2>&1 | tee "$consumer_log"
-consumer_status=${PIPESTATUS[0]}
-consumer_passed=$(grep -cE ': passed$' "$consumer_log")
-consumer_failed=$(grep -cE ': failed$' "$consumer_log")
-if [ "$consumer_status" -ne 0 ] && [ "$consumer_failed" -eq 0 ]; then
-  consumer_failed=1
-fi
-rm -f "$consumer_log"
-passed=$((passed + consumer_passed))
-failed=$((failed + consumer_failed))
-[ "$consumer_failed" -gt 0 ] && status=1
+run_counted eng/consumer.sh '.*'
 
 # A short soak (eng/soak.sh, about a minute): embedded, then on Redis with 2 worker processes.
 # Its "soak (embedded): passed|failed" and "soak (redis): passed|failed" lines count as one test each.
-soak_log=$(mktemp)
-bash eng/soak.sh --no-build 2>&1 | tee "$soak_log"
-soak_status=${PIPESTATUS[0]}
-soak_passed=$(grep -cE '^soak \((embedded|redis)\): passed$' "$soak_log")
-soak_failed=$(grep -cE '^soak \((embedded|redis)\): failed$' "$soak_log")
-if [ "$soak_status" -ne 0 ] && [ "$soak_failed" -eq 0 ]; then
-  soak_failed=1
-fi
-rm -f "$soak_log"
-passed=$((passed + soak_passed))
-failed=$((failed + soak_failed))
-[ "$soak_failed" -gt 0 ] && status=1
+run_counted eng/soak.sh 'soak \((embedded|redis)\)'
 
 line="$passed passed, $failed failed"
 [ "$skipped" -gt 0 ] && line="$line, $skipped skipped"

@@ -23,6 +23,9 @@ public sealed class MultiProcessTests : IAsyncLifetime
     {
         _server = await RedisServer.StartAsync();
         _connection = await _server.ConnectAsync();
+        // Waits on other processes' state wake on every change to a key: keyspace notifications.
+        using var admin = await RedisServer.ConnectedAsync(_server.ConnectionString + ",allowAdmin=true");
+        await admin.GetServer(admin.GetEndPoints()[0]).ConfigSetAsync("notify-keyspace-events", "KA");
     }
 
     public Task DisposeAsync()
@@ -54,7 +57,7 @@ public sealed class MultiProcessTests : IAsyncLifetime
             await Task.WhenAll(readers.Select(r => r.ExpectAsync("done")));
 
             var expected = episode;
-            await PollAsync(
+            await WaitForAsync(
                 $"every key refreshed {expected} time(s) and the queue empty",
                 async () => (await CountersAsync(setup, keys)).All(c => c >= expected) && await node.Queue.CountsAsync() == new RedisQueueCounts(0, 0, 0));
             var counters = await CountersAsync(setup, keys);
@@ -89,11 +92,11 @@ public sealed class MultiProcessTests : IAsyncLifetime
         await Task.WhenAll(readers.Select(r => r.SendAsync($"read {keys} 4 1")));
         await Task.WhenAll(readers.Select(r => r.ExpectAsync("done")));
         var holding = DemoJobs.HoldingKey(setup.Prefix, victim.Id);
-        await PollAsync("the victim to hold refreshes", async () => await db.SetLengthAsync(holding) > 0);
+        await WaitForAsync("the victim to hold refreshes", async () => await db.SetLengthAsync(holding) > 0);
         victim.Kill();
         var held = (await db.SetMembersAsync(holding)).Select(v => (string)v!).ToArray();
 
-        await PollAsync(
+        await WaitForAsync(
             "every refresh to land and the queue to empty",
             async () => (await CountersAsync(setup, keys)).All(c => c >= 1) && await node.Queue.CountsAsync() == new RedisQueueCounts(0, 0, 0));
 
@@ -256,18 +259,51 @@ public sealed class MultiProcessTests : IAsyncLifetime
                 freshUntil = envelope.FreshUntil;
         }
 
-        await PollAsync("every key to go stale", () => Task.FromResult(TimeProvider.System.GetUtcNow() > freshUntil.AddMilliseconds(20)));
+        // The children read the wall clock (they cannot take ours): a timer to the moment it passes.
+        var wait = freshUntil.AddMilliseconds(20) - TimeProvider.System.GetUtcNow();
+        if (wait > TimeSpan.Zero)
+            await Task.Delay(wait, TimeProvider.System);
     }
 
-    /// <summary>Polls a condition on other processes' state every 20 ms until it holds; fails after <see cref="Deadline"/>.</summary>
-    private static async Task PollAsync(string what, Func<Task<bool>> condition)
+    /// <summary>
+    /// Waits until <paramref name="condition"/> on other processes' state holds: checked now and again
+    /// after every change to a key in Redis (keyspace notifications), failing after <see cref="Deadline"/>.
+    /// </summary>
+    private async Task WaitForAsync(string what, Func<Task<bool>> condition)
     {
-        var deadline = TimeProvider.System.GetUtcNow() + Deadline;
-        while (!await condition())
+        using var changed = new SemaphoreSlim(0, 1);
+        var subscriber = _connection.GetSubscriber();
+        var keyspace = RedisChannel.Pattern("__keyspace@0__:*");
+        void OnChange(RedisChannel channel, RedisValue message)
         {
-            if (TimeProvider.System.GetUtcNow() > deadline)
-                throw new TimeoutException($"Gave up waiting {Deadline.TotalSeconds} s for {what}.");
-            await Task.Delay(20);
+            lock (changed)
+            {
+                if (changed.CurrentCount == 0)
+                    changed.Release();
+            }
+        }
+
+        await subscriber.SubscribeAsync(keyspace, OnChange);
+        try
+        {
+            using var deadline = new CancellationTokenSource(Deadline);
+            while (!await condition())
+            {
+                try
+                {
+                    await changed.WaitAsync(deadline.Token);
+                }
+                catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+                {
+                    if (await condition())
+                        return;
+                    throw new TimeoutException($"Gave up waiting {Deadline.TotalSeconds} s for {what}.");
+                }
+            }
+        }
+        finally
+        {
+            await subscriber.UnsubscribeAsync(keyspace, OnChange);
         }
     }
 }

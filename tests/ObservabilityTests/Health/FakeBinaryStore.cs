@@ -48,6 +48,6 @@ internal sealed class FakeBinaryStore : IBinaryStore
         if (Throws is { } e)
             throw e;
         // Never answers: only the caller's cancellation (the probe's timeout) ends the wait.
-        return Hangs ? Task.Delay(Timeout.Infinite, cancellationToken) : Task.CompletedTask;
+        return Hangs ? new TaskCompletionSource().Task.WaitAsync(cancellationToken) : Task.CompletedTask;
     }
 }
