@@ -40,7 +40,7 @@ internal sealed partial class Executor<TArgs, T>
     public async Task<T> RefreshAsync(string key, TArgs args, CancellationToken cancellationToken)
     {
         var before = await _store.ReadAsync(key, cancellationToken).ConfigureAwait(false);
-        var value = await FetchWithinTimeoutAsync(key, args, cancellationToken).ConfigureAwait(false);
+        var value = await _fetch.WithinTimeoutAsync(key, args, cancellationToken).ConfigureAwait(false);
         var (result, written) = await StoreFreshCheckedAsync(key, args, value, before?.Version ?? 0, cancellationToken).ConfigureAwait(false);
         if (result == RefreshResult.Succeeded)
             await VerifyAsync(key, written, cancellationToken).ConfigureAwait(false);

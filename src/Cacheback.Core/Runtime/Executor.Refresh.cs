@@ -14,7 +14,7 @@ internal sealed partial class Executor<TArgs, T>
             return RefreshResult.SupersededBeforeFetch;
         }
 
-        var value = await FetchTimedAsync(args, cancellationToken).ConfigureAwait(false);
+        var value = await _fetch.TimedAsync(args, cancellationToken).ConfigureAwait(false);
         // A refresh the pipeline gave up on (timed out) must not land after its outcome was reported.
         cancellationToken.ThrowIfCancellationRequested();
         return await StoreFreshAsync(request.Key, args, value, request.ExpectedVersion, cancellationToken).ConfigureAwait(false);
@@ -125,7 +125,7 @@ internal sealed partial class Executor<TArgs, T>
         activity?.SetTag("cacheback.refresh.here", true);
         try
         {
-            var value = await FetchWithinTimeoutAsync(key, args).ConfigureAwait(false);
+            var value = await _fetch.WithinTimeoutAsync(key, args).ConfigureAwait(false);
             var result = await StoreFreshAsync(key, args, value, expectedVersion, CancellationToken.None).ConfigureAwait(false);
             if (result == RefreshResult.Succeeded)
                 _metrics.RefreshesSucceeded.Add(1, _tag);

@@ -11,7 +11,7 @@ namespace Cacheback;
 internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
 {
     private readonly CachebackRuntime _runtime;
-    private readonly Func<TArgs, CancellationToken, Task<T>> _fetch;
+    private readonly JobFetch<TArgs, T> _fetch;
     private readonly IPayloadSerializer<TArgs> _argsSerializer;
     private readonly IEnvelopeStore<T> _store;
     private readonly IRefreshQueue _queue;
@@ -26,7 +26,6 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
     public Executor(CachebackRuntime runtime, JobSpec<TArgs, T> spec)
     {
         _runtime = runtime;
-        _fetch = spec.Fetch;
         _argsSerializer = spec.ArgumentSerializer;
         _hooks = spec.Hooks;
         KeyOf = spec.Key;
@@ -41,6 +40,7 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
         Name = spec.RenameIfTaken ? runtime.Registry.RegisterUnique(spec.Name, this) : Register(runtime.Registry, spec.Name);
         _logger = runtime.LoggerFactory.CreateLogger("Cacheback.Job." + Name);
         _tag = CachebackMetrics.JobTag(Name);
+        _fetch = new JobFetch<TArgs, T>(Name, spec.Fetch, Policy.RefreshTimeout, _clock.TimeProvider, _metrics.FetchDuration, _tag);
         if (runtime.IsAmbient)
             HostedRuntimes.AmbientJobMade(Name);
         try
@@ -252,7 +252,7 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
         T value;
         try
         {
-            value = await FetchWithinTimeoutAsync(key, args).ConfigureAwait(false);
+            value = await _fetch.WithinTimeoutAsync(key, args).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -279,46 +279,6 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
             activity.Ended("store_failed");
         }
 
-        return value;
-    }
-
-    /// <summary>
-    /// The fetch, bounded by the job's refresh timeout (like a background refresh: a fetch that
-    /// never returns must not hold its key, and the callers joined to it, forever). One timer both
-    /// cancels the fetch and ends the wait, so a fetch that ignores its token is abandoned too.
-    /// </summary>
-    /// <exception cref="TimeoutException">
-    /// The timeout passed (issue 10, defect 11: not the cancellation it is made of, which callers
-    /// who never cancelled would take for their own).
-    /// </exception>
-    private async Task<T> FetchWithinTimeoutAsync(string key, TArgs args, CancellationToken callerToken = default)
-    {
-        var timeout = Policy.RefreshTimeout;
-        using var timer = new CancellationTokenSource(timeout, _clock.TimeProvider);
-        // Only an explicit refresh passes a caller's token: a fetch shared by readers never sees one.
-        using var linked = callerToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(timer.Token, callerToken) : null;
-        var token = linked?.Token ?? timer.Token;
-        try
-        {
-            return await FetchTimedAsync(args, token).WaitAsync(token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (callerToken.IsCancellationRequested)
-        {
-            throw new OperationCanceledException(callerToken);
-        }
-        catch (OperationCanceledException e) when (timer.IsCancellationRequested)
-        {
-            throw new TimeoutException(
-                $"Job '{Name}': the fetch of key '{key}' did not finish within the refresh timeout ({timeout}) and was cancelled.", e);
-        }
-    }
-
-    private async Task<T> FetchTimedAsync(TArgs args, CancellationToken cancellationToken)
-    {
-        var started = _clock.TimeProvider.GetTimestamp();
-        var value = await _fetch(args, cancellationToken).ConfigureAwait(false);
-        var elapsed = _clock.TimeProvider.GetElapsedTime(started);
-        _metrics.FetchDuration.Record(elapsed.TotalSeconds, _tag);
         return value;
     }
 
