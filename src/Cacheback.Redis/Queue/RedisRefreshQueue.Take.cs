@@ -14,8 +14,8 @@ public sealed partial class RedisRefreshQueue
     private const string RedisTakeSpan = "cacheback.redis.take";
     private readonly object _gate = new();
     // Taken in the last round trip but not handed out yet: already in flight in Redis, their
-    // deadlines renewed by _renewer until they are handed out. Under its own lock.
-    private readonly Queue<RefreshRequest> _prefetched = new();
+    // deadlines renewed by _renewer until they are handed out.
+    private readonly PrefetchBuffer _prefetched = new();
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _subscription;
     private Task _renewal = Task.CompletedTask;
@@ -30,14 +30,7 @@ public sealed partial class RedisRefreshQueue
     internal Task Renewal => Volatile.Read(ref _renewal);
 
     /// <summary>How many taken requests wait in this process for a slot.</summary>
-    internal int Prefetched
-    {
-        get
-        {
-            lock (_prefetched)
-                return _prefetched.Count;
-        }
-    }
+    internal int Prefetched => _prefetched.Count;
 
     /// <inheritdoc />
     /// <remarks>
@@ -54,11 +47,8 @@ public sealed partial class RedisRefreshQueue
             cancellationToken.ThrowIfCancellationRequested();
             if (Volatile.Read(ref _disposed) != 0)
                 return null;
-            lock (_prefetched)
-            {
-                if (_prefetched.TryDequeue(out var ready))
-                    return ready;
-            }
+            if (_prefetched.TryTake() is { } ready)
+                return ready;
 
             await EnsureSubscribedAsync().ConfigureAwait(false);
             // Taken before looking: a wake-up published from here on completes it, so none is lost.
@@ -92,7 +82,7 @@ public sealed partial class RedisRefreshQueue
         Wake();
         try
         {
-            if (Buffered(clear: true) is { Length: > 0 } pairs)
+            if (_prefetched.Deliveries(_deliveries, clear: true) is { Length: > 0 } pairs)
                 _database.ScriptEvaluate(LuaScripts.Release, _keys.All, [_wakeChannel, .. pairs], CommandFlags.FireAndForget);
             _connection.GetSubscriber().Unsubscribe(Channel, OnWake, CommandFlags.FireAndForget);
         }
@@ -178,8 +168,7 @@ public sealed partial class RedisRefreshQueue
                 continue;
             }
 
-            lock (_prefetched)
-                _prefetched.Enqueue(request);
+            _prefetched.Add(request);
         }
 
         return (first, skipped);
@@ -227,7 +216,7 @@ public sealed partial class RedisRefreshQueue
     {
         if (Volatile.Read(ref _disposed) != 0 || !Volatile.Read(ref _renewal).IsCompleted)
             return;
-        if (Buffered(clear: false) is not { Length: > 0 } pairs)
+        if (_prefetched.Deliveries(_deliveries, clear: false) is not { Length: > 0 } pairs)
             return;
         Volatile.Write(ref _renewal, RenewAsync(pairs));
     }
@@ -250,36 +239,8 @@ public sealed partial class RedisRefreshQueue
         var ids = ((RedisResult[])lost!).Select(id => (string?)id).ToHashSet(StringComparer.Ordinal);
         if (ids.Count == 0)
             return;
-        lock (_prefetched)
-        {
-            var kept = _prefetched.Where(request => !_deliveries.TryGetValue(request, out var delivery) || !ids.Contains(delivery.Id)).ToArray();
-            _prefetched.Clear();
-            foreach (var request in kept)
-                _prefetched.Enqueue(request);
-        }
-
+        _prefetched.RemoveWhere(request => _deliveries.TryGetValue(request, out var delivery) && ids.Contains(delivery.Id));
         RedisLog.PrefetchedLost(_logger, Name, ids.Count);
-    }
-
-    /// <summary>(id, attempt) of every prefetched request, as script arguments.</summary>
-    private RedisValue[] Buffered(bool clear)
-    {
-        lock (_prefetched)
-        {
-            var pairs = new List<RedisValue>(_prefetched.Count * 2);
-            foreach (var request in _prefetched)
-            {
-                if (_deliveries.TryGetValue(request, out var delivery))
-                {
-                    pairs.Add(delivery.Id);
-                    pairs.Add(delivery.Attempt);
-                }
-            }
-
-            if (clear)
-                _prefetched.Clear();
-            return [.. pairs];
-        }
     }
 
     private static long Milliseconds(TimeSpan span) => (long)Math.Ceiling(span.TotalMilliseconds);

@@ -175,5 +175,5 @@ public sealed partial class RedisRefreshQueue : IRefreshQueue, IDisposable
     }
 
     /// <summary>Which delivery of which request a taken <see cref="RefreshRequest"/> is.</summary>
-    private sealed record Delivery(string Id, int Attempt);
+    internal sealed record Delivery(string Id, int Attempt);
 }
