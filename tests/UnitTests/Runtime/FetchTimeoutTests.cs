@@ -12,6 +12,18 @@ public class FetchTimeoutTests
     private static readonly Policy Policy = Cacheback.Policy.Create(
         lifetime: TimeSpan.FromSeconds(10), refreshTimeout: TimeSpan.FromSeconds(30), cacheTtl: TimeSpan.FromHours(1));
 
+    /// <summary>A fetch that ignores its token and never answers, and the signal that it started.</summary>
+    private static (Func<string, CancellationToken, Task<string>> Fetch, TaskCompletionSource Started) Deaf()
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var never = new TaskCompletionSource<string>();
+        return ((_, _) =>
+        {
+            started.TrySetResult();
+            return never.Task;
+        }, started);
+    }
+
     [Fact]
     public async Task Get_FetchOutlastsTheRefreshTimeout_ThrowsTimeoutNamingJobKeyAndTimeout()
     {
@@ -36,13 +48,8 @@ public class FetchTimeoutTests
     public async Task Get_FetchIgnoringItsTokenOutlastsTheTimeout_ThrowsTheSameTimeout()
     {
         using var h = new Harness();
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var never = new TaskCompletionSource<string>();
-        var cached = Cache.Wrap<string, string>((_, _) =>
-        {
-            started.TrySetResult();
-            return never.Task;
-        }, Policy, runtime: h.Runtime, name: "deaf-users");
+        var (fetch, started) = Deaf();
+        var cached = Cache.Wrap<string, string>(fetch, Policy, runtime: h.Runtime, name: "deaf-users");
 
         var read = cached.GetAsync("k").AsTask();
         await started.Task.WaitAsync(Bound);
@@ -81,13 +88,8 @@ public class FetchTimeoutTests
         // The explicit refresh is bounded like every other fetch: it used to wait for as long as
         // a fetch that never returns, with only the caller's token to end it.
         using var h = new Harness();
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var never = new TaskCompletionSource<string>();
-        var cached = Cache.Wrap<string, string>((_, _) =>
-        {
-            started.TrySetResult();
-            return never.Task;
-        }, Policy, runtime: h.Runtime, name: "deaf-refresh");
+        var (fetch, started) = Deaf();
+        var cached = Cache.Wrap<string, string>(fetch, Policy, runtime: h.Runtime, name: "deaf-refresh");
 
         var refresh = cached.RefreshAsync("k");
         await started.Task.WaitAsync(Bound);
