@@ -9,9 +9,10 @@ namespace Cacheback.Tests.Redis;
 /// <summary>
 /// A Redis Cluster of three masters (no replicas) on loopback, for the whole collection: three
 /// redis-servers of our own in cluster mode, persisting nothing, each owning a third of the slots;
-/// and one connection that knows all three. Killed and cleaned up on dispose.
+/// and one connection that knows all three. Killed and cleaned up on dispose. The cluster case of
+/// <see cref="RedisTopologyFixture"/>; a test that kills nodes starts one of its own.
 /// </summary>
-public sealed class RedisClusterFixture : IAsyncLifetime
+public sealed class RedisClusterFixture : IAsyncLifetime, IRedisTopology
 {
     /// <summary>
     /// How long forming may take. It takes about two seconds: a master that has just started waits
@@ -29,6 +30,10 @@ public sealed class RedisClusterFixture : IAsyncLifetime
     /// <summary>The three nodes; node i owns <see cref="Slots"/>[i].</summary>
     public IReadOnlyList<RedisServer> Nodes => _nodes;
 
+    public Topology Kind => Topology.Cluster;
+
+    public int NodeCount => _nodes.Count;
+
     public ConnectionMultiplexer Connection => _connection ?? throw new InvalidOperationException("The fixture has not started.");
 
     /// <summary>
@@ -43,6 +48,8 @@ public sealed class RedisClusterFixture : IAsyncLifetime
 
     /// <summary>A key prefix of the calling test's own: tests never see each other's keys.</summary>
     public static string Prefix([CallerMemberName] string test = "") => $"test:{test}:";
+
+    string IRedisTopology.Prefix(string test) => Prefix(test);
 
     /// <summary>Another connection to the cluster (another "node" of the application); it knows all three nodes once it returns.</summary>
     /// <param name="connectionString">Default <see cref="ConnectionString"/>.</param>
