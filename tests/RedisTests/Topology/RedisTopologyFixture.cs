@@ -8,7 +8,7 @@ namespace Cacheback.Tests.Redis;
 public sealed class RedisTopologyFixture : IAsyncLifetime
 {
     private readonly Lazy<Task<RedisSingleTopology>> _single = new(RedisSingleTopology.StartAsync);
-    private readonly Lazy<Task<RedisClusterFixture>> _cluster = new(StartClusterAsync);
+    private readonly Lazy<Task<RedisClusterTopology>> _cluster = new(RedisClusterTopology.StartAsync);
 
     /// <summary>The running <paramref name="topology"/>, started on the first call.</summary>
     public async Task<IRedisTopology> GetAsync(Topology topology) => topology switch
@@ -26,14 +26,6 @@ public sealed class RedisTopologyFixture : IAsyncLifetime
             single.Dispose();
         if (_cluster.IsValueCreated && await Started(_cluster.Value) is { } cluster)
             await cluster.DisposeAsync();
-    }
-
-    private static async Task<RedisClusterFixture> StartClusterAsync()
-    {
-        // The cluster cleans up after itself when it fails to form.
-        var cluster = new RedisClusterFixture();
-        await cluster.InitializeAsync();
-        return cluster;
     }
 
     /// <summary>The topology, or null when it failed to start (it cleaned up then, and its tests failed with the reason).</summary>
