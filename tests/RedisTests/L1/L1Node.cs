@@ -27,6 +27,10 @@ internal sealed class L1Node : IDisposable
     public static async Task<L1Node> StartAsync(RedisServer server, string prefix, L1Options? options = null) =>
         await StartAsync(await server.ConnectAsync(), prefix, options, ownsConnection: true);
 
+    /// <summary>A node on a connection of its own to <paramref name="redis"/>, closed when the node is disposed.</summary>
+    public static async Task<L1Node> StartAsync(IRedisTopology redis, string prefix, L1Options? options = null) =>
+        await StartAsync(await redis.ConnectAsync(), prefix, options, ownsConnection: true);
+
     /// <summary>
     /// A node on <paramref name="connection"/>, which stays open when the node is disposed (closing a
     /// connection can take up to its syncTimeout).

@@ -1,23 +1,34 @@
 namespace Cacheback.Tests.Redis.L1;
 
-/// <summary>Two nodes (two connections, two L1Stores) sharing one Redis under one prefix.</summary>
-[Collection(RedisCollection.Name)]
-public class L1StoreTests(RedisServerFixture redis)
+/// <summary>
+/// Two nodes (two connections, two L1Stores) sharing one Redis under one prefix. The theories run on
+/// one server and on a three-node cluster, over keys on every node: invalidations cross the cluster bus.
+/// The facts run on one server.
+/// </summary>
+[Collection(RedisTopologyCollection.Name)]
+public class L1StoreTests(RedisTopologyFixture topologies) : IAsyncLifetime
 {
     private static readonly DateTimeOffset T0 = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
     private static readonly TimeSpan Ttl = TimeSpan.FromMinutes(1);
 
+    /// <summary>The single server the facts run on.</summary>
+    private IRedisTopology _redis = null!;
+
     private static Envelope<string> Value(long version, string value) => Envelope.Fresh(version, value, T0, T0.AddMinutes(10));
+
+    public async Task InitializeAsync() => _redis = await topologies.GetAsync(Topology.Single);
+
+    public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
     public async Task Read_Twice_SecondIsAHitThatDoesNotTouchRedis()
     {
-        var prefix = RedisServerFixture.Prefix();
-        using var reader = await L1Node.StartAsync(redis.Server, prefix);
+        var prefix = _redis.Prefix();
+        using var reader = await L1Node.StartAsync(_redis, prefix);
         // Every write to Redis publishes an invalidation, this one too: let it land before reading,
         // or it may remove the entry the first read put in memory.
         var written = reader.NextInvalidation("k");
-        await new RedisStore(redis.Connection, prefix).Partition(new PartitionSpec<string>("users", JsonPayloadSerializer<string>.Default, (_, _, _) => { }))
+        await new RedisStore(_redis.Connection, prefix).Partition(new PartitionSpec<string>("users", JsonPayloadSerializer<string>.Default, (_, _, _) => { }))
             .WriteAsync("k", Value(1, "a"), Ttl);
         await written;
         var readerUsers = reader.Partition();
@@ -33,7 +44,7 @@ public class L1StoreTests(RedisServerFixture redis)
     [Fact]
     public async Task Read_Hit_CompletesSynchronouslyWithoutAllocating()
     {
-        using var a = await L1Node.StartAsync(redis.Server, RedisServerFixture.Prefix());
+        using var a = await L1Node.StartAsync(_redis, _redis.Prefix());
         var users = a.Partition();
         await users.WriteAsync("k", Value(1, "v"), Ttl);
         var synchronous = 0;
@@ -50,47 +61,76 @@ public class L1StoreTests(RedisServerFixture redis)
         Assert.Equal(0, a.Counting.Reads);
     }
 
-    [Fact]
-    public async Task Write_OnNodeA_IsSeenByNodeBOnceTheInvalidationArrives()
+    [Theory]
+    [InlineData(Topology.Single)]
+    [InlineData(Topology.Cluster)]
+    public async Task WriteAndCompareAndSet_OnNodeA_AreSeenByNodeBOnceTheInvalidationArrives(Topology topology)
     {
-        var prefix = RedisServerFixture.Prefix();
-        using var a = await L1Node.StartAsync(redis.Server, prefix);
-        using var b = await L1Node.StartAsync(redis.Server, prefix);
-        await a.Partition().WriteAsync("k", Value(1, "old"), Ttl);
-        Assert.Equal("old", (await b.Partition().ReadAsync("k"))?.Value);
-        var invalidated = b.NextInvalidation("k");
+        var redis = await topologies.GetAsync(topology);
+        var prefix = redis.Prefix();
+        using var a = await L1Node.StartOnAsync(redis.Connection, prefix);
+        using var b = await L1Node.StartOnAsync(redis.OtherConnection, prefix);
 
-        await a.Partition().WriteAsync("k", Value(2, "new"), Ttl);
+        foreach (var key in await KeysOnEveryNodeAsync(redis, prefix))
+        {
+            var readsBefore = b.Counting.Reads;
+            // Wait for A's invalidation to reach B: arriving later, it would evict what B reads next.
+            var created = b.NextInvalidation(key);
+            await a.Partition().WriteAsync(key, Value(1, "old"), Ttl);
+            await created;
+            Assert.Equal("old", (await b.Partition().ReadAsync(key))?.Value);
+            Assert.True(b.Partition().ReadAsync(key).IsCompletedSuccessfully, "b should now serve the key from memory");
+            var written = b.NextInvalidation(key);
 
-        var message = await invalidated;
-        Assert.Equal(("users", a.Store.Node), (message.Job, message.Node));
-        Assert.Equal("new", (await b.Partition().ReadAsync("k"))?.Value);
-        Assert.Equal(2, b.Counting.Reads);
+            await a.Partition().WriteAsync(key, Value(2, "new"), Ttl);
+
+            var message = await written;
+            Assert.Equal(("users", a.Store.Node), (message.Job, message.Node));
+            Assert.Equal("new", (await b.Partition().ReadAsync(key))?.Value);
+            Assert.Equal(2, b.Counting.Reads - readsBefore);
+            var claimed = b.NextInvalidation(key);
+
+            Assert.True(await a.Partition().CompareAndSetAsync(key, 2, Value(2, "new").WithLease(7, T0.AddSeconds(30)), Ttl));
+
+            await claimed;
+            Assert.Equal(7, (await b.Partition().ReadAsync(key))?.Version);
+            Assert.False(await b.Partition().CompareAndSetAsync(key, 2, Value(3, "b's"), Ttl));
+        }
     }
 
-    [Fact]
-    public async Task Delete_OnNodeA_IsSeenByNodeBOnceTheInvalidationArrives()
+    [Theory]
+    [InlineData(Topology.Single)]
+    [InlineData(Topology.Cluster)]
+    public async Task Delete_OnNodeA_IsSeenByNodeBOnceTheInvalidationArrives(Topology topology)
     {
-        var prefix = RedisServerFixture.Prefix();
-        using var a = await L1Node.StartAsync(redis.Server, prefix);
-        using var b = await L1Node.StartAsync(redis.Server, prefix);
-        await a.Partition().WriteAsync("k", Value(1, "old"), Ttl);
-        Assert.NotNull(await b.Partition().ReadAsync("k"));
-        var invalidated = b.NextInvalidation("k");
+        var redis = await topologies.GetAsync(topology);
+        var prefix = redis.Prefix();
+        using var a = await L1Node.StartOnAsync(redis.Connection, prefix);
+        using var b = await L1Node.StartOnAsync(redis.OtherConnection, prefix);
 
-        Assert.True(await a.Partition().DeleteAsync("k"));
+        foreach (var key in await KeysOnEveryNodeAsync(redis, prefix))
+        {
+            var created = b.NextInvalidation(key);
+            await a.Partition().WriteAsync(key, Value(1, "old"), Ttl);
+            await created;
+            Assert.NotNull(await b.Partition().ReadAsync(key));
+            Assert.True(b.Partition().ReadAsync(key).IsCompletedSuccessfully, "b should now serve the key from memory");
+            var deleted = b.NextInvalidation(key);
 
-        await invalidated;
-        Assert.Null(await b.Partition().ReadAsync("k"));
-        Assert.Null(await a.Partition().ReadAsync("k"));
+            Assert.True(await a.Partition().DeleteAsync(key));
+
+            await deleted;
+            Assert.Null(await b.Partition().ReadAsync(key));
+            Assert.Null(await a.Partition().ReadAsync(key));
+        }
     }
 
     [Fact]
     public async Task CompareAndSet_ClaimOrRefreshOnNodeA_IsSeenByNodeBOnceTheInvalidationArrives()
     {
-        var prefix = RedisServerFixture.Prefix();
-        using var a = await L1Node.StartAsync(redis.Server, prefix);
-        using var b = await L1Node.StartAsync(redis.Server, prefix);
+        var prefix = _redis.Prefix();
+        using var a = await L1Node.StartAsync(_redis, prefix);
+        using var b = await L1Node.StartAsync(_redis, prefix);
         await a.Partition().WriteAsync("k", Value(1, "old"), Ttl);
         Assert.Equal(1, (await b.Partition().ReadAsync("k"))?.Version);
         var claimed = b.NextInvalidation("k");
@@ -110,9 +150,9 @@ public class L1StoreTests(RedisServerFixture redis)
     [Fact]
     public async Task CompareAndSet_AlwaysAsksRedis_EvenWhenMemoryHoldsTheKey()
     {
-        var prefix = RedisServerFixture.Prefix();
-        using var a = await L1Node.StartAsync(redis.Server, prefix);
-        using var b = await L1Node.StartAsync(redis.Server, prefix);
+        var prefix = _redis.Prefix();
+        using var a = await L1Node.StartAsync(_redis, prefix);
+        using var b = await L1Node.StartAsync(_redis, prefix);
         await a.Partition().WriteAsync("k", Value(1, "old"), Ttl);
         Assert.Equal(1, (await b.Partition().ReadAsync("k"))?.Version);
         var invalidated = b.NextInvalidation("k");
@@ -127,7 +167,7 @@ public class L1StoreTests(RedisServerFixture redis)
     [Fact]
     public async Task Write_OwnWrite_IsVisibleAtOnceFromMemory()
     {
-        using var a = await L1Node.StartAsync(redis.Server, RedisServerFixture.Prefix());
+        using var a = await L1Node.StartAsync(_redis, _redis.Prefix());
         var users = a.Partition();
         await users.WriteAsync("k", Value(1, "old"), Ttl);
         Assert.Equal("old", (await users.ReadAsync("k"))?.Value);
@@ -143,7 +183,7 @@ public class L1StoreTests(RedisServerFixture redis)
     [Fact]
     public async Task Read_AnsweredByRedisBeforeAnOwnWrite_IsNotRemembered()
     {
-        using var a = await L1Node.StartAsync(redis.Server, RedisServerFixture.Prefix());
+        using var a = await L1Node.StartAsync(_redis, _redis.Prefix());
         var users = a.Partition();
         await a.Counting.Partition(new PartitionSpec<string>("users", JsonPayloadSerializer<string>.Default, (_, _, _) => { })).WriteAsync("k", Value(1, "old"), Ttl);
         var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -161,9 +201,9 @@ public class L1StoreTests(RedisServerFixture redis)
     [Fact]
     public async Task Read_AnsweredByRedisBeforeAnInvalidationArrived_IsNotRemembered()
     {
-        var prefix = RedisServerFixture.Prefix();
-        using var a = await L1Node.StartAsync(redis.Server, prefix);
-        using var b = await L1Node.StartAsync(redis.Server, prefix);
+        var prefix = _redis.Prefix();
+        using var a = await L1Node.StartAsync(_redis, prefix);
+        using var b = await L1Node.StartAsync(_redis, prefix);
         await a.Partition().WriteAsync("k", Value(1, "old"), Ttl);
         var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         b.Counting.HoldNextRead = hold;
@@ -182,7 +222,7 @@ public class L1StoreTests(RedisServerFixture redis)
     [Fact]
     public async Task Read_MoreKeysThanTheBound_KeepsAtMostTheBound()
     {
-        using var a = await L1Node.StartAsync(redis.Server, RedisServerFixture.Prefix(), new L1Options { MaxEntriesPerJob = 2 });
+        using var a = await L1Node.StartAsync(_redis, _redis.Prefix(), new L1Options { MaxEntriesPerJob = 2 });
         var users = a.Partition();
         for (var i = 0; i < 5; i++)
             await users.WriteAsync($"k{i}", Value(1, $"v{i}"), Ttl);
@@ -247,21 +287,25 @@ public class L1StoreTests(RedisServerFixture redis)
     [Fact]
     public void Constructor_BadOptions_Throw()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => new L1Store(new RedisStore(redis.Connection, "p:"), new L1Options { MaxEntriesPerJob = 0 }));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new L1Store(new RedisStore(redis.Connection, "p:"), new L1Options { TimeToLive = TimeSpan.Zero }));
-        Assert.Throws<ArgumentNullException>(() => new L1Store(new RedisStore(redis.Connection, "p:"), new L1Options { TimeProvider = null! }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new L1Store(new RedisStore(_redis.Connection, "p:"), new L1Options { MaxEntriesPerJob = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new L1Store(new RedisStore(_redis.Connection, "p:"), new L1Options { TimeToLive = TimeSpan.Zero }));
+        Assert.Throws<ArgumentNullException>(() => new L1Store(new RedisStore(_redis.Connection, "p:"), new L1Options { TimeProvider = null! }));
     }
 
     [Fact]
     public void Constructor_TimeToLiveOfSixtyDays_IsRefusedNamingTheFieldAndItsLimit()
     {
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new L1Store(new RedisStore(redis.Connection, "p:"), new L1Options { TimeToLive = TimeSpan.FromDays(60) }));
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new L1Store(new RedisStore(_redis.Connection, "p:"), new L1Options { TimeToLive = TimeSpan.FromDays(60) }));
 
         Assert.Equal("TimeToLive", e.ParamName);
         Assert.Contains("must be from 1 ms to 1.00:00:00", e.Message);
     }
 
+    /// <summary>One key of the "users" partition per node: key i is stored on node i.</summary>
+    private static Task<string[]> KeysOnEveryNodeAsync(IRedisTopology redis, string prefix) =>
+        redis.OnEveryNodeAsync(i => $"k{i}", key => $"{prefix}users:{key}");
+
     /// <summary>A node whose L1 counts its time to live on <paramref name="time"/>'s timers.</summary>
     private Task<L1Node> OnVirtualTime(FakeTimeProvider time, TimeSpan timeToLive, [System.Runtime.CompilerServices.CallerMemberName] string test = "") =>
-        L1Node.StartAsync(redis.Server, RedisServerFixture.Prefix(test), new L1Options { TimeToLive = timeToLive, TimeProvider = time });
+        L1Node.StartAsync(_redis, _redis.Prefix(test), new L1Options { TimeToLive = timeToLive, TimeProvider = time });
 }

@@ -3,11 +3,22 @@ using StackExchange.Redis;
 
 namespace Cacheback.Tests.Redis.Queue;
 
-[Collection(RedisCollection.Name)]
-public class RedisRefreshQueueTests(RedisServerFixture redis)
+/// <summary>
+/// RedisRefreshQueue on one server and on a three-node cluster (the theories: on the cluster, queues
+/// whose slots are on each node, and wake-ups crossing nodes), and on one server only (the facts).
+/// </summary>
+[Collection(RedisTopologyCollection.Name)]
+public class RedisRefreshQueueTests(RedisTopologyFixture topologies) : IAsyncLifetime
 {
+    /// <summary>The single server the facts run on.</summary>
+    private IRedisTopology _redis = null!;
+
+    public async Task InitializeAsync() => _redis = await topologies.GetAsync(Topology.Single);
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
     private RedisRefreshQueue Queue(RedisQueueOptions? options = null, [System.Runtime.CompilerServices.CallerMemberName] string name = "") =>
-        new(redis.Connection, name, options);
+        new(_redis.Connection, name, options);
 
     [Fact]
     public async Task EnqueueTakeComplete_DeliversTheRequestAndAcknowledgesIt()
@@ -38,6 +49,35 @@ public class RedisRefreshQueueTests(RedisServerFixture redis)
 
         Assert.Equal("a", (await queue.TakeNowAsync())?.Key);
         Assert.Equal("b", (await queue.TakeNowAsync())?.Key);
+    }
+
+    [Theory]
+    [InlineData(Topology.Single)]
+    [InlineData(Topology.Cluster)]
+    public async Task EnqueueTakeComplete_QueuesOnEveryNode_KeepEachQueueOnOneNodeAndDeliverInOrder(Topology topology)
+    {
+        var redis = await topologies.GetAsync(topology);
+        foreach (var (name, node) in await QueuesOnEveryNodeAsync(redis))
+        {
+            using var queue = new RedisRefreshQueue(redis.Connection, name);
+            await queue.EnqueueAsync(QueueTesting.Request("a"));
+            await queue.EnqueueAsync(QueueTesting.Request("b"));
+            // The hash tag keeps every key of the queue on the node owning its name's slot.
+            Assert.True(await redis.IsStoredOnAsync(node, $"cacheback:queue:{{{name}}}:pending"), $"{name}'s pending should be on node {node}");
+            var first = await queue.TakeNowAsync();
+
+            // One take moved both requests into flight (the second waits in this process).
+            foreach (var part in new[] { "inflight", "payloads", "attempts" })
+                Assert.True(await redis.IsStoredOnAsync(node, $"cacheback:queue:{{{name}}}:{part}"), $"{name}'s {part} should be on node {node}");
+            Assert.Equal(("a", 1), (first?.Key, first?.Attempt));
+            Assert.Equal(new RedisQueueCounts(0, 2, 0), await queue.CountsAsync());
+            await queue.CompleteAsync(new RefreshOutcome(first!, RefreshResult.Succeeded, TimeSpan.Zero));
+            var second = await queue.TakeNowAsync();
+            Assert.Equal("b", second?.Key);
+            await queue.CompleteAsync(new RefreshOutcome(second!, RefreshResult.Succeeded, TimeSpan.Zero));
+            Assert.Equal(new RedisQueueCounts(0, 0, 0), await queue.CountsAsync());
+            Assert.Null(await queue.TakeNowAsync());
+        }
     }
 
     [Fact]
@@ -79,25 +119,66 @@ public class RedisRefreshQueueTests(RedisServerFixture redis)
         Assert.Equal(new RedisQueueCounts(0, 0, 1), await queue.CountsAsync());
     }
 
-    [Fact]
-    public async Task Complete_FailingMaxAttemptsTimes_DeadLettersTheRequestWithItsError()
+    [Theory]
+    [InlineData(Topology.Single)]
+    [InlineData(Topology.Cluster)]
+    public async Task Take_NotCompletedWithinTheVisibilityTimeout_IsDeliveredAgainThenDeadLettered(Topology topology)
     {
-        using var queue = Queue(new RedisQueueOptions { MaxAttempts = 3 });
-        await queue.EnqueueAsync(QueueTesting.Request());
-
-        for (var attempt = 1; attempt <= 3; attempt++)
+        var redis = await topologies.GetAsync(topology);
+        var name = (await QueuesOnEveryNodeAsync(redis))[^1].Name;
+        using var queue = new RedisRefreshQueue(redis.Connection, name, new RedisQueueOptions
         {
-            var taken = await queue.TakeNowAsync();
-            Assert.Equal(attempt, taken?.Attempt);
-            await queue.CompleteAsync(new RefreshOutcome(taken!, RefreshResult.Failed, TimeSpan.Zero, new InvalidOperationException($"boom {attempt}")));
-        }
+            VisibilityTimeout = TimeSpan.FromMilliseconds(200),
+            PollInterval = TimeSpan.FromMilliseconds(50),
+            MaxAttempts = 2,
+        });
+        await queue.EnqueueAsync(QueueTesting.Request());
+        var first = await queue.TakeNowAsync();
+        Assert.NotNull(first);
 
-        Assert.Null(await queue.TakeNowAsync());
+        // Its worker "died": a take reaps it once its deadline passes, and delivers it again.
+        var again = await queue.TakeWithinBoundAsync();
+
+        Assert.Equal(("k", 2), (again.Key, again.Attempt));
+        await queue.CompleteAsync(new RefreshOutcome(first, RefreshResult.Succeeded, TimeSpan.Zero));
+        Assert.Equal(new RedisQueueCounts(0, 1, 0), await queue.CountsAsync());
+        // Its last attempt is never completed either: the next reap dead-letters it, and says so on the wake channel.
+        var reaped = await WhenPublished(redis, queue, "reaped");
+        using var stop = new CancellationTokenSource();
+        var taker = queue.TakeAsync(stop.Token).AsTask();
+        await reaped.WaitAsync(QueueTesting.Bound);
+        stop.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => taker);
         var dead = Assert.Single(await queue.DeadLettersAsync());
-        Assert.Equal("InvalidOperationException: boom 3", dead.Error);
-        Assert.Equal(3, dead.Attempts);
-        Assert.Equal(("users", "k", 7L, 3), (dead.Request?.Job, dead.Request?.Key, dead.Request?.ExpectedVersion, dead.Request?.Attempt));
+        Assert.Contains("visibility timeout of 200 ms on attempt 2", dead.Error);
         Assert.Equal(new RedisQueueCounts(0, 0, 1), await queue.CountsAsync());
+    }
+
+    [Theory]
+    [InlineData(Topology.Single)]
+    [InlineData(Topology.Cluster)]
+    public async Task Complete_FailingMaxAttemptsTimes_DeadLettersTheRequestWithItsError(Topology topology)
+    {
+        var redis = await topologies.GetAsync(topology);
+        foreach (var (name, _) in await QueuesOnEveryNodeAsync(redis))
+        {
+            using var queue = new RedisRefreshQueue(redis.Connection, name, new RedisQueueOptions { MaxAttempts = 3 });
+            await queue.EnqueueAsync(QueueTesting.Request());
+
+            for (var attempt = 1; attempt <= 3; attempt++)
+            {
+                var taken = await queue.TakeNowAsync();
+                Assert.Equal(attempt, taken?.Attempt);
+                await queue.CompleteAsync(new RefreshOutcome(taken!, RefreshResult.Failed, TimeSpan.Zero, new InvalidOperationException($"boom {attempt}")));
+            }
+
+            Assert.Null(await queue.TakeNowAsync());
+            var dead = Assert.Single(await queue.DeadLettersAsync());
+            Assert.Equal("InvalidOperationException: boom 3", dead.Error);
+            Assert.Equal(3, dead.Attempts);
+            Assert.Equal(("users", "k", 7L, 3), (dead.Request?.Job, dead.Request?.Key, dead.Request?.ExpectedVersion, dead.Request?.Attempt));
+            Assert.Equal(new RedisQueueCounts(0, 0, 1), await queue.CountsAsync());
+        }
     }
 
     [Fact]
@@ -160,24 +241,31 @@ public class RedisRefreshQueueTests(RedisServerFixture redis)
         Assert.Equal(new RedisQueueCounts(2, 0, 0), await queue.CountsAsync());
     }
 
-    [Fact]
-    public async Task Take_Idle_WakesOnEnqueueLongBeforeThePollInterval()
+    [Theory]
+    [InlineData(Topology.Single)]
+    [InlineData(Topology.Cluster)]
+    public async Task Take_Idle_WakesOnAnotherConnectionsEnqueueLongBeforeThePollIntervalWhicheverNodeHoldsTheQueue(Topology topology)
     {
-        using var queue = Queue(new RedisQueueOptions { PollInterval = TimeSpan.FromSeconds(30) });
-        var idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        queue.Idle += () => idle.TrySetResult();
-        using var stop = new CancellationTokenSource(QueueTesting.Bound);
-        var take = queue.TakeAsync(stop.Token).AsTask();
-        await idle.Task.WaitAsync(QueueTesting.Bound);
+        var redis = await topologies.GetAsync(topology);
+        foreach (var (name, _) in await QueuesOnEveryNodeAsync(redis))
+        {
+            // The wake-up is published by the script on the queue's node; the taker may be subscribed on another.
+            using var queue = new RedisRefreshQueue(redis.Connection, name, new RedisQueueOptions { PollInterval = TimeSpan.FromSeconds(30) });
+            var idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            queue.Idle += () => idle.TrySetResult();
+            using var stop = new CancellationTokenSource(QueueTesting.Bound);
+            var take = queue.TakeAsync(stop.Token).AsTask();
+            await idle.Task.WaitAsync(QueueTesting.Bound);
 
-        // A second queue object: another process's enqueue.
-        using var other = new RedisRefreshQueue(redis.Connection, queue.Name);
-        var clock = Stopwatch.StartNew();
-        await other.EnqueueAsync(QueueTesting.Request());
-        var taken = await take.WaitAsync(TimeSpan.FromSeconds(5));
+            // A second queue object on the other connection: another process's enqueue.
+            using var enqueuer = new RedisRefreshQueue(redis.OtherConnection, name);
+            var clock = Stopwatch.StartNew();
+            await enqueuer.EnqueueAsync(QueueTesting.Request());
+            var taken = await take.WaitAsync(TimeSpan.FromSeconds(5));
 
-        Assert.Equal("k", taken?.Key);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
+            Assert.Equal("k", taken?.Key);
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
+        }
     }
 
     [Fact]
@@ -213,7 +301,7 @@ public class RedisRefreshQueueTests(RedisServerFixture redis)
     public async Task Take_UnreadablePayload_IsDeadLetteredNotDropped()
     {
         using var queue = Queue();
-        var db = redis.Connection.GetDatabase();
+        var db = _redis.Connection.GetDatabase();
         var root = $"cacheback:queue:{{{queue.Name}}}:";
         await db.HashSetAsync(root + "payloads", "bad", "{\"job\":");
         await db.HashSetAsync(root + "attempts", "bad", 1);
@@ -231,8 +319,8 @@ public class RedisRefreshQueueTests(RedisServerFixture redis)
     [Fact]
     public async Task Queues_OfDifferentNames_DoNotShareRequests()
     {
-        using var a = new RedisRefreshQueue(redis.Connection, "Queues_a");
-        using var b = new RedisRefreshQueue(redis.Connection, "Queues_b");
+        using var a = new RedisRefreshQueue(_redis.Connection, "Queues_a");
+        using var b = new RedisRefreshQueue(_redis.Connection, "Queues_b");
 
         await a.EnqueueAsync(QueueTesting.Request());
 
@@ -247,7 +335,7 @@ public class RedisRefreshQueueTests(RedisServerFixture redis)
     [InlineData("star*")]
     public void Create_BadName_IsAClearError(string name)
     {
-        var e = Assert.ThrowsAny<ArgumentException>(() => new RedisRefreshQueue(redis.Connection, name));
+        var e = Assert.ThrowsAny<ArgumentException>(() => new RedisRefreshQueue(_redis.Connection, name));
 
         Assert.Equal("name", e.ParamName);
     }
@@ -255,7 +343,7 @@ public class RedisRefreshQueueTests(RedisServerFixture redis)
     [Fact]
     public void Create_BadOptions_NamesEveryOneOfThem()
     {
-        var e = Assert.Throws<ArgumentException>(() => new RedisRefreshQueue(redis.Connection, "q", new RedisQueueOptions
+        var e = Assert.Throws<ArgumentException>(() => new RedisRefreshQueue(_redis.Connection, "q", new RedisQueueOptions
         {
             VisibilityTimeout = TimeSpan.Zero,
             MaxAttempts = 0,
@@ -279,8 +367,18 @@ public class RedisRefreshQueueTests(RedisServerFixture redis)
             (options.VisibilityTimeout, options.MaxAttempts, options.MaxLength, options.MaxDeadLetters, options.PollInterval, options.KeyPrefix, options.TakeBatch));
     }
 
+    /// <summary>One queue name per node, named after the calling test: queue i's keys live on node i.</summary>
+    private static async Task<(string Name, int Node)[]> QueuesOnEveryNodeAsync(IRedisTopology redis, [System.Runtime.CompilerServices.CallerMemberName] string test = "")
+    {
+        var names = await redis.OnEveryNodeAsync(i => $"{test}-{i}", name => $"cacheback:queue:{{{name}}}:pending");
+        return names.Select((name, node) => (name, node)).ToArray();
+    }
+
     /// <summary>Completes when the queue's wake channel carries <paramref name="message"/>.</summary>
-    private async Task<Task> WhenPublished(RedisRefreshQueue queue, string message)
+    private Task<Task> WhenPublished(RedisRefreshQueue queue, string message) => WhenPublished(_redis, queue, message);
+
+    /// <summary>Completes when the queue's wake channel carries <paramref name="message"/>.</summary>
+    private static async Task<Task> WhenPublished(IRedisTopology redis, RedisRefreshQueue queue, string message)
     {
         var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await redis.Connection.GetSubscriber().SubscribeAsync(

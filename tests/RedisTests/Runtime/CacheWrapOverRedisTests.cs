@@ -5,47 +5,61 @@ using Cacheback.Tests.Redis.Queue;
 namespace Cacheback.Tests.Redis.Runtime;
 
 /// <summary>Cache.Wrap on two "nodes" (runtimes with their own connections) sharing one Redis store and queue.</summary>
-[Collection(RedisCollection.Name)]
-public class CacheWrapOverRedisTests(RedisServerFixture redis)
+[Collection(RedisTopologyCollection.Name)]
+public class CacheWrapOverRedisTests(RedisTopologyFixture topologies)
 {
     private static readonly Policy Policy = Cacheback.Policy.Create(
         lifetime: TimeSpan.FromSeconds(10), refreshTimeout: TimeSpan.FromSeconds(30), cacheTtl: TimeSpan.FromHours(1));
 
-    [Fact]
-    public async Task Get_StaleOnTwoNodes_ExactlyOneRefreshLands()
+    /// <summary>On one server, many readers of one key; on the cluster, keys on every node, each read by several.</summary>
+    [Theory]
+    [InlineData(Topology.Single, 1, 40)]
+    [InlineData(Topology.Cluster, 9, 10)]
+    public async Task Get_StaleOnTwoNodes_ExactlyOneRefreshPerKeyLands(Topology topology, int keys, int readsPerKey)
     {
-        var prefix = RedisServerFixture.Prefix();
-        using var secondConnection = await redis.Server.ConnectAsync();
-        using var queueA = new RedisRefreshQueue(redis.Connection, nameof(Get_StaleOnTwoNodes_ExactlyOneRefreshLands));
-        using var queueB = new RedisRefreshQueue(secondConnection, queueA.Name);
+        var redis = await topologies.GetAsync(topology);
+        var prefix = redis.Prefix();
+        using var queueA = new RedisRefreshQueue(redis.Connection, nameof(Get_StaleOnTwoNodes_ExactlyOneRefreshPerKeyLands));
+        using var queueB = new RedisRefreshQueue(redis.OtherConnection, queueA.Name);
         using var nodeA = new Harness(store: new RedisStore(redis.Connection, prefix), queue: queueA);
-        using var nodeB = new Harness(store: new RedisStore(secondConnection, prefix), queue: queueB);
+        using var nodeB = new Harness(store: new RedisStore(redis.OtherConnection, prefix), queue: queueB);
         // Held until every read has returned: otherwise a fast refresh may land while reads are
         // still on their way to Redis, and those (rightly) get the new value.
         var fetch = new GatedFetch<string>(call => $"k: new (fetch {call})");
         var cachedA = Cache.Wrap<string, string>(fetch.Fetch, Policy, runtime: nodeA.Runtime, name: "users");
         var cachedB = Cache.Wrap<string, string>(fetch.Fetch, Policy, runtime: nodeB.Runtime, name: "users");
-        await cachedA.SetAsync("k", "old");
+        for (var k = 0; k < keys; k++)
+            await cachedA.SetAsync($"k{k}", "old");
+        Assert.All(redis.KeysPerNode(prefix), count => Assert.True(count > 0, "every node should hold some of the keys"));
         nodeA.Time.Advance(TimeSpan.FromSeconds(11));
         nodeB.Time.Advance(TimeSpan.FromSeconds(11));
-        var landed = nodeA.Runtime.Outcomes.Merge(nodeB.Runtime.Outcomes).FirstAsync().ToTask();
+        var landed = nodeA.Runtime.Outcomes.Merge(nodeB.Runtime.Outcomes).Take(keys).ToList().ToTask();
         var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var reads = Enumerable.Range(0, 40).Select(async i =>
+        var reads = Enumerable.Range(0, keys * readsPerKey).Select(async i =>
         {
             await start.Task;
-            return await (i % 2 == 0 ? cachedA : cachedB).GetAsync("k");
+            return await (i % 2 == 0 ? cachedA : cachedB).GetAsync($"k{i % keys}");
         }).ToArray();
 
         start.SetResult();
 
         Assert.All(await Task.WhenAll(reads), value => Assert.Equal("old", value));
         fetch.Open();
-        var outcome = await landed.WaitAsync(QueueTesting.Bound);
-        Assert.Equal(RefreshResult.Succeeded, outcome.Result);
-        Assert.Equal(1, nodeA.Enqueued + nodeB.Enqueued);
-        Assert.Equal(1, fetch.Calls);
-        Assert.Equal("k: new (fetch 1)", await cachedB.GetAsync("k"));
-        Assert.Equal("k: new (fetch 1)", await cachedA.GetAsync("k"));
+        var outcomes = await landed.WaitAsync(QueueTesting.Bound);
+        Assert.All(outcomes, o => Assert.Equal(RefreshResult.Succeeded, o.Result));
+        Assert.Equal(keys, outcomes.Select(o => o.Request.Key).Distinct().Count());
+        Assert.Equal(keys, nodeA.Enqueued + nodeB.Enqueued);
+        Assert.Equal(keys, fetch.Calls);
+        var values = new List<string>();
+        for (var k = 0; k < keys; k++)
+        {
+            var value = await cachedB.GetAsync($"k{k}");
+            Assert.Equal(value, await cachedA.GetAsync($"k{k}"));
+            values.Add(value);
+        }
+
+        // Each key holds the one fetch that refreshed it: with one key, "k: new (fetch 1)".
+        Assert.Equal(Enumerable.Range(1, keys).Select(call => $"k: new (fetch {call})"), values.Order(StringComparer.Ordinal));
         // Acknowledged before the outcome was published: nothing left to deliver again.
         Assert.Equal(new RedisQueueCounts(0, 0, 0), await queueA.CountsAsync());
     }
@@ -53,7 +67,8 @@ public class CacheWrapOverRedisTests(RedisServerFixture redis)
     [Fact]
     public async Task Get_StaleWithAFailingRefresh_IsRetriedByTheQueueUntilItLands()
     {
-        var prefix = RedisServerFixture.Prefix();
+        var redis = await topologies.GetAsync(Topology.Single);
+        var prefix = redis.Prefix();
         using var queue = new RedisRefreshQueue(redis.Connection, nameof(Get_StaleWithAFailingRefresh_IsRetriedByTheQueueUntilItLands));
         using var node = new Harness(store: new RedisStore(redis.Connection, prefix), queue: queue);
         var calls = 0;

@@ -7,11 +7,12 @@ using StackExchange.Redis;
 namespace Cacheback.Tests.Redis;
 
 /// <summary>
-/// A Redis Cluster of three masters (no replicas) on loopback, for the whole collection: three
-/// redis-servers of our own in cluster mode, persisting nothing, each owning a third of the slots;
-/// and one connection that knows all three. Killed and cleaned up on dispose.
+/// A Redis Cluster of three masters (no replicas) on loopback: three redis-servers of our own in
+/// cluster mode, persisting nothing, each owning a third of the slots; and two connections that know
+/// all three. Killed and cleaned up on dispose. The cluster case of <see cref="RedisTopologyFixture"/>;
+/// a test that kills nodes starts one of its own.
 /// </summary>
-public sealed class RedisClusterFixture : IAsyncLifetime
+public sealed class RedisClusterTopology : IRedisTopology, IAsyncDisposable
 {
     /// <summary>
     /// How long forming may take. It takes about two seconds: a master that has just started waits
@@ -29,20 +30,23 @@ public sealed class RedisClusterFixture : IAsyncLifetime
     /// <summary>The three nodes; node i owns <see cref="Slots"/>[i].</summary>
     public IReadOnlyList<RedisServer> Nodes => _nodes;
 
-    public ConnectionMultiplexer Connection => _connection ?? throw new InvalidOperationException("The fixture has not started.");
+    public Topology Kind => Topology.Cluster;
+
+    public int NodeCount => _nodes.Count;
+
+    public ConnectionMultiplexer Connection => _connection ?? throw new InvalidOperationException("The cluster has not started.");
 
     /// <summary>
     /// A second connection: another application node. Shared rather than opened per test, since
     /// closing a connection can take up to its syncTimeout.
     /// </summary>
-    public ConnectionMultiplexer OtherConnection => _other ?? throw new InvalidOperationException("The fixture has not started.");
+    public ConnectionMultiplexer OtherConnection => _other ?? throw new InvalidOperationException("The cluster has not started.");
 
     /// <summary>A StackExchange.Redis connection string naming every node.</summary>
     public string ConnectionString =>
         string.Join(',', _nodes.Select(n => $"127.0.0.1:{n.Port}")) + ",abortConnect=false,connectTimeout=10000,syncTimeout=2000";
 
-    /// <summary>A key prefix of the calling test's own: tests never see each other's keys.</summary>
-    public static string Prefix([CallerMemberName] string test = "") => $"test:{test}:";
+    public string Prefix([CallerMemberName] string test = "") => $"test:{test}:";
 
     /// <summary>Another connection to the cluster (another "node" of the application); it knows all three nodes once it returns.</summary>
     /// <param name="connectionString">Default <see cref="ConnectionString"/>.</param>
@@ -82,7 +86,19 @@ public sealed class RedisClusterFixture : IAsyncLifetime
     public int[] KeysPerNode(string prefix) =>
         _nodes.Select(n => Connection.GetServer(IPAddress.Loopback, n.Port).Keys(pattern: prefix + "*", pageSize: 1000).Count()).ToArray();
 
-    public async Task InitializeAsync()
+    private RedisClusterTopology()
+    {
+    }
+
+    /// <summary>Starts the three nodes, forms the cluster and connects to it; cleans up after itself when that fails.</summary>
+    public static async Task<RedisClusterTopology> StartAsync()
+    {
+        var cluster = new RedisClusterTopology();
+        await cluster.InitializeAsync();
+        return cluster;
+    }
+
+    private async Task InitializeAsync()
     {
         try
         {
@@ -115,7 +131,7 @@ public sealed class RedisClusterFixture : IAsyncLifetime
         }
     }
 
-    public Task DisposeAsync()
+    public ValueTask DisposeAsync()
     {
         // Without waiting for QUITs to be answered: the servers are killed next, perhaps killed already.
         foreach (var connection in new[] { _connection, _other })
@@ -126,7 +142,7 @@ public sealed class RedisClusterFixture : IAsyncLifetime
 
         foreach (var node in _nodes)
             node.Dispose();
-        return Task.CompletedTask;
+        return ValueTask.CompletedTask;
     }
 
     /// <summary>Assigns the slots, introduces the nodes to each other, and waits until every node says cluster_state:ok.</summary>
@@ -197,10 +213,4 @@ public sealed class RedisClusterFixture : IAsyncLifetime
                 listener.Dispose();
         }
     }
-}
-
-[CollectionDefinition(Name)]
-public sealed class RedisClusterCollection : ICollectionFixture<RedisClusterFixture>
-{
-    public const string Name = "redis-cluster";
 }
