@@ -248,6 +248,54 @@ public abstract class EntityJobBehaviour(TestDatabase database) : IDisposable
     }
 
     [Fact]
+    public async Task NoMatch_IsCachedAsNull_InAStoreOfBytesToo()
+    {
+        var (contexts, _) = await DatabaseAsync();
+        using var harness = new Harness(new EncodedStore(new MemoryBinaryStore(Harness.Time)));
+        using var items = EntityJobs.Get<ShopContext, Item>(contexts, "items", TenSeconds, harness.Runtime);
+
+        var none = await items.GetAsync(FieldValues.Of("Name", "Nothing"));
+        var again = await items.GetAsync(FieldValues.Of("Name", "Nothing"));
+
+        Assert.Null(none);
+        Assert.Null(again);
+        Assert.Equal(1, contexts.Fetches);
+        Assert.Equal(1, harness.Count(CacheEventKind.Hit));
+    }
+
+    [Fact]
+    public async Task Invalidate_AfterTheRowsChanged_ServesTheOldListOnce_AndRefreshesItInTheBackground()
+    {
+        var (contexts, options) = await DatabaseAsync();
+        using var items = EntityJobs.Filter<ShopContext, Item>(contexts, "items", TenSeconds, Harness.Runtime);
+        var active = FieldValues.Of("Active", true);
+
+        var before = await items.GetAsync(active);
+        await RenameAsync(options, 4, "Qux");
+        var refreshed = Harness.NextOutcome();
+        Assert.True(await items.InvalidateAsync(active));
+        await refreshed;
+        var after = await items.GetAsync(active);
+
+        Assert.Equal(["Foo", "Foobar", "Baz"], before.Select(i => i.Name));
+        Assert.Equal(["Foo", "Foobar", "Qux"], after.Select(i => i.Name));
+        Assert.Equal(2, contexts.Fetches);
+    }
+
+    [Fact]
+    public async Task AValue_TheSerializerCannotRebuild_FailsTheFirstFetch_NamingTheJobAndTheType()
+    {
+        var (contexts, _) = await DatabaseAsync();
+        using var totals = EntityJobs.Get<ShopContext, Item, Total>(contexts, "totals", i => new Total(i.Id, i.Rank), TenSeconds, Harness.Runtime);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(async () => await totals.GetByKeyAsync(1));
+
+        Assert.Contains("Query job 'totals' cannot cache its value of type Total", error.Message, StringComparison.Ordinal);
+        Assert.Contains("its serializer (MessagePackPayloadSerializer`1)", error.Message, StringComparison.Ordinal);
+        Assert.Null(await totals.RawGetAsync(FieldValues.Of("Id", 1)));
+    }
+
+    [Fact]
     public async Task AQuery_NamingAFieldTheEntityLacks_FailsNamingItAndTheFieldsThereAre()
     {
         var (contexts, _) = await DatabaseAsync();

@@ -109,3 +109,9 @@ public sealed class ShopContext(DbContextOptions<ShopContext> options) : DbConte
         modelBuilder.Entity<Gadget>().Property(g => g.Id).ValueGeneratedNever();
     }
 }
+
+/// <summary>A projection MessagePack cannot rebuild: its constructor's parameters match none of its members.</summary>
+public sealed class Total(int left, int right)
+{
+    public int Sum { get; } = left + right;
+}
