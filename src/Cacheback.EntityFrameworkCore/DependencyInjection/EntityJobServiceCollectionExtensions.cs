@@ -152,8 +152,12 @@ public static class EntityJobServiceCollectionExtensions
         return names.Length == 1
             ? provider.GetRequiredKeyedService<TJob>(names[0])
             : throw new InvalidOperationException(
-                $"{names.Length} query jobs of type {typeof(TJob).Name} are registered ({string.Join(", ", names)}): ask for one by its name ([FromKeyedServices(\"name\")] or GetRequiredKeyedService).");
+                $"{names.Length} query jobs of type {Readable(typeof(TJob))} are registered ({string.Join(", ", names)}): ask for one by its name ([FromKeyedServices(\"name\")] or GetRequiredKeyedService).");
     }
+
+    /// <summary>A generic type's name as C# writes it (<c>EntityFilterJob&lt;Item&gt;</c>), for messages.</summary>
+    private static string Readable(Type type) =>
+        type.IsGenericType ? $"{type.Name[..type.Name.IndexOf('`', StringComparison.Ordinal)]}<{string.Join(", ", type.GetGenericArguments().Select(Readable))}>" : type.Name;
 
     /// <summary>A registered query job's name and type, so that an unkeyed request can tell whether it is the only one.</summary>
     private sealed record QueryJobName(string Name, Type JobType);

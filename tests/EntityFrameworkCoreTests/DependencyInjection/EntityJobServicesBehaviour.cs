@@ -112,7 +112,7 @@ public abstract class EntityJobServicesBehaviour(TestDatabase database)
         var unnamed = Assert.Throws<InvalidOperationException>(() => provider.GetRequiredService<EntityFilterJob<Item>>());
 
         Assert.Contains("A query job named 'items' is already registered", twice.Message, StringComparison.Ordinal);
-        Assert.Contains("2 query jobs of type EntityFilterJob`1 are registered (items, more-items)", unnamed.Message, StringComparison.Ordinal);
+        Assert.Contains("2 query jobs of type EntityFilterJob<Item> are registered (items, more-items)", unnamed.Message, StringComparison.Ordinal);
     }
 
     private static async Task RenameAsync(DbContextOptions<ShopContext> options, int id, string name, int rank)
