@@ -67,6 +67,11 @@ public abstract class EntityQueryJob<TEntity, TValue> : IDisposable
     public Task<TValue> RefreshAsync(FieldValues fields, CancellationToken cancellationToken = default) =>
         _cached.RefreshAsync(_shape.Resolve(fields), cancellationToken);
 
+    /// <summary>Enqueues a background refresh of the query (a worker runs it); if the queue cannot take it, refreshes now and logs. Never throws for either.</summary>
+    /// <exception cref="ArgumentException">A field the entity does not have, or a value that does not fit it.</exception>
+    public Task EnqueueRefreshAsync(FieldValues fields, CancellationToken cancellationToken = default) =>
+        _cached.EnqueueRefreshAsync(_shape.Resolve(fields), cancellationToken);
+
     /// <summary>What is stored for the query (value, times, lease), with no side effects; <see langword="null"/> when absent.</summary>
     /// <exception cref="ArgumentException">A field the entity does not have, or a value that does not fit it.</exception>
     public Task<Envelope<TValue>?> RawGetAsync(FieldValues fields, CancellationToken cancellationToken = default) =>

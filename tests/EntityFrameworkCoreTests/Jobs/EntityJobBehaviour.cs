@@ -283,6 +283,27 @@ public abstract class EntityJobBehaviour(TestDatabase database) : IDisposable
     }
 
     [Fact]
+    public async Task EnqueueRefresh_RunsTheQueryInTheBackground_OnAContextOfItsOwn()
+    {
+        var (contexts, options) = await DatabaseAsync();
+        using var items = EntityJobs.Get<ShopContext, Item>(contexts, "items", TenSeconds, Harness.Runtime);
+        var foo = FieldValues.Of("Id", 1);
+
+        await items.GetAsync(foo);
+        await RenameAsync(options, 1, "Refreshed");
+        var refreshed = Harness.NextOutcome();
+        await items.EnqueueRefreshAsync(foo);
+        var outcome = await refreshed;
+        var read = await items.GetByKeyAsync(1);
+
+        Assert.Equal((RefreshResult.Succeeded, "items", items.KeyOf(foo)), (outcome.Result, outcome.Request.Job, outcome.Request.Key));
+        Assert.Equal("Refreshed", read!.Name);
+        Assert.Equal(2, contexts.Fetches);
+        Assert.Equal(3, contexts.Made.Count); // the model's, then one per fetch
+        Assert.All(contexts.Made, context => Assert.Equal(0, context.TrackedAtDispose));
+    }
+
+    [Fact]
     public async Task AValue_TheSerializerCannotRebuild_FailsTheFirstFetch_NamingTheJobAndTheType()
     {
         var (contexts, _) = await DatabaseAsync();
