@@ -11,6 +11,3 @@ internal sealed record EntityQuery(IReadOnlyList<FieldCondition> Conditions)
     public SortedDictionary<string, object?> ToDictionary() =>
         new(Conditions.ToDictionary(c => c.Name, c => c.Value, StringComparer.Ordinal), StringComparer.Ordinal);
 }
-
-/// <summary>One condition: the property <paramref name="Name"/> (of CLR type <paramref name="Type"/>) equals <paramref name="Value"/>.</summary>
-internal sealed record FieldCondition(string Name, Type Type, object? Value);
