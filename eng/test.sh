@@ -6,18 +6,26 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-# The Redis tests start a real redis-server: install Debian's when it is missing and we may.
-if ! command -v redis-server >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
-  echo "Installing redis-server for the Redis tests..."
-  apt_log=$(mktemp)
-  if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; } >"$apt_log" 2>&1 \
-    || ! command -v redis-server >/dev/null 2>&1; then
-    cat "$apt_log" >&2
-    echo "Could not install redis-server with apt-get (output above); the Redis tests need it." >&2
-    exit 1
+# The Redis tests start a real redis-server, the EF Core tests a real PostgreSQL server: install
+# Debian's packages when they are missing and we may (the tests fail, never skip, without them).
+# install_missing PACKAGE CHECK: apt-get installs PACKAGE when the command CHECK fails, as root.
+install_missing() {
+  if ! eval "$2" >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
+    echo "Installing $1 for the tests that run on it..."
+    local apt_log
+    apt_log=$(mktemp)
+    if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1"; } >"$apt_log" 2>&1 \
+      || ! eval "$2" >/dev/null 2>&1; then
+      cat "$apt_log" >&2
+      echo "Could not install $1 with apt-get (output above); the tests need it." >&2
+      exit 1
+    fi
+    rm -f "$apt_log"
   fi
-  rm -f "$apt_log"
-fi
+}
+install_missing redis-server 'command -v redis-server'
+# Debian keeps the server binaries off PATH, in /usr/lib/postgresql/<major>/bin (the fixture looks there).
+install_missing postgresql 'ls /usr/lib/postgresql/*/bin/pg_ctl'
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
