@@ -36,10 +36,16 @@ switch (args.FirstOrDefault())
         // hybrid-scenarios [episodes]: the stale-serving scenario, one process, three caches.
         await HybridScenarioRunner.RunInProcessAsync(Console.Out, args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 20);
         return 0;
+    case "hybrid-redis":
+        // hybrid-redis REDIS [episodes]: the stale-serving scenario with two processes sharing Redis.
+        await TwoProcessEpisodes.RunAsync(Console.Out, args[1], args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 20);
+        return 0;
+    case "hybrid-node":
+        return await RedisNode.RunAsync(args[1], args[2], args[3]);
     case "scenarios":
         await ScenarioRunner.RunAsync(Console.Out);
         return 0;
     default:
-        Console.Error.WriteLine("usage: Cacheback.Benchmarks hit [BenchmarkDotNet args] | serializers [--interleaved | BenchmarkDotNet args] | memory [--layout | sizes...] | scenarios | hybrid-hit [BenchmarkDotNet args] | hybrid-scenarios [episodes]");
+        Console.Error.WriteLine("usage: Cacheback.Benchmarks hit [BenchmarkDotNet args] | serializers [--interleaved | BenchmarkDotNet args] | memory [--layout | sizes...] | scenarios | hybrid-hit [BenchmarkDotNet args] | hybrid-scenarios [episodes] | hybrid-redis REDIS [episodes]");
         return 2;
 }

@@ -14,9 +14,21 @@ internal static class StaleEpisodes
     public const int Callers = 100;
     public const double SlowMs = 5;
 
+    /// <summary>
+    /// Waited after each episode (for a background refresh to land) and again past the expiration,
+    /// so that every episode reads an expired entry: a refresh that lands late on a loaded machine
+    /// would otherwise leave the next episode fresh.
+    /// </summary>
+    public static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(150);
+
     public sealed record Result(string Cache, int Episodes, double FetchesPerEpisode, int SlowCallers, int Calls, double P50Ms, double P99Ms, double MaxMs);
 
-    public static async Task<Result> RunAsync(HybridScenarioCaches.Built cache, int episodes, Func<int>? sharedFetches = null)
+    /// <summary>
+    /// Each episode fills a key of its own, lets it expire, then reads it from <see cref="Callers"/>
+    /// callers at once: every episode is a stale one, however late the previous refresh landed.
+    /// An episode first (not counted) warms the process up (JIT, thread pool).
+    /// </summary>
+    public static async Task<Result> RunAsync(HybridScenarioCaches.Built cache, int episodes)
     {
         var fetches = 0;
         async Task<string> Factory(CancellationToken ct)
@@ -26,31 +38,46 @@ internal static class StaleEpisodes
             return $"v{n}";
         }
 
-        const string key = "product:42";
-        await cache.Read(key, Factory);
         var latencies = new List<double>(episodes * Callers);
-        for (var episode = 0; episode < episodes; episode++)
+        var refreshes = 0;
+        for (var episode = -1; episode < episodes; episode++)
         {
-            await Task.Delay(Expiration + TimeSpan.FromMilliseconds(20));
-            using var start = new ManualResetEventSlim();
-            var callers = Enumerable.Range(0, Callers).Select(_ => Task.Run(async () =>
-            {
-                start.Wait();
-                var began = Stopwatch.GetTimestamp();
-                await cache.Read(key, Factory);
-                return Stopwatch.GetElapsedTime(began).TotalMilliseconds;
-            })).ToArray();
-            start.Set();
-            latencies.AddRange(await Task.WhenAll(callers));
-            // Let a background refresh land before the next episode begins to count down.
-            await Task.Delay(Backend * 3);
+            var key = $"product:{episode + 1}";
+            await cache.Read(key, Factory);
+            var filled = Volatile.Read(ref fetches);
+            await Task.Delay(Expiration + Settle);
+            var burst = await BurstAsync(cache.Read, key, Factory);
+            // Let a background refresh land before counting it.
+            await Task.Delay(Settle);
+            if (episode < 0)
+                continue;
+            latencies.AddRange(burst);
+            refreshes += Volatile.Read(ref fetches) - filled;
         }
 
         latencies.Sort();
-        var total = (sharedFetches?.Invoke() ?? fetches) - 1;
-        return new Result(cache.Name, episodes, (double)total / episodes, latencies.Count(l => l > SlowMs), latencies.Count,
-            latencies[latencies.Count / 2], latencies[(int)(latencies.Count * 0.99)], latencies[^1]);
+        return Summarize(cache.Name, episodes, refreshes, latencies);
     }
+
+    /// <summary><see cref="Callers"/> reads of <paramref name="key"/> issued at once (no thread per caller), each one timed.</summary>
+    public static async Task<double[]> BurstAsync(HybridScenarioCaches.Read read, string key, Func<CancellationToken, Task<string>> factory)
+    {
+        async Task<double> Timed()
+        {
+            var began = Stopwatch.GetTimestamp();
+            await read(key, factory);
+            return Stopwatch.GetElapsedTime(began).TotalMilliseconds;
+        }
+
+        var callers = new Task<double>[Callers];
+        for (var i = 0; i < Callers; i++)
+            callers[i] = Timed();
+        return await Task.WhenAll(callers);
+    }
+
+    public static Result Summarize(string name, int episodes, int fetches, List<double> sorted) =>
+        new(name, episodes, (double)fetches / episodes, sorted.Count(l => l > SlowMs), sorted.Count,
+            sorted[sorted.Count / 2], sorted[(int)(sorted.Count * 0.99)], sorted[^1]);
 
     public static void Print(TextWriter output, IEnumerable<Result> results)
     {

@@ -16,6 +16,7 @@ internal sealed class StoreTagBook : ITagBook
     private readonly IEnvelopeStore<TagState> _store;
     private readonly Clock _clock;
     private readonly TimeSpan _retention;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _creating = new(StringComparer.Ordinal);
 
     public StoreTagBook(ICacheStore store, Clock clock, TimeSpan retention, Action<string, DecodeError, string> onUnreadable)
     {
@@ -27,9 +28,43 @@ internal sealed class StoreTagBook : ITagBook
     public ValueTask<TagState> ReadAsync(string tag, CancellationToken cancellationToken)
     {
         var read = _store.ReadAsync(tag, cancellationToken);
-        return read.IsCompletedSuccessfully ? new(read.Result?.RawValue ?? default) : Slow(read);
+        return read.IsCompletedSuccessfully ? new(Found(tag, read.Result)) : Slow(this, tag, read);
 
-        static async ValueTask<TagState> Slow(ValueTask<Envelope<TagState>?> read) => (await read.ConfigureAwait(false))?.RawValue ?? default;
+        static async ValueTask<TagState> Slow(StoreTagBook self, string tag, ValueTask<Envelope<TagState>?> read) =>
+            self.Found(tag, await read.ConfigureAwait(false));
+    }
+
+    /// <summary>
+    /// A tag never invalidated has no key: an L1 does not remember absence, so every read of it
+    /// would go to Redis. Its first reader here writes its zero state (only over nothing), which
+    /// the L1 then keeps like any other key.
+    /// </summary>
+    private TagState Found(string tag, Envelope<TagState>? stored)
+    {
+        if (stored is not null)
+            return stored.RawValue;
+        if (_creating.TryAdd(tag, 0))
+            _ = CreateAsync(tag);
+        return default;
+    }
+
+    private async Task CreateAsync(string tag)
+    {
+        try
+        {
+            var now = _clock.NowMs();
+            var zero = Envelope.FromMs(Envelope.NewVersion(), true, default(TagState), now, EnvelopeTime.Add(now, (long)_retention.TotalMilliseconds), 0);
+            await _store.CompareAndSetAsync(tag, 0, zero, _retention).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // Only a cache of absence failed: the next read that finds nothing tries again.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+        finally
+        {
+            _creating.TryRemove(tag, out _);
+        }
     }
 
     public async ValueTask BumpAsync(string tag, bool remove, CancellationToken cancellationToken)
