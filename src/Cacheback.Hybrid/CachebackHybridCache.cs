@@ -34,6 +34,8 @@ public sealed partial class CachebackHybridCache : HybridCache, IDisposable
     private readonly Policy _defaultPolicy;
     private readonly ConcurrentDictionary<TimeSpan, Policy> _policies = new();
     private readonly ConcurrentDictionary<Type, object> _flights = new();
+    private readonly ConcurrentDictionary<string, Task<Envelope<HybridEntry>?>> _reads = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _claiming = new(StringComparer.Ordinal);
     private int _disposed;
 
     /// <summary>

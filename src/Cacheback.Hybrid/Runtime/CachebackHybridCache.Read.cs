@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Caching.Hybrid;
 
 namespace Cacheback.Hybrid;
@@ -32,15 +33,26 @@ public sealed partial class CachebackHybridCache
             return FetchSharedAsync(key, state, factory, PolicyOf(options), flags, tags, expected: null, cancellationToken);
 
         ValueTask<Envelope<HybridEntry>?> read;
-        try
+        if (_sharedStore && _reads.TryGetValue(key, out var running))
         {
-            read = _store.ReadAsync(key, cancellationToken);
+            // A read of this key is on its way to Redis: join it rather than send another.
+            read = new(running.WaitAsync(cancellationToken));
         }
-#pragma warning disable CA1031 // SlowAsync sorts what the store threw.
-        catch (Exception e)
-#pragma warning restore CA1031
+        else
         {
-            read = ValueTask.FromException<Envelope<HybridEntry>?>(e);
+            try
+            {
+                read = _store.ReadAsync(key, _sharedStore ? CancellationToken.None : cancellationToken);
+            }
+#pragma warning disable CA1031 // SlowAsync sorts what the store threw.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                read = ValueTask.FromException<Envelope<HybridEntry>?>(e);
+            }
+
+            if (_sharedStore && !read.IsCompleted)
+                read = Share(key, read, cancellationToken);
         }
 
         // The hit: a store that answers at once (memory, or an L1) with a fresh entry whose tags
@@ -55,6 +67,31 @@ public sealed partial class CachebackHybridCache
         }
 
         return SlowAsync(read, key, state, factory, options, flags, tags, cancellationToken);
+    }
+
+    /// <summary>
+    /// Makes a read that went to Redis joinable by the callers of the key that come while it is on
+    /// its way (a stale episode on a node whose L1 the claim just invalidated sends one read, not
+    /// one per caller). It runs without any caller's token; each caller waits with its own.
+    /// </summary>
+    private ValueTask<Envelope<HybridEntry>?> Share(string key, ValueTask<Envelope<HybridEntry>?> read, CancellationToken cancellationToken)
+    {
+        var task = read.AsTask();
+        if (_reads.TryAdd(key, task))
+        {
+            _ = task.ContinueWith(
+                static (done, state) =>
+                {
+                    var (reads, key) = ((ConcurrentDictionary<string, Task<Envelope<HybridEntry>?>>, string))state!;
+                    reads.TryRemove(new KeyValuePair<string, Task<Envelope<HybridEntry>?>>(key, done));
+                },
+                (_reads, key),
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+        }
+
+        return new(task.WaitAsync(cancellationToken));
     }
 
     /// <summary>Whether every tag of the entry (the wildcard first) is at the version it saw, when the tag book answers at once.</summary>
@@ -117,7 +154,10 @@ public sealed partial class CachebackHybridCache
             case Effect<HybridEntry>.FetchSync fetch:
                 return await FetchSharedAsync(key, state, factory, policy, flags, tags, fetch.ExpectedVersion, cancellationToken).ConfigureAwait(false);
             case Effect<HybridEntry>.ReturnAndEnqueue stale:
-                if ((flags & HybridCacheEntryFlags.DisableUnderlyingData) == 0)
+                // One claim attempt per key at a time in this process: until the lease shows in the
+                // store (or its L1), every reader here would send a compare-and-set that can only lose,
+                // and each lost one makes an L1 forget the key.
+                if ((flags & HybridCacheEntryFlags.DisableUnderlyingData) == 0 && _claiming.TryAdd(key, 0))
                     _ = RefreshInBackgroundAsync(key, stale.Claim, state, factory, policy, flags, TagRules.Normalize(tags));
                 return served!;
             default:

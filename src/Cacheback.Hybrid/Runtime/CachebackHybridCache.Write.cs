@@ -79,12 +79,16 @@ public sealed partial class CachebackHybridCache
         try
         {
             if (!await _store.CompareAndSetAsync(key, claim.ExpectedVersion, claim.ToEnvelope(version), claim.Ttl).ConfigureAwait(false))
+            {
+                _claiming.TryRemove(key, out _);
                 return;
+            }
         }
 #pragma warning disable CA1031 // Nobody awaits this task: the next read after the lease tries again.
         catch (Exception e)
 #pragma warning restore CA1031
         {
+            _claiming.TryRemove(key, out _);
             HybridLog.StoreFailed(_logger, key, "claim", e);
             return;
         }
@@ -109,6 +113,7 @@ public sealed partial class CachebackHybridCache
         }
         finally
         {
+            _claiming.TryRemove(key, out _);
             RefreshEnded?.Invoke(key);
         }
     }
