@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Running;
 using Cacheback.Benchmarks;
+using Cacheback.Benchmarks.Hybrid;
 using Cacheback.Benchmarks.Memory;
 using Cacheback.Benchmarks.Scenarios;
 
@@ -28,10 +29,23 @@ switch (args.FirstOrDefault())
         var sizes = args.Length > 1 ? args[1..].Select(a => int.Parse(a, System.Globalization.CultureInfo.InvariantCulture)).ToArray() : [1, 1_000, 100_000, 1_000_000];
         await MemoryBenchmark.RunAsync(Console.Out, sizes, rounds: 7);
         return 0;
+    case "hybrid-hit":
+        var hybridHit = BenchmarkRunner.Run<HybridHitBenchmarks>(args: args[1..]);
+        return hybridHit.HasCriticalValidationErrors ? 1 : 0;
+    case "hybrid-scenarios":
+        // hybrid-scenarios [episodes]: the stale-serving scenario, one process, three caches.
+        await HybridScenarioRunner.RunInProcessAsync(Console.Out, args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 20);
+        return 0;
+    case "hybrid-redis":
+        // hybrid-redis REDIS [episodes]: the stale-serving scenario with two processes sharing Redis.
+        await TwoProcessEpisodes.RunAsync(Console.Out, args[1], args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 20);
+        return 0;
+    case "hybrid-node":
+        return await RedisNode.RunAsync(args[1], args[2], args[3]);
     case "scenarios":
         await ScenarioRunner.RunAsync(Console.Out);
         return 0;
     default:
-        Console.Error.WriteLine("usage: Cacheback.Benchmarks hit [BenchmarkDotNet args] | serializers [--interleaved | BenchmarkDotNet args] | memory [--layout | sizes...] | scenarios");
+        Console.Error.WriteLine("usage: Cacheback.Benchmarks hit [BenchmarkDotNet args] | serializers [--interleaved | BenchmarkDotNet args] | memory [--layout | sizes...] | scenarios | hybrid-hit [BenchmarkDotNet args] | hybrid-scenarios [episodes] | hybrid-redis REDIS [episodes]");
         return 2;
 }

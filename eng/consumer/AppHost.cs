@@ -58,6 +58,8 @@ internal sealed class AppHost : IAsyncDisposable
             });
         }
 
+        // The app's HybridCache is Cacheback's: the one line an app written against HybridCache changes.
+        builder.Services.AddCachebackHybridCache();
         builder.Services.AddCachebackJob<GreetingJob>();
         builder.Services.AddCachedFetch<string, string>(
             "consumer.greeting",

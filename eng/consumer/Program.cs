@@ -25,11 +25,13 @@ await checks.RunAsync($"StackExchange.Redis {expectedClient} is the client loade
 
 await checks.RunOnHostAsync("embedded", redis: null,
     ("cached function: miss, hit, stale then refreshed", Scenarios.CachedFunctionAsync),
-    ("job: miss, hit, stale then refreshed", Scenarios.JobAsync));
+    ("job: miss, hit, stale then refreshed", Scenarios.JobAsync),
+    ("HybridCache (Cacheback.Hybrid): miss, hit, stale then refreshed, removed by tag", Scenarios.HybridCacheAsync));
 
 await checks.RunOnHostAsync("redis", redis,
     ("IDistributedCache (Microsoft.Extensions.Caching.StackExchangeRedis): set, get", Scenarios.DistributedCacheAsync),
     ("cached function: miss, hit, stale then refreshed", Scenarios.CachedFunctionAsync),
-    ("job: miss, hit, stale then refreshed", Scenarios.JobAsync));
+    ("job: miss, hit, stale then refreshed", Scenarios.JobAsync),
+    ("HybridCache (Cacheback.Hybrid): miss, hit, stale then refreshed, removed by tag", Scenarios.HybridCacheAsync));
 
 return checks.Failed == 0 ? 0 : 1;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Reflection;
 using Cacheback;
 using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
 
@@ -24,6 +25,20 @@ internal static class Scenarios
     {
         var job = app.Services.GetRequiredService<GreetingJob>();
         return MissHitStaleAsync(app, "job:ada", ct => job.GetAsync("ada", ct));
+    }
+
+    /// <summary>HybridCache (Cacheback.Hybrid on the host's runtime): miss, hit, stale then refreshed; then a tag removes it.</summary>
+    public static async Task HybridCacheAsync(AppHost app)
+    {
+        var cache = app.Services.GetRequiredService<HybridCache>();
+        var options = new HybridCacheEntryOptions { Expiration = AppHost.Lifetime };
+        ValueTask<string> Get(string key, CancellationToken ct) =>
+            cache.GetOrCreateAsync(key, (app.Source, key), static async (s, ct) => await s.Source.FetchAsync(s.key, ct), options, ["greetings"], ct);
+
+        await MissHitStaleAsync(app, "hybrid:ada", ct => Get("hybrid:ada", ct));
+        await cache.RemoveByTagAsync("greetings");
+        var removed = await Get("hybrid:ada", CancellationToken.None);
+        Checks.Expect(removed == "hybrid:ada#3", $"after RemoveByTagAsync: expected hybrid:ada#3 fetched, got {removed}");
     }
 
     public static async Task DistributedCacheAsync(AppHost app)
