@@ -40,6 +40,9 @@ public sealed class MemoryStore : ICacheStore, IBoundedStore
         _bounds = new MemoryBounds(options.MaxEntries, long.MaxValue, options.SweepInterval, options.SweepBatchSize, _clock);
     }
 
+    /// <summary>The clock of TTLs and the sweep: the runtime's own when the runtime made the store.</summary>
+    internal Clock Clock => _clock;
+
     /// <summary>How many envelopes the store holds now, all jobs together (entries past their TTL count until swept).</summary>
     public long Count => _bounds.Count;
 
