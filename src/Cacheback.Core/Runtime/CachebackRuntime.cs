@@ -19,8 +19,11 @@ public sealed class CachebackRuntime : IDisposable
     private IDisposable? _hosted;
     private int _disposed;
 
-    /// <summary>Builds a runtime and, unless <see cref="CachebackRuntimeOptions.RunRefreshWorker"/> is false, starts its refresh worker.</summary>
-    /// <exception cref="ArgumentException">An option is invalid (the message names it).</exception>
+    /// <summary>
+    /// Builds a runtime and, unless <see cref="CachebackRuntimeOptions.RunRefreshWorker"/> is false, starts its refresh worker.
+    /// When a store keeps a clock of its own (<see cref="IStoreClock"/>, Redis's), its offset is measured first: a few round trips.
+    /// </summary>
+    /// <exception cref="ArgumentException">An option is invalid (the message names it), or a store's <see cref="IStoreClock.ClockSyncInterval"/> is out of its bounds.</exception>
     public CachebackRuntime(CachebackRuntimeOptions? options = null)
     {
         options ??= new CachebackRuntimeOptions();
@@ -35,13 +38,14 @@ public sealed class CachebackRuntime : IDisposable
         EventHub = new EventHub(LoggerFactory.CreateLogger("Cacheback.Events"));
         // The runtime's one clock: the memory store it makes reads it too, instead of making its own.
         _stores = Named(options.Store ?? new MemoryStore(options.MemoryStore, Clock), options.Stores, "store");
+        _queues = Named(options.Queue ?? new InProcessQueue(), options.Queues, "queue");
         // Freshness is judged on the shared store's clock (issue 10, defect 7): the default store's
         // if it keeps one, else the first named one's that does, by name.
+        // Last of what may throw: nothing built after it needs undoing if it does.
         _clockSync = StoreClockSync.Follow(
             _stores.OrderBy(s => s.Key == CachebackRuntimeOptions.DefaultName ? "" : s.Key, StringComparer.Ordinal).Select(s => (object)s.Value),
             Clock,
             LoggerFactory.CreateLogger("Cacheback.Clock"));
-        _queues = Named(options.Queue ?? new InProcessQueue(), options.Queues, "queue");
         Registry = new JobRegistry(_refreshLogger);
         Metrics = new CachebackMetrics(options.MeterFactory);
         // One scheduler over the runtime's clock: the pipeline's timeouts, the worker's backoff and drain.
