@@ -259,7 +259,8 @@ public sealed class MultiProcessTests : IAsyncLifetime
                 freshUntil = envelope.FreshUntil;
         }
 
-        // The children read the wall clock (they cannot take ours): a timer to the moment it passes.
+        // Every process judges on Redis's clock, which on this host is the wall clock (children cannot take a fake
+        // one): a timer to the moment it passes.
         var wait = freshUntil.AddMilliseconds(20) - TimeProvider.System.GetUtcNow();
         if (wait > TimeSpan.Zero)
             await Task.Delay(wait, TimeProvider.System);

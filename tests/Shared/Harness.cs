@@ -4,7 +4,7 @@ using System.Reactive.Threading.Tasks;
 
 namespace Cacheback.Tests;
 
-/// <summary>A runtime on a fake clock (starting 2026-01-01, moved only by the test), with its events and log entries recorded.</summary>
+/// <summary>A runtime on a fake clock (starting 2026-01-01 unless told, moved only by the test), with its events and log entries recorded.</summary>
 public sealed class Harness : IDisposable
 {
     private readonly IDisposable _subscription;
@@ -15,8 +15,10 @@ public sealed class Harness : IDisposable
         RefreshPipelineOptions? refresh = null,
         IReadOnlyDictionary<string, ICacheStore>? stores = null,
         IReadOnlyDictionary<string, IRefreshQueue>? queues = null,
-        bool runRefreshes = true)
+        bool runRefreshes = true,
+        DateTimeOffset? start = null)
     {
+        Time = new FakeTimeProvider(start ?? Start);
         Runtime = new CachebackRuntime(new CachebackRuntimeOptions
         {
             TimeProvider = Time,
@@ -31,7 +33,10 @@ public sealed class Harness : IDisposable
         _subscription = Runtime.Events.Subscribe(Events.Enqueue);
     }
 
-    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+    /// <summary>Where <see cref="Time"/> starts unless the harness is told otherwise.</summary>
+    public static readonly DateTimeOffset Start = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    public FakeTimeProvider Time { get; }
 
     public ListLoggerFactory Logs { get; } = new();
 

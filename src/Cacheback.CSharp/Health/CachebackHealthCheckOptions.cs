@@ -29,8 +29,8 @@ public sealed class CachebackHealthCheckOptions
     internal void Validate()
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(StoreName, nameof(StoreName));
-        if (Timeout <= TimeSpan.Zero)
-            throw new ArgumentOutOfRangeException(nameof(Timeout), Timeout, "The store probe's Timeout must be positive.");
+        if (Timeout <= TimeSpan.Zero || Timeout > PolicyLimits.MaxTimerDuration)
+            throw new ArgumentOutOfRangeException(nameof(Timeout), Timeout, $"The store probe's Timeout must be positive and at most {PolicyLimits.MaxTimerDuration} (a timer's limit).");
         if (MaxQueueDepth < 0)
             throw new ArgumentOutOfRangeException(nameof(MaxQueueDepth), MaxQueueDepth, "MaxQueueDepth must not be negative.");
     }

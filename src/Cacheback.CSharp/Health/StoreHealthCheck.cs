@@ -20,13 +20,14 @@ internal sealed class StoreHealthCheck(CachebackRuntime runtime, CachebackHealth
         {
             var store = runtime.StoreNamed(options.StoreName).Partition(
                 new PartitionSpec<string>(Partition, JsonPayloadSerializer<string>.Default, static (_, _, _) => { }));
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(options.Timeout);
+            // Both calls within one timeout, on the runtime's clock (a test's FakeTimeProvider too).
+            using var timer = new CancellationTokenSource(options.Timeout, runtime.Options.TimeProvider);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
             var now = runtime.Clock.NowMs();
             var written = Envelope.FromMs(Envelope.NewVersion(), true, "written", now, now, 0);
-            await store.WriteAsync(ProbeKey, written, ProbeTtl, timeout.Token).AsTask().WaitAsync(options.Timeout, cancellationToken).ConfigureAwait(false);
+            await store.WriteAsync(ProbeKey, written, ProbeTtl, timeout.Token).AsTask().WaitAsync(timeout.Token).ConfigureAwait(false);
             var kept = await store.CompareAndSetAsync(ProbeKey, written.Version, Envelope.FromMs(Envelope.NewVersion(), true, "read back", now, now, 0), ProbeTtl, timeout.Token)
-                .AsTask().WaitAsync(options.Timeout, cancellationToken).ConfigureAwait(false);
+                .AsTask().WaitAsync(timeout.Token).ConfigureAwait(false);
             return kept
                 ? HealthCheckResult.Healthy($"The store '{options.StoreName}' answered a write and a compare-and-set.", data)
                 : new HealthCheckResult(context.Registration.FailureStatus, $"The store '{options.StoreName}' did not keep a write: a compare-and-set over it found another version.", data: data);

@@ -22,7 +22,7 @@ public static class PolicyLimits
     /// pipeline's timeout, the drain timeout): 4,294,967,294 ms, about 49.7 days.
     /// </summary>
     /// <remarks>
-    /// What <see cref="System.Threading.Timer"/>, <see cref="CancellationTokenSource.CancelAfter(TimeSpan)"/>
+    /// What <see cref="TimeProvider.CreateTimer"/>, a <see cref="CancellationTokenSource"/>'s delay
     /// and <see cref="Task.WaitAsync(TimeSpan, TimeProvider)"/> accept (<c>uint.MaxValue - 1</c> ms);
     /// anything longer throws <see cref="ArgumentOutOfRangeException"/> each time a timer is started.
     /// </remarks>

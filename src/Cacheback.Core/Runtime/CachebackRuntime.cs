@@ -15,11 +15,15 @@ public sealed class CachebackRuntime : IDisposable
     private readonly Dictionary<string, IRefreshQueue> _queues;
     private readonly ILogger _refreshLogger;
     private readonly Dictionary<string, (Type Owner, object Executor)> _jobExecutors = new(StringComparer.Ordinal);
+    private readonly StoreClockSync? _clockSync;
     private IDisposable? _hosted;
     private int _disposed;
 
-    /// <summary>Builds a runtime and, unless <see cref="CachebackRuntimeOptions.RunRefreshWorker"/> is false, starts its refresh worker.</summary>
-    /// <exception cref="ArgumentException">An option is invalid (the message names it).</exception>
+    /// <summary>
+    /// Builds a runtime and, unless <see cref="CachebackRuntimeOptions.RunRefreshWorker"/> is false, starts its refresh worker.
+    /// When a store keeps a clock of its own (<see cref="IStoreClock"/>, Redis's), its offset is measured first: a few round trips.
+    /// </summary>
+    /// <exception cref="ArgumentException">An option is invalid (the message names it), or a store's <see cref="IStoreClock.ClockSyncInterval"/> is out of its bounds.</exception>
     public CachebackRuntime(CachebackRuntimeOptions? options = null)
     {
         options ??= new CachebackRuntimeOptions();
@@ -32,8 +36,16 @@ public sealed class CachebackRuntime : IDisposable
         LoggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
         _refreshLogger = LoggerFactory.CreateLogger("Cacheback.Refresh");
         EventHub = new EventHub(LoggerFactory.CreateLogger("Cacheback.Events"));
-        _stores = Named(options.Store ?? new MemoryStore(options.MemoryStore, options.TimeProvider), options.Stores, "store");
+        // The runtime's one clock: the memory store it makes reads it too, instead of making its own.
+        _stores = Named(options.Store ?? new MemoryStore(options.MemoryStore, Clock), options.Stores, "store");
         _queues = Named(options.Queue ?? new InProcessQueue(), options.Queues, "queue");
+        // Freshness is judged on the shared store's clock (issue 10, defect 7): the default store's
+        // if it keeps one, else the first named one's that does, by name.
+        // Last of what may throw: nothing built after it needs undoing if it does.
+        _clockSync = StoreClockSync.Follow(
+            _stores.OrderBy(s => s.Key == CachebackRuntimeOptions.DefaultName ? "" : s.Key, StringComparer.Ordinal).Select(s => (object)s.Value),
+            Clock,
+            LoggerFactory.CreateLogger("Cacheback.Clock"));
         Registry = new JobRegistry(_refreshLogger);
         Metrics = new CachebackMetrics(options.MeterFactory);
         // One scheduler over the runtime's clock: the pipeline's timeouts, the worker's backoff and drain.
@@ -73,7 +85,11 @@ public sealed class CachebackRuntime : IDisposable
     /// <summary>Whether this is <see cref="Default"/>: jobs made on it while a hosted runtime lives are reported (<see cref="HostedRuntimes"/>).</summary>
     internal bool IsAmbient { get; private init; }
 
+    /// <summary>The one clock of this runtime: store time (<see cref="StoreClock"/>), read by every decision.</summary>
     internal Clock Clock { get; }
+
+    /// <summary>What keeps <see cref="Clock"/> on the store's clock; null when no store keeps one.</summary>
+    internal StoreClockSync? StoreClock => _clockSync;
 
     /// <summary>The Rx scheduler over <see cref="CachebackRuntimeOptions.TimeProvider"/>, built once.</summary>
     internal TimeProviderScheduler Scheduler { get; }
@@ -140,6 +156,7 @@ public sealed class CachebackRuntime : IDisposable
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
             return;
         _hosted?.Dispose();
+        _clockSync?.Dispose();
         Worker.Dispose();
         foreach (var queue in _queues.Values.OfType<InProcessQueue>())
         {

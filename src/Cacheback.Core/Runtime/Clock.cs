@@ -2,12 +2,18 @@
 // everywhere else): every other part takes its time from a TimeProvider it is given.
 #pragma warning disable RS0030
 
+using System.Runtime.CompilerServices;
+
 namespace Cacheback;
 
 /// <summary>
-/// Unix milliseconds from a <see cref="TimeProvider"/>. For the system clock it reads
-/// <see cref="Environment.TickCount64"/> (a few ns) against a wall-clock anchor taken at most a
-/// second ago, instead of the wall clock itself (~25 ns): a hit reads the time once.
+/// The runtime's time, in Unix milliseconds: its store's clock when the store keeps one every
+/// process can read (<see cref="IStoreClock"/>; issue 10, defect 7), else its
+/// <see cref="TimeProvider"/>'s. Built once per runtime and shared by everything the runtime builds
+/// (the executors, the default memory store). Local time comes from the <see cref="TimeProvider"/>;
+/// for the system clock it reads <see cref="Environment.TickCount64"/> (a few ns) against a
+/// wall-clock anchor taken at most a second ago, instead of the wall clock itself (~25 ns): a hit
+/// reads the time once. The store's offset is added to it (one more read of a field).
 /// </summary>
 internal sealed class Clock
 {
@@ -15,6 +21,7 @@ internal sealed class Clock
     private readonly TimeProvider _time;
     private readonly bool _coarse;
     private Anchor _anchor;
+    private long _offsetMs;
 
     /// <summary>The system clock: the default of every option that takes a <see cref="System.TimeProvider"/>.</summary>
     public static TimeProvider System => TimeProvider.System;
@@ -28,7 +35,17 @@ internal sealed class Clock
 
     public TimeProvider TimeProvider => _time;
 
-    public long NowMs()
+    /// <summary>The store's clock minus the local one, as last measured (<see cref="StoreClockSync"/>); 0 when the store keeps no clock.</summary>
+    public long OffsetMs => Volatile.Read(ref _offsetMs);
+
+    /// <summary>Now on the store's clock: what every decision about freshness, leases and TTLs reads.</summary>
+    public long NowMs() => LocalNowMs() + Volatile.Read(ref _offsetMs);
+
+    public void SetOffsetMs(long offsetMs) => Volatile.Write(ref _offsetMs, offsetMs);
+
+    /// <summary>Now on the local clock (the <see cref="TimeProvider"/>): what the store's clock is measured against.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public long LocalNowMs()
     {
         if (!_coarse)
             return _time.GetUtcNow().ToUnixTimeMilliseconds();

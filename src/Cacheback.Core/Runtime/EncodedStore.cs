@@ -5,13 +5,16 @@ namespace Cacheback;
 /// Cacheback's envelope format (MessagePack) under the key <c>{prefix}{job}:{key}</c>. Bytes that do not decode
 /// are reported to the partition's <see cref="PartitionSpec{T}.OnUnreadable"/> and read as null.
 /// </summary>
-public sealed class EncodedStore : ICacheStore, IBoundedStore
+public sealed class EncodedStore : ICacheStore, IBoundedStore, IStoreLayer
 {
     private readonly IBinaryStore _bytes;
     private readonly string _prefix;
 
     /// <summary>The bound of the bytes underneath, when they are a bounded memory store.</summary>
     MemoryBounds? IBoundedStore.Bounds => (_bytes as IBoundedStore)?.Bounds;
+
+    /// <summary>The bytes underneath, whose clock (<see cref="IStoreClock"/>), if they keep one, is the runtime's.</summary>
+    object IStoreLayer.Inner => _bytes;
 
     /// <summary>Creates the store.</summary>
     /// <param name="bytes">Where the bytes live.</param>

@@ -26,13 +26,22 @@ public sealed class MemoryStore : ICacheStore, IBoundedStore
     /// <summary>Creates a store with the bounds <paramref name="options"/> give, reading time from <paramref name="timeProvider"/> (default: the system clock).</summary>
     /// <exception cref="ArgumentException">An option is out of its bounds (the message names it and the limit).</exception>
     public MemoryStore(MemoryStoreOptions options, TimeProvider? timeProvider = null)
+        : this(options, new Clock(timeProvider ?? Clock.System))
+    {
+    }
+
+    /// <summary>The store a runtime makes for itself, on the runtime's one <see cref="Clock"/>.</summary>
+    internal MemoryStore(MemoryStoreOptions options, Clock clock)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         MaxEntries = options.MaxEntries;
-        _clock = new Clock(timeProvider ?? Clock.System);
+        _clock = clock;
         _bounds = new MemoryBounds(options.MaxEntries, long.MaxValue, options.SweepInterval, options.SweepBatchSize, _clock);
     }
+
+    /// <summary>The clock of TTLs and the sweep: the runtime's own when the runtime made the store.</summary>
+    internal Clock Clock => _clock;
 
     /// <summary>How many envelopes the store holds now, all jobs together (entries past their TTL count until swept).</summary>
     public long Count => _bounds.Count;

@@ -51,6 +51,14 @@ public sealed class CachebackRedisOptions
     public IDictionary<string, string> Queues { get; } =
         new Dictionary<string, string>(StringComparer.Ordinal) { [CachebackRuntimeOptions.DefaultName] = CachebackRuntimeOptions.DefaultName };
 
+    /// <summary>
+    /// How often the runtime measures Redis's clock again (<see cref="RedisStore.ClockSyncInterval"/>):
+    /// freshness is judged on Redis's clock, so that nodes whose own clocks disagree agree on it. It
+    /// is also measured when the runtime is built and whenever the connection is restored.
+    /// </summary>
+    /// <value>Default 30 s; between 1 s and 1 h.</value>
+    public TimeSpan ClockSyncInterval { get; set; } = StoreClockLimits.DefaultInterval;
+
     /// <summary>How every queue of <see cref="Queues"/> delivers requests.</summary>
     /// <remarks>Their clock (<see cref="RedisQueueOptions.TimeProvider"/>), unless set to another than
     /// <c>TimeProvider.System</c>, is the container's <see cref="TimeProvider"/> when it has one.</remarks>

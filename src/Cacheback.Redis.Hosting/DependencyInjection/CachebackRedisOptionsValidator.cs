@@ -49,6 +49,8 @@ internal sealed class CachebackRedisOptionsValidator(IServiceProvider provider) 
                 yield return $"{Section}:Queues:{queue} must name a queue in Redis (was {Shown(redisName)}).";
         }
 
+        if (options.ClockSyncInterval < StoreClockLimits.MinInterval || options.ClockSyncInterval > StoreClockLimits.MaxInterval)
+            yield return $"{Section}:ClockSyncInterval must be between {StoreClockLimits.MinInterval} and {StoreClockLimits.MaxInterval} (was {options.ClockSyncInterval}).";
         if (options.QueueOptions is null)
             yield return $"{Section}:QueueOptions must not be null.";
         else if (Failure(options.QueueOptions.Validate) is { } queueError)

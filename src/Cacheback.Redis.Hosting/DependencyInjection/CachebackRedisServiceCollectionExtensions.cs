@@ -58,7 +58,9 @@ public static class CachebackRedisServiceCollectionExtensions
     private static RedisStore Connect(IServiceProvider provider)
     {
         var options = provider.GetRequiredService<IOptions<CachebackRedisOptions>>().Value;
-        return RedisStore.Connect(options.Configuration!, options.KeyPrefix!);
+        var store = RedisStore.Connect(options.Configuration!, options.KeyPrefix!);
+        store.ClockSyncInterval = options.ClockSyncInterval;
+        return store;
     }
 
     private static CachebackRedis Build(IServiceProvider provider)

@@ -27,7 +27,7 @@ public sealed class CachebackRedisHealthCheckOptions
             throw new ArgumentOutOfRangeException(nameof(DeadLettersUnhealthy), DeadLettersUnhealthy, $"DeadLettersUnhealthy must be at least DeadLettersDegraded ({DeadLettersDegraded}).");
         if (MaxPending < 0)
             throw new ArgumentOutOfRangeException(nameof(MaxPending), MaxPending, "MaxPending must not be negative.");
-        if (Timeout <= TimeSpan.Zero)
-            throw new ArgumentOutOfRangeException(nameof(Timeout), Timeout, "Timeout must be positive.");
+        if (Timeout <= TimeSpan.Zero || Timeout > PolicyLimits.MaxTimerDuration)
+            throw new ArgumentOutOfRangeException(nameof(Timeout), Timeout, $"Timeout must be positive and at most {PolicyLimits.MaxTimerDuration} (a timer's limit).");
     }
 }

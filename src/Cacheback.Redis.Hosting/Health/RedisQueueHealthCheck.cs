@@ -15,7 +15,7 @@ internal sealed class RedisQueueHealthCheck(IReadOnlyDictionary<string, RedisRef
             RedisQueueCounts counts;
             try
             {
-                counts = await queue.CountsAsync().WaitAsync(options.Timeout, cancellationToken).ConfigureAwait(false);
+                counts = await queue.CountsAsync().WaitAsync(options.Timeout, queue.Options.TimeProvider, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is TimeoutException || RedisCall.IsUnavailable(e))
             {

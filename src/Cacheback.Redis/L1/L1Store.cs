@@ -23,7 +23,7 @@ namespace Cacheback;
 /// store and nothing is remembered; memory is cleared when one fails and when one is restored, since
 /// invalidations may have been missed meanwhile.</para>
 /// </remarks>
-public sealed class L1Store : ICacheStore, IDisposable
+public sealed class L1Store : ICacheStore, IDisposable, IStoreLayer
 {
     private readonly ConcurrentDictionary<string, IL1Partition> _partitions = new(StringComparer.Ordinal);
     private readonly ICacheStore _l2;
@@ -43,6 +43,9 @@ public sealed class L1Store : ICacheStore, IDisposable
     private int _active;
     private int _subscribed;
     private int _disposed;
+
+    /// <summary>The shared store, whose clock (a <see cref="RedisStore"/>'s) is the runtime's.</summary>
+    object IStoreLayer.Inner => _l2;
 
     /// <summary>Puts a memory layer in front of <paramref name="l2"/>, announcing changes on its connection under its key prefix.</summary>
     /// <param name="l2">The shared store.</param>

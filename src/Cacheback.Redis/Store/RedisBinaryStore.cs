@@ -7,16 +7,19 @@ namespace Cacheback;
 /// a millisecond TTL. The compare-and-set is one Lua script that reads the stored envelope's version
 /// from its header (parsed by hand: Redis's <c>cmsgpack</c> cannot read the payload's <c>bin</c>), so it
 /// is atomic across every process sharing the server.
-/// Wrap it in an <see cref="EncodedStore"/> (or use <see cref="RedisStore"/>) to cache values.
+/// Wrap it in an <see cref="EncodedStore"/> (or use <see cref="RedisStore"/>) to cache values; a
+/// runtime over it judges freshness on Redis's clock (<see cref="IStoreClock"/>).
 /// </summary>
 /// <remarks>
 /// Redis commands cannot be withdrawn once sent: a cancellation token is checked before sending.
 /// A command that Redis does not answer within the connection's <c>asyncTimeout</c> throws
 /// <see cref="RedisTimeoutException"/> (a <see cref="TimeoutException"/>).
 /// </remarks>
-public sealed class RedisBinaryStore : IBinaryStore
+public sealed class RedisBinaryStore : IBinaryStore, IStoreClock
 {
     private readonly IDatabase _database;
+    private readonly RedisTime _time;
+    private TimeSpan _clockSyncInterval = StoreClockLimits.DefaultInterval;
     private readonly string _prefix;
     private readonly WriteAnnouncer? _announcer;
 
@@ -30,6 +33,7 @@ public sealed class RedisBinaryStore : IBinaryStore
         ArgumentNullException.ThrowIfNull(keyPrefix);
         _database = connection.GetDatabase();
         _prefix = keyPrefix;
+        _time = new RedisTime(connection, this);
     }
 
     /// <summary>A store whose every write and delete also publishes the L1 invalidation <paramref name="announcer"/> words, in the same script.</summary>
@@ -41,6 +45,27 @@ public sealed class RedisBinaryStore : IBinaryStore
 
     /// <summary>Prepended to every key.</summary>
     public string KeyPrefix => _prefix;
+
+    /// <inheritdoc />
+    /// <value>Default 30 s; between 1 s and 1 h. Read by a runtime when it is built.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is out of those bounds.</exception>
+    public TimeSpan ClockSyncInterval
+    {
+        get => _clockSyncInterval;
+        set => _clockSyncInterval = StoreClockLimits.Check(value, nameof(ClockSyncInterval));
+    }
+
+    /// <inheritdoc />
+    public event EventHandler? Reconnected
+    {
+        add => _time.Add(value);
+        remove => _time.Remove(value);
+    }
+
+    /// <summary>Redis's time (<c>TIME</c>).</summary>
+    /// <exception cref="RedisException">Redis could not be reached or refused (a <see cref="RedisTimeoutException"/> when it did not answer in time).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the command was sent.</exception>
+    public ValueTask<DateTimeOffset> GetTimeAsync(CancellationToken cancellationToken = default) => RedisTime.ReadAsync(_database, cancellationToken);
 
     /// <inheritdoc />
     public async ValueTask<byte[]?> GetAsync(string key, CancellationToken cancellationToken = default)

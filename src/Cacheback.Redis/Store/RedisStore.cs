@@ -23,9 +23,14 @@ namespace Cacheback;
 /// <c>{keyPrefix}l1</c>, in the same Lua script, so that every <see cref="L1Store"/> over the same
 /// prefix forgets the key, whether or not the writer has an L1 of its own (a worker without one, an
 /// operator's tool). With no L1 listening, the publication costs Redis next to nothing.</para>
+/// <para>A runtime over this store judges freshness on Redis's clock (<c>TIME</c>), measured every
+/// <see cref="ClockSyncInterval"/> and on reconnection (<see cref="IStoreClock"/>): web nodes and
+/// workers whose own clocks disagree still agree on what is fresh.</para>
 /// </remarks>
-public sealed class RedisStore : ICacheStore, IDisposable, IAsyncDisposable
+public sealed class RedisStore : ICacheStore, IStoreClock, IDisposable, IAsyncDisposable
 {
+    private readonly RedisTime _time;
+    private TimeSpan _clockSyncInterval = StoreClockLimits.DefaultInterval;
     private readonly int _maxPayloadBytes;
     private readonly bool _ownsConnection;
     // The id of writes made without an L1Store (no node ignores them).
@@ -52,7 +57,29 @@ public sealed class RedisStore : ICacheStore, IDisposable, IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxPayloadBytes);
         _maxPayloadBytes = maxPayloadBytes;
         _ownsConnection = ownsConnection;
+        _time = new RedisTime(connection, this);
     }
+
+    /// <inheritdoc />
+    /// <value>Default 30 s; between 1 s and 1 h. Read by a runtime when it is built.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is out of those bounds.</exception>
+    public TimeSpan ClockSyncInterval
+    {
+        get => _clockSyncInterval;
+        set => _clockSyncInterval = StoreClockLimits.Check(value, nameof(ClockSyncInterval));
+    }
+
+    /// <inheritdoc />
+    public event EventHandler? Reconnected
+    {
+        add => _time.Add(value);
+        remove => _time.Remove(value);
+    }
+
+    /// <summary>Redis's time (<c>TIME</c>).</summary>
+    /// <exception cref="RedisException">Redis could not be reached or refused (a <see cref="RedisTimeoutException"/> when it did not answer in time).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the command was sent.</exception>
+    public ValueTask<DateTimeOffset> GetTimeAsync(CancellationToken cancellationToken = default) => RedisTime.ReadAsync(Connection.GetDatabase(), cancellationToken);
 
     /// <summary>The connection; share it with a <see cref="RedisRefreshQueue"/>.</summary>
     public IConnectionMultiplexer Connection { get; }

@@ -48,9 +48,17 @@ public sealed class CachebackHealthCheckTests
     [Fact]
     public async Task Store_NeverAnswering_IsUnhealthyAfterTheTimeout()
     {
-        using var runtime = new CachebackRuntime(new CachebackRuntimeOptions { Store = new EncodedStore(new FakeBinaryStore { Hangs = true }) });
+        var time = new FakeTimeProvider();
+        var store = new FakeBinaryStore { Hangs = true };
+        using var runtime = new CachebackRuntime(new CachebackRuntimeOptions { Store = new EncodedStore(store), TimeProvider = time });
 
-        var entry = await CheckAsync(runtime, CachebackHealthChecksBuilderExtensions.StoreCheckName, o => o.Timeout = TimeSpan.FromMilliseconds(50));
+        // The probe's timeout runs on the runtime's clock: it fires when the test moves it, not before.
+        var check = CheckAsync(runtime, CachebackHealthChecksBuilderExtensions.StoreCheckName, o => o.Timeout = TimeSpan.FromSeconds(5));
+        await store.Hanging.Task.WaitAsync(Bound);
+        time.Advance(TimeSpan.FromSeconds(4.9));
+        Assert.False(check.IsCompleted);
+        time.Advance(TimeSpan.FromSeconds(0.1));
+        var entry = await check.WaitAsync(Bound);
 
         Assert.Equal(HealthStatus.Unhealthy, entry.Status);
         Assert.Contains("did not answer within", entry.Description);
@@ -96,9 +104,12 @@ public sealed class CachebackHealthCheckTests
         // Now the loop goes on with backoff, and the health check tells that nothing is taken.
         var broken = new InvalidCastException("attempts is not a number");
         var queue = new BrokenQueue(broken);
-        using var runtime = new CachebackRuntime(new CachebackRuntimeOptions { Queue = queue, TimeProvider = new FakeTimeProvider() });
+        var logs = new ListLoggerFactory();
+        // The failure is recorded just before its log line, on the loop's thread: the line says it is there.
+        var logged = logs.WhenLogged(e => e.Category == "Cacheback.Refresh" && e.Exception == broken);
+        using var runtime = new CachebackRuntime(new CachebackRuntimeOptions { Queue = queue, TimeProvider = new FakeTimeProvider(), LoggerFactory = logs });
         await queue.Taken.Task.WaitAsync(Bound);
-        Assert.True(SpinWait.SpinUntil(() => runtime.Worker.TakeFailure is not null, Bound)); // set just after the take threw, on the loop's thread
+        await logged.WaitAsync(Bound);
 
         Assert.True(runtime.Worker.IsRunning);
         var entry = await CheckAsync(runtime, CachebackHealthChecksBuilderExtensions.WorkerCheckName);

@@ -13,6 +13,9 @@ internal sealed class FakeBinaryStore : IBinaryStore
 
     public bool Hangs { get; set; }
 
+    /// <summary>Set when a call starts hanging.</summary>
+    public TaskCompletionSource Hanging { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     public async ValueTask<byte[]?> GetAsync(string key, CancellationToken cancellationToken = default)
     {
         await Answer(cancellationToken);
@@ -48,6 +51,10 @@ internal sealed class FakeBinaryStore : IBinaryStore
         if (Throws is { } e)
             throw e;
         // Never answers: only the caller's cancellation (the probe's timeout) ends the wait.
-        return Hangs ? new TaskCompletionSource().Task.WaitAsync(cancellationToken) : Task.CompletedTask;
+        if (!Hangs)
+            return Task.CompletedTask;
+        var hang = new TaskCompletionSource().Task.WaitAsync(cancellationToken);
+        Hanging.TrySetResult();
+        return hang;
     }
 }

@@ -57,7 +57,7 @@ public class DiFirstOnRedisTests(RedisServerFixture redis)
         Assert.Equal(typeof(CachebackRedisOptions), e.OptionsType);
         Assert.Collection(
             e.Failures,
-            f => Assert.StartsWith("Cacheback:Redis:KeyPrefx is not a setting (misspelt?); the settings of Cacheback:Redis are: Configuration, KeyPrefix, L1Options, QueueOptions, Queues, StoreName, UseL1.", f),
+            f => Assert.StartsWith("Cacheback:Redis:KeyPrefx is not a setting (misspelt?); the settings of Cacheback:Redis are: ClockSyncInterval, Configuration, KeyPrefix, L1Options, QueueOptions, Queues, StoreName, UseL1.", f),
             f => Assert.StartsWith("Cacheback:Redis:QueueOptions:Visibility is not a setting", f));
     }
 
