@@ -6,18 +6,28 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-# The Redis tests start a real redis-server: install Debian's when it is missing and we may.
-if ! command -v redis-server >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
-  echo "Installing redis-server for the Redis tests..."
+# install_when_missing COMMAND PACKAGE... : installs Debian's packages when COMMAND is missing and we
+# may (root); a failed install stops the run, since the tests that need them would fail anyway.
+install_when_missing() {
+  local command=$1 apt_log
+  shift
+  command -v "$command" >/dev/null 2>&1 && return 0
+  [ "$(id -u)" -eq 0 ] || return 0
+  echo "Installing $* for the tests..."
   apt_log=$(mktemp)
-  if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; } >"$apt_log" 2>&1 \
-    || ! command -v redis-server >/dev/null 2>&1; then
+  if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"; } >"$apt_log" 2>&1 \
+    || ! command -v "$command" >/dev/null 2>&1; then
     cat "$apt_log" >&2
-    echo "Could not install redis-server with apt-get (output above); the Redis tests need it." >&2
+    echo "Could not install $* with apt-get (output above); the tests need it." >&2
     exit 1
   fi
   rm -f "$apt_log"
-fi
+}
+
+# The Redis tests start a real redis-server; the browser test (tests/WebTests) drives Debian's
+# chromium through its chromedriver.
+install_when_missing redis-server redis-server
+install_when_missing chromedriver chromium chromium-driver
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -24,8 +24,11 @@ public sealed class VanillaJob(IDbContextFactory<SandboxDb> db, FetchCounter cou
 
     protected override async Task<Item[]> Fetch(ValueTuple args, CancellationToken cancellationToken)
     {
-        // The seed sleeps 10 s; ours waits on the app's clock, so a test moves it on instead of waiting.
-        await Task.Delay(settings.SlowFetch, time, cancellationToken).ConfigureAwait(false);
+        // The seed sleeps 10 s; ours waits on the app's clock, so a test moves it on instead of waiting
+        // (the delay is started before it is counted, so a test that saw the count may move the clock).
+        var slowBackend = Task.Delay(settings.SlowFetch, time, cancellationToken);
+        counter.Started(JobName);
+        await slowBackend.ConfigureAwait(false);
         await using var context = await db.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         var items = await context.Items.AsNoTracking().OrderBy(i => i.Id).ToArrayAsync(cancellationToken).ConfigureAwait(false);
         counter.Record(JobName);
