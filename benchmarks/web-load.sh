@@ -107,12 +107,17 @@ awk -F'\t' '{ printf "| %s s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $
 
 # The targets: after the first fill no Cacheback request waits for a fetch, one fetch per stale
 # episode (at most duration / expiry + 1), no errors. Requests/s beside HybridCache's is printed,
-# not judged: on a shared machine it moves with the neighbours.
+# not judged: on a shared machine it moves with the neighbours. The smoke run (in eng/test.sh, on a
+# busy CI machine) tolerates a few slow requests, fewer than the connections: a request that waited
+# for a fetch makes every connection wait once per episode (HybridCache's and IMemoryCache's rows),
+# while a thread descheduled for a moment makes one request slow.
 verdict=passed
+allowed_slow=0
+[ "$smoke" -eq 1 ] && allowed_slow=$(( connections - 1 ))
 while IFS=$'\t' read -r expiry cache rps p50 p99 requests slow fetches errors; do
   [ "$cache" = cacheback ] || continue
   max_fetches=$(( duration / expiry + 1 ))
-  if [ "$slow" -ne 0 ] || [ "$fetches" -gt "$max_fetches" ] || [ "$errors" -ne 0 ] || [ "$requests" -eq 0 ]; then
+  if [ "$slow" -gt "$allowed_slow" ] || [ "$fetches" -gt "$max_fetches" ] || [ "$errors" -ne 0 ] || [ "$requests" -eq 0 ]; then
     echo "Cacheback at expiry ${expiry} s: $slow requests slower than the fetch, $fetches fetches (at most $max_fetches), $errors errors." >&2
     verdict=failed
   fi

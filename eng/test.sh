@@ -28,6 +28,7 @@ install_when_missing() {
 # chromium through its chromedriver.
 install_when_missing redis-server redis-server
 install_when_missing chromedriver chromium chromium-driver
+install_when_missing wrk wrk
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
@@ -100,6 +101,10 @@ run_counted eng/consumer.sh '.*'
 # A short soak (eng/soak.sh, about a minute): embedded, then on Redis with 2 worker processes.
 # Its "soak (embedded): passed|failed" and "soak (redis): passed|failed" lines count as one test each.
 run_counted eng/soak.sh 'soak \((embedded|redis)\)'
+
+# The sandbox's cached endpoint under wrk for 3 s a cache (benchmarks/web-load.sh --smoke, about 20 s):
+# its "web-load (smoke): passed|failed" line counts as one test.
+run_counted eng/web-load-smoke.sh 'web-load \(smoke\)'
 
 line="$passed passed, $failed failed"
 [ "$skipped" -gt 0 ] && line="$line, $skipped skipped"

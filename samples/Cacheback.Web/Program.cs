@@ -14,9 +14,11 @@ using Microsoft.EntityFrameworkCore;
 //       refreshes are left to worker processes: dotnet run --project samples/Cacheback.Worker
 //
 // Other settings as any ASP.NET Core app takes them: --urls, --Sandbox:Database=path.db,
-// --Sandbox:SlowFetch=00:00:02, --Cacheback:* (AddCacheback's settings), --Compare:* (the load run's).
+// --Sandbox:SlowFetch=00:00:02, --Sandbox:Redis=conn (as --redis), --Cacheback:* (AddCacheback's
+// settings), --Cacheback:Redis:* (AddCachebackRedis's), --Compare:* (the load run's).
 var (redis, rest) = RedisArgument.Split(args);
 var builder = WebApplication.CreateBuilder(rest);
+redis ??= builder.Configuration["Sandbox:Redis"]; // the same, as a setting (tests, environment variables)
 if (redis is not null)
 {
     // The worker's defaults (samples/Cacheback.Worker): the same Redis, prefix and queue.

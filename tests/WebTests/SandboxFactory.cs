@@ -19,11 +19,13 @@ public sealed class SandboxFactory : WebApplicationFactory<Program>
     private readonly string _database = Path.Combine(Path.GetTempPath(), $"cacheback-webtests-{Guid.NewGuid():N}.db");
     private readonly FakeTimeProvider? _time;
     private readonly bool _kestrel;
+    private readonly string? _redis;
 
-    private SandboxFactory(FakeTimeProvider? time, bool kestrel)
+    private SandboxFactory(FakeTimeProvider? time, bool kestrel, string? redis = null)
     {
         _time = time;
         _kestrel = kestrel;
+        _redis = redis;
         if (kestrel)
             UseKestrel(o => o.Listen(IPAddress.Loopback, 0)); // a free loopback port
     }
@@ -33,6 +35,12 @@ public sealed class SandboxFactory : WebApplicationFactory<Program>
 
     /// <summary>The app on a real loopback port and the real clock, for a browser.</summary>
     public static SandboxFactory OnKestrel() => new(null, kestrel: true);
+
+    /// <summary>The app as a web node on Redis (<c>--redis</c>), leaving refreshes to worker processes; the real clock.</summary>
+    public static SandboxFactory OnRedis(string connection) => new(null, kestrel: false, connection);
+
+    /// <summary>The SQLite file, for a worker process to share.</summary>
+    public string Database => _database;
 
     public FakeTimeProvider Time => _time ?? throw new InvalidOperationException("This factory runs on the real clock.");
 
@@ -54,7 +62,9 @@ public sealed class SandboxFactory : WebApplicationFactory<Program>
         builder.UseSetting("Sandbox:Database", _database);
         builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning)); // the test output stays readable
         // Short in real time (the browser test); on the fake clock the length is whatever the test advances.
-        builder.UseSetting("Sandbox:SlowFetch", _kestrel ? "00:00:00.200" : "00:00:03");
+        builder.UseSetting("Sandbox:SlowFetch", _time is null ? "00:00:00.200" : "00:00:03");
+        if (_redis is not null)
+            builder.UseSetting("Sandbox:Redis", _redis);
         if (_time is not null)
             builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(_time));
     }
