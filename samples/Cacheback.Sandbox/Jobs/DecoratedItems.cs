@@ -1,4 +1,5 @@
 using Cacheback.Sandbox.Data;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Cacheback.Sandbox.Jobs;
 
@@ -31,7 +32,7 @@ public sealed class DecoratedItems : IDisposable
     private async Task<Item[]> FetchAsync(string q, CancellationToken cancellationToken)
     {
         // A singleton's fetch: its own scope, for its own DbContext.
-        var scope = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.CreateAsyncScope(_services);
+        var scope = _services.CreateAsyncScope();
         await using (scope.ConfigureAwait(false))
             return await ItemFunctions.ContainingAsync(scope.ServiceProvider, q, JobName, cancellationToken).ConfigureAwait(false);
     }
