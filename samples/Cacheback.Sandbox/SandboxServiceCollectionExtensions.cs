@@ -25,6 +25,7 @@ public static class SandboxServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<FetchCounter>();
         services.AddDbContextFactory<SandboxDb>(o => o.UseSqlite(settings.ConnectionString));
+        services.AddHostedService<DatabaseWarmUp>();
         services
             .AddCachebackJob<VanillaJob>()
             .AddCachebackJob<KeyedJob>()
