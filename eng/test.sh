@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of the solution, then the package check and consumer app (eng/consumer.sh), then a
-# one-minute soak (eng/soak.sh):
+# one-minute soak (eng/soak.sh), then the sandbox's load smoke (eng/web-load-smoke.sh):
 # the README's test command, and what .ci/run calls.
 # Ends with one line: "N passed, N failed" (", N skipped" when any were).
 set -uo pipefail
