@@ -3,7 +3,8 @@
 # (/compare/cacheback), HybridCache (/compare/hybrid) and IMemoryCache.GetOrCreateAsync
 # (/compare/memory), over one fetch (Compare:FetchDelay, then a SQLite count) with one expiry.
 # For each expiry the app starts afresh (embedded, on loopback), each endpoint is filled once, then
-# wrk warms it up for --warmup seconds, then runs --connections connections for --duration seconds.
+# wrk warms each up for --warmup seconds, then runs --connections connections for --duration seconds
+# against each in turn.
 #
 #   bash benchmarks/web-load.sh                          # 64 connections, 20 s, expiries 1 2 5 s, fetch 100 ms
 #   bash benchmarks/web-load.sh --duration 60 --expiries "1 10"
@@ -73,10 +74,13 @@ rows="$work/rows.tsv"
 : >"$rows"
 for expiry in $expiries; do
   start_app "$expiry"
+  # The first fill and a warm-up (JIT tiering, the app's shared code paths) of every cache before any
+  # is measured, so that the first one measured does not pay the process's start-up for the others.
   for cache in cacheback hybrid memory; do
-    curl -fsS "$base/compare/$cache" >/dev/null   # the first fill, outside the measured run
-    # Warm-up (JIT tiering, connection pools), outside the measured run too.
+    curl -fsS "$base/compare/$cache" >/dev/null
     wrk -t"$threads" -c"$connections" -d"${warmup}s" "$base/compare/$cache" >/dev/null
+  done
+  for cache in cacheback hybrid memory; do
     curl -fsS "$base/compare/stats" >"$work/before.json"
     wrk -t"$threads" -c"$connections" -d"${duration}s" --latency "$base/compare/$cache" >"$work/wrk.txt"
     curl -fsS "$base/compare/stats" >"$work/after.json"
