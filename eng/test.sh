@@ -1,31 +1,35 @@
 #!/usr/bin/env bash
 # Runs every test of the solution, then the package check and consumer app (eng/consumer.sh), then a
-# one-minute soak (eng/soak.sh):
+# one-minute soak (eng/soak.sh), then the sandbox's load smoke (eng/web-load-smoke.sh):
 # the README's test command, and what .ci/run calls.
 # Ends with one line: "N passed, N failed" (", N skipped" when any were).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-# The Redis tests start a real redis-server, the EF Core tests a real PostgreSQL server: install
-# Debian's packages when they are missing and we may (the tests fail, never skip, without them).
-# install_missing PACKAGE CHECK: apt-get installs PACKAGE when the command CHECK fails, as root.
+# Tests that need a real server or browser start their own: redis-server (Redis tests), PostgreSQL
+# (EF Core tests), chromium through chromedriver (the sandbox's browser test), wrk (its load smoke).
+# install_missing CHECK PACKAGE...: apt-get installs the packages when the command CHECK fails and we
+# may (root); a failed install stops the run, since the tests that need them would fail (never skip).
 install_missing() {
-  if ! eval "$2" >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
-    echo "Installing $1 for the tests that run on it..."
-    local apt_log
-    apt_log=$(mktemp)
-    if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1"; } >"$apt_log" 2>&1 \
-      || ! eval "$2" >/dev/null 2>&1; then
-      cat "$apt_log" >&2
-      echo "Could not install $1 with apt-get (output above); the tests need it." >&2
-      exit 1
-    fi
-    rm -f "$apt_log"
+  local check=$1 apt_log
+  shift
+  eval "$check" >/dev/null 2>&1 && return 0
+  [ "$(id -u)" -eq 0 ] || return 0
+  echo "Installing $* for the tests that run on it..."
+  apt_log=$(mktemp)
+  if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"; } >"$apt_log" 2>&1 \
+    || ! eval "$check" >/dev/null 2>&1; then
+    cat "$apt_log" >&2
+    echo "Could not install $* with apt-get (output above); the tests need it." >&2
+    exit 1
   fi
+  rm -f "$apt_log"
 }
-install_missing redis-server 'command -v redis-server'
+install_missing 'command -v redis-server' redis-server
 # Debian keeps the server binaries off PATH, in /usr/lib/postgresql/<major>/bin (the fixture looks there).
-install_missing postgresql 'ls /usr/lib/postgresql/*/bin/pg_ctl'
+install_missing 'ls /usr/lib/postgresql/*/bin/pg_ctl' postgresql
+install_missing 'command -v chromedriver' chromium chromium-driver
+install_missing 'command -v wrk' wrk
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
@@ -98,6 +102,10 @@ run_counted eng/consumer.sh '.*'
 # A short soak (eng/soak.sh, about a minute): embedded, then on Redis with 2 worker processes.
 # Its "soak (embedded): passed|failed" and "soak (redis): passed|failed" lines count as one test each.
 run_counted eng/soak.sh 'soak \((embedded|redis)\)'
+
+# The sandbox's cached endpoint under wrk for 3 s a cache (benchmarks/web-load.sh --smoke, about 20 s):
+# its "web-load (smoke): passed|failed" line counts as one test.
+run_counted eng/web-load-smoke.sh 'web-load \(smoke\)'
 
 line="$passed passed, $failed failed"
 [ "$skipped" -gt 0 ] && line="$line, $skipped skipped"

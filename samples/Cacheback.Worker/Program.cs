@@ -1,4 +1,5 @@
 using Cacheback;
+using Cacheback.Sandbox;
 using Cacheback.Worker;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -30,6 +31,7 @@ if (settings.StartWhen is { } startKey && !reader && dead is null)
 // The app's caching: the same registrations as its web nodes make.
 builder.Services.AddCachebackRedis(settings.ApplyTo);
 builder.Services.AddDemoJobs();
+builder.Services.AddSandboxJobs(builder.Configuration);           // samples/Cacheback.Web's jobs, by the same names
 if (reader || dead is not null)
     builder.Services.AddCacheback(o => o.RunRefreshWorker = false); // a reading node, or an operator's command
 else
