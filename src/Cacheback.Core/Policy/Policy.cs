@@ -26,6 +26,7 @@ public sealed class Policy : IEquatable<Policy>
         CacheTtlMs = (long)cacheTtl.TotalMilliseconds;
         RefreshTimeoutMs = (long)refreshTimeout.TotalMilliseconds;
         FetchOnStaleThresholdMs = fetchOnStaleThreshold is { } t ? (long)t.TotalMilliseconds : long.MaxValue;
+        Rules = new Rules(LifetimeMs, CacheTtlMs, RefreshTimeoutMs, fetchOnMiss, FetchOnStaleThresholdMs);
     }
 
     /// <summary>The defaults of django-cacheback: 600 s lifetime, 30 days TTL, 60 s refresh timeout, fetch on miss.</summary>
@@ -65,6 +66,9 @@ public sealed class Policy : IEquatable<Policy>
     internal long CacheTtlMs { get; }
     internal long RefreshTimeoutMs { get; }
     internal long FetchOnStaleThresholdMs { get; }
+
+    /// <summary>These thresholds as <see cref="Decide"/> takes them, for a call no hook changes.</summary>
+    internal Rules Rules { get; }
 
     /// <summary>Builds a policy; every threshold left out takes its default.</summary>
     /// <exception cref="PolicyValidationException">A threshold is out of range; the message names each one and its value.</exception>
