@@ -10,7 +10,7 @@ namespace Cacheback;
 /// carries out what it is told.
 /// </summary>
 /// <remarks>
-/// One function per command: <see cref="Read{T}(long, Envelope{T}, in Rules)"/> (a read),
+/// One function per command: <see cref="Read{T}(long, Envelope{T}, in Rules, double)"/> (a read),
 /// <see cref="StoreUnavailable{T}"/> (a read the store could not answer), <see cref="Lease{T}"/>
 /// (invalidate, or a refresh requested by the caller), <see cref="Write{T}"/> (a set, or a fetch
 /// landing), <see cref="Superseded{T}"/> (a queued refresh whose claim is gone),
@@ -41,30 +41,57 @@ public static class Decide
     [Pure]
     internal static Effect<T> Read<T>(long nowMs, Envelope<T>? stored, Policy policy) => Read(nowMs, stored, policy.Rules);
 
-    /// <summary>A read, under the rules of this call.</summary>
+    /// <summary>
+    /// A read, under the rules of this call. <paramref name="draw"/> (uniform in [0, 1)) is the
+    /// random input of the early-refresh rule; 0 (or the rule off) never refreshes early.
+    /// </summary>
     [Pure]
-    internal static Effect<T> Read<T>(long nowMs, Envelope<T>? stored, in Rules rules) =>
-        Classify(nowMs, stored, rules.CacheTtlMs) switch
+    internal static Effect<T> Read<T>(long nowMs, Envelope<T>? stored, in Rules rules, double draw = 0)
+    {
+        if (stored is not null && IsHit(nowMs, stored, rules.CacheTtlMs, HeadStartMs(rules.EarlyRefreshBeta, rules.FetchMs, draw)))
+            return new Effect<T>.Return(stored.RawValue, CacheStatus.Hit);
+        return Classify(nowMs, stored, rules.CacheTtlMs) switch
         {
-            CacheStatus.Hit => new Effect<T>.Return(stored!.RawValue, CacheStatus.Hit),
+            CacheStatus.Hit => Early(nowMs, stored!, rules),
             CacheStatus.Stale => Stale(nowMs, stored!, rules),
             _ => Missing(nowMs, stored, rules),
         };
+    }
+
+    /// <summary>
+    /// The early-refresh rule's head start (XFetch: <c>fetchMs * beta * -ln(1 - draw)</c>): a read at
+    /// now treats an item as due for refresh from <c>FreshUntil - head start</c> on. An exponential
+    /// draw: mostly small, now and then large, so among many readers of a hot key one refreshes it
+    /// shortly before it goes stale, earlier the longer its fetch takes. 0 when the rule is off or the fetch is cheap.
+    /// </summary>
+    [Pure]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static long HeadStartMs(double beta, long fetchMs, double draw)
+    {
+        if (beta <= 0 || fetchMs <= 0)
+            return 0;
+        var ms = fetchMs * beta * -Math.Log(1 - draw);
+        // A draw of 1 (outside [0, 1)) would be an infinite head start: capped far past any lifetime, never overflowing now + it.
+        return ms < MaxHeadStartMs ? (long)ms : MaxHeadStartMs;
+    }
+
+    private const long MaxHeadStartMs = EnvelopeTime.MaxUnixMs;
 
     /// <summary>
     /// The first rule of a read, alone: a value, within the cache TTL, still fresh. The executor's
     /// hot path asks only this, so that a hit builds no effect; <see cref="Classify{T}"/> (and so
-    /// <see cref="Read{T}(long, Envelope{T}, in Rules)"/>) asks it first.
+    /// <see cref="Read{T}(long, Envelope{T}, in Rules, double)"/>) asks it first.
     /// </summary>
+    /// <remarks>With early refresh on, a hit is also outside the head start (<see cref="HeadStartMs"/>) the read drew.</remarks>
     [Pure]
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static bool IsHit<T>(long nowMs, Envelope<T> stored, long cacheTtlMs) =>
-        stored.HasValue && nowMs < stored.FreshUntilMs && nowMs < stored.FetchedAtMs + cacheTtlMs;
+    internal static bool IsHit<T>(long nowMs, Envelope<T> stored, long cacheTtlMs, long headStartMs = 0) =>
+        stored.HasValue && nowMs + headStartMs < stored.FreshUntilMs && nowMs < stored.FetchedAtMs + cacheTtlMs;
 
     [Pure]
     internal static bool IsHit<T>(long nowMs, Envelope<T> stored, Policy policy) => IsHit(nowMs, stored, policy.CacheTtlMs);
 
-    /// <summary>What a read finds: a hit, a stale value (kept, past its freshness) or a miss (nothing kept, or a placeholder).</summary>
+    /// <summary>What a read finds (whatever the head start: an early refresh serves a hit): a hit, a stale value (kept, past its freshness) or a miss (nothing kept, or a placeholder).</summary>
     [Pure]
     internal static CacheStatus Classify<T>(long nowMs, Envelope<T>? stored, long cacheTtlMs) =>
         stored is null ? CacheStatus.Miss
@@ -99,15 +126,19 @@ public static class Decide
 
     /// <summary>
     /// A fetched (or set) value written at <paramref name="nowMs"/>: fresh for the lifetime (or until the
-    /// expiry hook says, brought inside the TTL), kept for the TTL; over <paramref name="expectedVersion"/>
-    /// only, or unconditionally when it is null.
+    /// expiry hook says, brought inside the TTL), shortened by the lifetime jitter's part of it
+    /// (<paramref name="draw"/>, uniform in [0, 1), times <see cref="Rules.LifetimeJitter"/>), kept for the
+    /// TTL; over <paramref name="expectedVersion"/> only, or unconditionally when it is null.
     /// </summary>
     [Pure]
-    internal static StoreWrite<T> Write<T>(long nowMs, T value, long version, long? expectedVersion, in Rules rules)
+    internal static StoreWrite<T> Write<T>(long nowMs, T value, long version, long? expectedVersion, in Rules rules, double draw = 0)
     {
         var freshUntil = rules.ExpiryMs is { } expiry
             ? EnvelopeTime.FromHook(expiry, nowMs, rules.CacheTtlMs)
             : EnvelopeTime.Add(nowMs, rules.LifetimeMs);
+        var freshFor = freshUntil - nowMs;
+        // Only ever shorter: an item is never fresh past its lifetime (nor its TTL).
+        freshUntil -= (long)(freshFor * rules.LifetimeJitter * Math.Clamp(draw, 0, 1));
         return new StoreWrite<T>(Envelope.FromMs(version, true, value, nowMs, freshUntil, 0), TimeSpan.FromMilliseconds(rules.CacheTtlMs), expectedVersion);
     }
 
@@ -130,6 +161,12 @@ public static class Decide
 
     private static bool Kept<T>(long nowMs, Envelope<T> stored, long cacheTtlMs) => nowMs < stored.FetchedAtMs + cacheTtlMs;
 
+    /// <summary>Fresh, but inside the head start: serve it as a hit, and claim its refresh unless one holds the lease.</summary>
+    private static Effect<T> Early<T>(long nowMs, Envelope<T> stored, in Rules rules) =>
+        nowMs < stored.LeaseUntilMs
+            ? new Effect<T>.Return(stored.RawValue, CacheStatus.Hit)
+            : new Effect<T>.ReturnAndEnqueue(stored.RawValue, CacheStatus.Hit, ClaimFor(nowMs, stored.Version, stored, rules));
+
     private static Effect<T> Stale<T>(long nowMs, Envelope<T> stored, in Rules rules)
     {
         // The hook's answer, when the job has one, replaces the threshold; the threshold uses the
@@ -146,13 +183,13 @@ public static class Decide
         var version = stored?.Version ?? 0;
         if (rules.FetchOnMiss)
             return new Effect<T>.FetchSync(CacheStatus.Miss, version);
+        // A lease held is a fill (or refresh) running, until the lease ends (then the next read claims
+        // again: no limbo); past the TTL too, since a store may still hold what another clock, or a
+        // reader that read long ago, leased and stamped.
+        if (stored is not null && nowMs < stored.LeaseUntilMs)
+            return new Effect<T>.Return(default, CacheStatus.Miss);
         if (stored is not null && Kept(nowMs, stored, rules.CacheTtlMs))
-        {
-            // A placeholder: a background fill is running until its lease ends (then the next read claims again: no limbo).
-            return nowMs < stored.LeaseUntilMs
-                ? new Effect<T>.Return(default, CacheStatus.Miss)
-                : new Effect<T>.ReturnAndEnqueue(default, CacheStatus.Miss, ClaimFor(nowMs, version, stored, rules));
-        }
+            return new Effect<T>.ReturnAndEnqueue(default, CacheStatus.Miss, ClaimFor(nowMs, version, stored, rules));
 
         var placeholder = Envelope.FromMs(-1, false, default(T)!, nowMs, nowMs, 0);
         return new Effect<T>.ReturnAndEnqueue(default, CacheStatus.Miss, ClaimFor(nowMs, version, placeholder, rules));

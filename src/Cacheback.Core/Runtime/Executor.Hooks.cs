@@ -8,19 +8,21 @@ internal sealed partial class Executor<TArgs, T>
     /// policy's, with the hooks' answers folded in. A hook is asked only where the read needs it
     /// (the miss hook on a miss, the stale hook on stale data), as django-cacheback asks them.
     /// </summary>
-    private Rules ReadRules(TArgs args, long nowMs, Envelope<T>? stored)
+    private Rules ReadRules(TArgs args, long nowMs, Envelope<T>? stored, long fetchMs)
     {
+        var rules = fetchMs == 0 ? _rules : _rules with { FetchMs = fetchMs };
         if (_hooks is not { } hooks)
-            return _rules;
-        return Decide.Classify(nowMs, stored, _rules.CacheTtlMs) switch
+            return rules;
+        return Decide.Classify(nowMs, stored, rules.CacheTtlMs) switch
         {
-            CacheStatus.Miss => _rules with { FetchOnMiss = hooks.ShouldFetchOnMiss(args), LeaseUntilMs = LeaseHook(hooks, args, nowMs) },
-            CacheStatus.Stale => _rules with
+            CacheStatus.Miss => rules with { FetchOnMiss = hooks.ShouldFetchOnMiss(args), LeaseUntilMs = LeaseHook(hooks, args, nowMs) },
+            CacheStatus.Stale => rules with
             {
-                FetchStale = hooks.ShouldFetchStale(args, Decide.PastLifetime(nowMs, stored!, _rules)),
+                FetchStale = hooks.ShouldFetchStale(args, Decide.PastLifetime(nowMs, stored!, rules)),
                 LeaseUntilMs = LeaseHook(hooks, args, nowMs),
             },
-            _ => _rules,
+            // Fresh, yet not a hit: an early refresh, which may claim.
+            _ => rules with { LeaseUntilMs = LeaseHook(hooks, args, nowMs) },
         };
     }
 

@@ -20,6 +20,9 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
     private readonly SingleFlight<RefreshResult> _refreshesHere = new();
     private readonly Clock _clock;
     private readonly Rules _rules;
+    private readonly bool _earlyRefresh;
+    private readonly bool _jitter;
+    private readonly Random _random;
     private readonly ILogger _logger;
     private readonly KeyValuePair<string, object?> _tag;
     private readonly CachebackMetrics _metrics;
@@ -33,6 +36,9 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
         Empty = spec.Empty;
         Policy = spec.Policy;
         _rules = spec.Policy.Rules;
+        _earlyRefresh = _rules.EarlyRefreshBeta > 0;
+        _jitter = _rules.LifetimeJitter > 0;
+        _random = runtime.Options.Random;
         _clock = runtime.Clock;
         _metrics = runtime.Metrics;
         _queue = runtime.QueueNamed(spec.QueueName);
@@ -112,19 +118,29 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
 
     /// <summary>
     /// Decides on what a read found at <paramref name="now"/> and carries it out. A hit is Decide's
-    /// first rule (<see cref="Decide.IsHit{T}(long, Envelope{T}, long)"/>), asked here alone so that
-    /// it builds no rules and no effect; everything else goes through <see cref="Decide.Read{T}(long, Envelope{T}, in Rules)"/>.
+    /// first rule (<see cref="Decide.IsHit{T}(long, Envelope{T}, long, long)"/>), asked here alone so that
+    /// it builds no rules and no effect; everything else goes through <see cref="Decide.Read{T}(long, Envelope{T}, in Rules, double)"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ValueTask<CacheRead<T>> Decided(long now, Envelope<T>? stored, string key, TArgs args, CancellationToken cancellationToken)
     {
-        if (stored is not null && Decide.IsHit(now, stored, _rules.CacheTtlMs))
+        // Early refresh draws once per read, and only when the policy turns it on.
+        double draw = 0;
+        long fetchMs = 0, headStart = 0;
+        if (_earlyRefresh)
+        {
+            draw = _random.NextDouble();
+            fetchMs = _fetch.AverageMs;
+            headStart = Decide.HeadStartMs(_rules.EarlyRefreshBeta, fetchMs, draw);
+        }
+
+        if (stored is not null && Decide.IsHit(now, stored, _rules.CacheTtlMs, headStart))
         {
             CountHit(key);
             return new ValueTask<CacheRead<T>>(new CacheRead<T>(stored.RawValue, CacheStatus.Hit, null));
         }
 
-        return Interpret(Decide.Read(now, stored, ReadRules(args, now, stored)), key, args, cancellationToken);
+        return Interpret(Decide.Read(now, stored, ReadRules(args, now, stored, fetchMs), draw), key, args, cancellationToken);
     }
 
     private void CountHit(string key)
@@ -235,7 +251,7 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
     private async Task<(RefreshResult Result, Envelope<T> Written)> StoreFreshCheckedAsync(string key, TArgs args, T value, long? expectedVersion, CancellationToken cancellationToken)
     {
         var now = _clock.NowMs();
-        var write = Decide.Write(now, value, Envelope.NewVersion(), expectedVersion, WriteRules(args, now));
+        var write = Decide.Write(now, value, Envelope.NewVersion(), expectedVersion, WriteRules(args, now), _jitter ? _random.NextDouble() : 0);
         if (write.ExpectedVersion is not { } expected)
         {
             await _store.WriteAsync(key, write.Envelope, write.Ttl, cancellationToken).ConfigureAwait(false);
