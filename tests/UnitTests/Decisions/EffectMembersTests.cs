@@ -76,6 +76,16 @@ public class EffectMembersTests
     }
 
     [Fact]
+    public void FetchSync_WritesBackByDefault_AndWriteBackTakesPartInEquality()
+    {
+        var fetch = new Effect<string>.FetchSync(CacheStatus.Miss, 0);
+
+        Assert.True(fetch.WriteBack);
+        Assert.True(Assert.IsType<Effect<string>.FetchSync>(Decide.Read<string>(T0, null, Policy.Default)).WriteBack);
+        Assert.NotEqual(fetch, fetch with { WriteBack = false });
+    }
+
+    [Fact]
     public void Cases_AreValues_EqualByTheirFields()
     {
         Assert.Equal(new Effect<string>.Return("v", CacheStatus.Stale), (Effect<string>)new Effect<string>.Return("v", CacheStatus.Stale));
