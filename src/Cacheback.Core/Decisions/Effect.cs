@@ -89,22 +89,9 @@ public abstract partial record Effect<T>
     {
         /// <inheritdoc />
         public override CacheStatus Status { get; } = Status;
+
+        /// <summary>Whether to store the fetched value (over <see cref="ExpectedVersion"/>).</summary>
+        /// <value>Default <see langword="true"/>; <see langword="false"/> when the read found the store failing: the value is returned unstored.</value>
+        public bool WriteBack { get; init; } = true;
     }
-}
-
-/// <summary>Constructors of <see cref="Effect{T}"/>.</summary>
-public static class Effect
-{
-    /// <summary>Return what is stored (<see langword="default"/> on a miss).</summary>
-    [Pure]
-    public static Effect<T> Return<T>(T? value, CacheStatus status) => new Effect<T>.Return(value, status);
-
-    /// <summary>Return at once (the stale value, or <see langword="default"/> on a miss) and claim a background refresh.</summary>
-    [Pure]
-    public static Effect<T> ReturnAndEnqueue<T>(T? value, CacheStatus status, Claim<T> claim) =>
-        new Effect<T>.ReturnAndEnqueue(value, status, claim);
-
-    /// <summary>Fetch synchronously.</summary>
-    [Pure]
-    public static Effect<T> FetchSync<T>(CacheStatus status, long expectedVersion) => new Effect<T>.FetchSync(status, expectedVersion);
 }

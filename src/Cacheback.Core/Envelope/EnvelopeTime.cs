@@ -23,9 +23,9 @@ internal static class EnvelopeTime
     /// and a time past the TTL means "for as long as the item is kept", so neither changes meaning,
     /// and the envelope always holds a time the codec reads.
     /// </summary>
-    public static long FromHook(DateTimeOffset hookTime, long nowMs, long ttlMs)
+    public static long FromHook(long hookTimeMs, long nowMs, long ttlMs)
     {
         // A time before 1970 is negative milliseconds: the clamp lifts it to now.
-        return Math.Clamp(hookTime.ToUnixTimeMilliseconds(), nowMs, Add(nowMs, ttlMs));
+        return Math.Clamp(hookTimeMs, nowMs, Add(nowMs, ttlMs));
     }
 }

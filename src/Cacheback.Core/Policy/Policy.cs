@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics.CodeAnalysis;
 using System.Diagnostics.Contracts;
 using LanguageExt;
@@ -15,8 +16,10 @@ namespace Cacheback;
 /// </remarks>
 public sealed class Policy : IEquatable<Policy>
 {
-    private Policy(TimeSpan lifetime, TimeSpan cacheTtl, TimeSpan refreshTimeout, bool fetchOnMiss, TimeSpan? fetchOnStaleThreshold)
+    private Policy(TimeSpan lifetime, TimeSpan cacheTtl, TimeSpan refreshTimeout, bool fetchOnMiss, TimeSpan? fetchOnStaleThreshold, double earlyRefreshBeta, double lifetimeJitter)
     {
+        EarlyRefreshBeta = earlyRefreshBeta;
+        LifetimeJitter = lifetimeJitter;
         Lifetime = lifetime;
         CacheTtl = cacheTtl;
         RefreshTimeout = refreshTimeout;
@@ -26,6 +29,7 @@ public sealed class Policy : IEquatable<Policy>
         CacheTtlMs = (long)cacheTtl.TotalMilliseconds;
         RefreshTimeoutMs = (long)refreshTimeout.TotalMilliseconds;
         FetchOnStaleThresholdMs = fetchOnStaleThreshold is { } t ? (long)t.TotalMilliseconds : long.MaxValue;
+        Rules = new Rules(LifetimeMs, CacheTtlMs, RefreshTimeoutMs, fetchOnMiss, FetchOnStaleThresholdMs, earlyRefreshBeta, lifetimeJitter);
     }
 
     /// <summary>The defaults of django-cacheback: 600 s lifetime, 30 days TTL, 60 s refresh timeout, fetch on miss.</summary>
@@ -60,11 +64,32 @@ public sealed class Policy : IEquatable<Policy>
     /// <value>Default <see langword="null"/> (none). When set, must be longer than <see cref="Lifetime"/> and at most <see cref="PolicyLimits.MaxDuration"/> (100 years).</value>
     public TimeSpan? FetchOnStaleThreshold { get; }
 
+    /// <summary>
+    /// Probabilistic early refresh (the XFetch rule): a read of a fresh item claims its refresh early
+    /// when <c>now + fetchTime * beta * -ln(u) &gt;= FreshUntil</c> (u uniform in (0, 1]; fetchTime the job's
+    /// measured fetch time), so a hot key is refreshed before it goes stale, more eagerly the longer its
+    /// fetch takes and the closer it is to going stale. 0 turns it off; 1 is the rule's usual weight,
+    /// larger refreshes earlier.
+    /// </summary>
+    /// <value>Default 0 (off). Must be between 0 and <see cref="PolicyLimits.MaxEarlyRefreshBeta"/> (10).</value>
+    public double EarlyRefreshBeta { get; }
+
+    /// <summary>
+    /// Lifetime jitter: each write's freshness is shortened by a random part of this fraction of its
+    /// lifetime (uniform in [0, fraction)), so that keys filled together do not go stale together.
+    /// Never lengthened: an item is never fresh for longer than its lifetime.
+    /// </summary>
+    /// <value>Default 0 (off). Must be between 0 and <see cref="PolicyLimits.MaxLifetimeJitter"/> (0.5).</value>
+    public double LifetimeJitter { get; }
+
     // Milliseconds, precomputed: the decision runs on every read.
     internal long LifetimeMs { get; }
     internal long CacheTtlMs { get; }
     internal long RefreshTimeoutMs { get; }
     internal long FetchOnStaleThresholdMs { get; }
+
+    /// <summary>These thresholds as <see cref="Decide"/> takes them, for a call no hook changes.</summary>
+    internal Rules Rules { get; }
 
     /// <summary>Builds a policy; every threshold left out takes its default.</summary>
     /// <exception cref="PolicyValidationException">A threshold is out of range; the message names each one and its value.</exception>
@@ -74,13 +99,17 @@ public sealed class Policy : IEquatable<Policy>
         TimeSpan? cacheTtl = null,
         TimeSpan? refreshTimeout = null,
         bool? fetchOnMiss = null,
-        TimeSpan? fetchOnStaleThreshold = null) =>
+        TimeSpan? fetchOnStaleThreshold = null,
+        double? earlyRefreshBeta = null,
+        double? lifetimeJitter = null) =>
         Build(
             lifetime ?? PolicyDefaults.Lifetime,
             cacheTtl ?? PolicyDefaults.CacheTtl,
             refreshTimeout ?? PolicyDefaults.RefreshTimeout,
             fetchOnMiss ?? PolicyDefaults.FetchOnMiss,
-            fetchOnStaleThreshold);
+            fetchOnStaleThreshold,
+            earlyRefreshBeta ?? PolicyDefaults.EarlyRefreshBeta,
+            lifetimeJitter ?? PolicyDefaults.LifetimeJitter);
 
     /// <summary>
     /// A copy with the given thresholds changed, validated like <see cref="Create"/>. A threshold
@@ -94,18 +123,22 @@ public sealed class Policy : IEquatable<Policy>
         TimeSpan? cacheTtl = null,
         TimeSpan? refreshTimeout = null,
         bool? fetchOnMiss = null,
-        TimeSpan? fetchOnStaleThreshold = null) =>
+        TimeSpan? fetchOnStaleThreshold = null,
+        double? earlyRefreshBeta = null,
+        double? lifetimeJitter = null) =>
         Build(
             lifetime ?? Lifetime,
             cacheTtl ?? CacheTtl,
             refreshTimeout ?? RefreshTimeout,
             fetchOnMiss ?? FetchOnMiss,
-            fetchOnStaleThreshold ?? FetchOnStaleThreshold);
+            fetchOnStaleThreshold ?? FetchOnStaleThreshold,
+            earlyRefreshBeta ?? EarlyRefreshBeta,
+            lifetimeJitter ?? LifetimeJitter);
 
     /// <summary>A copy without a <see cref="FetchOnStaleThreshold"/>: stale data is always served while it refreshes.</summary>
     [Pure]
     public Policy WithoutFetchOnStaleThreshold() =>
-        FetchOnStaleThreshold is null ? this : new Policy(Lifetime, CacheTtl, RefreshTimeout, FetchOnMiss, null);
+        FetchOnStaleThreshold is null ? this : new Policy(Lifetime, CacheTtl, RefreshTimeout, FetchOnMiss, null, EarlyRefreshBeta, LifetimeJitter);
 
     /// <summary>Validates the thresholds without throwing: the policy, or every problem found.</summary>
     /// <param name="lifetime">See <see cref="Lifetime"/>.</param>
@@ -126,19 +159,20 @@ public sealed class Policy : IEquatable<Policy>
         out IReadOnlyList<string> errors)
     {
         // A tuple either way: LanguageExt's Match refuses a null result.
-        (policy, errors) = Validate(lifetime, cacheTtl, refreshTimeout, fetchOnMiss, fetchOnStaleThreshold)
+        (policy, errors) = Validate(lifetime, cacheTtl, refreshTimeout, fetchOnMiss, fetchOnStaleThreshold, PolicyDefaults.EarlyRefreshBeta, PolicyDefaults.LifetimeJitter)
             .Match<(Policy?, IReadOnlyList<string>)>(Succ: p => (p, []), Fail: e => (null, e.ToArray()));
         return policy is not null;
     }
 
-    private static Policy Build(TimeSpan lifetime, TimeSpan cacheTtl, TimeSpan refreshTimeout, bool fetchOnMiss, TimeSpan? threshold) =>
-        Validate(lifetime, cacheTtl, refreshTimeout, fetchOnMiss, threshold)
+    private static Policy Build(TimeSpan lifetime, TimeSpan cacheTtl, TimeSpan refreshTimeout, bool fetchOnMiss, TimeSpan? threshold, double earlyRefreshBeta, double lifetimeJitter) =>
+        Validate(lifetime, cacheTtl, refreshTimeout, fetchOnMiss, threshold, earlyRefreshBeta, lifetimeJitter)
             .Match(Succ: p => p, Fail: errors => throw new PolicyValidationException(errors.ToArray()));
 
     /// <summary>Every rule checked on its own, so that one call reports every problem (<c>|</c> keeps the failures of both sides).</summary>
     [Pure]
     internal static Validation<string, Policy> Validate(
-        TimeSpan lifetime, TimeSpan cacheTtl, TimeSpan refreshTimeout, bool fetchOnMiss, TimeSpan? threshold) =>
+        TimeSpan lifetime, TimeSpan cacheTtl, TimeSpan refreshTimeout, bool fetchOnMiss, TimeSpan? threshold,
+        double earlyRefreshBeta = 0, double lifetimeJitter = 0) =>
         (AtLeastOneMs(nameof(Lifetime), lifetime)
             | AtLeastOneMs(nameof(CacheTtl), cacheTtl)
             | AtLeastOneMs(nameof(RefreshTimeout), refreshTimeout)
@@ -148,6 +182,8 @@ public sealed class Policy : IEquatable<Policy>
             | (threshold is { } limitThreshold
                 ? AtMost(nameof(FetchOnStaleThreshold), limitThreshold, PolicyLimits.MaxDuration, "100 years")
                 : Success<string, Unit>(unit))
+            | Between(nameof(EarlyRefreshBeta), earlyRefreshBeta, PolicyLimits.MaxEarlyRefreshBeta, "past it a refresh starts so early that it stops saving fetches")
+            | Between(nameof(LifetimeJitter), lifetimeJitter, PolicyLimits.MaxLifetimeJitter, "past it an item could go stale after less than half its lifetime")
             | Rule(
                 cacheTtl <= TimeSpan.Zero || lifetime <= cacheTtl,
                 $"{nameof(Lifetime)} ({lifetime}) must not exceed {nameof(CacheTtl)} ({cacheTtl}): the item would be dropped before it ever went stale")
@@ -157,7 +193,7 @@ public sealed class Policy : IEquatable<Policy>
             | Rule(
                 threshold is not { } t || t > lifetime,
                 $"{nameof(FetchOnStaleThreshold)} ({threshold}) must be longer than {nameof(Lifetime)} ({lifetime}): data younger than the lifetime is fresh, not stale"))
-        .Map(_ => new Policy(lifetime, cacheTtl, refreshTimeout, fetchOnMiss, threshold));
+        .Map(_ => new Policy(lifetime, cacheTtl, refreshTimeout, fetchOnMiss, threshold, earlyRefreshBeta, lifetimeJitter));
 
     // Envelopes keep milliseconds: anything shorter would round to nothing.
     private static Validation<string, Unit> AtLeastOneMs(string name, TimeSpan value) =>
@@ -165,6 +201,10 @@ public sealed class Policy : IEquatable<Policy>
 
     private static Validation<string, Unit> AtMost(string name, TimeSpan value, TimeSpan limit, string why) =>
         Rule(value <= limit, $"{name} must be at most {limit} ({why}), but was {value}");
+
+    // Written so that NaN fails too.
+    private static Validation<string, Unit> Between(string name, double value, double limit, string why) =>
+        Rule(value >= 0 && value <= limit, $"{name} must be between 0 and {limit.ToString(CultureInfo.InvariantCulture)} ({why}), but was {value.ToString(CultureInfo.InvariantCulture)}");
 
     private static Validation<string, Unit> Rule(bool holds, string error) =>
         holds ? Success<string, Unit>(unit) : Fail<string, Unit>(error);
@@ -176,15 +216,18 @@ public sealed class Policy : IEquatable<Policy>
         && CacheTtl == other.CacheTtl
         && RefreshTimeout == other.RefreshTimeout
         && FetchOnMiss == other.FetchOnMiss
-        && FetchOnStaleThreshold == other.FetchOnStaleThreshold;
+        && FetchOnStaleThreshold == other.FetchOnStaleThreshold
+        && EarlyRefreshBeta.Equals(other.EarlyRefreshBeta)
+        && LifetimeJitter.Equals(other.LifetimeJitter);
 
     /// <inheritdoc />
     public override bool Equals(object? obj) => Equals(obj as Policy);
 
     /// <inheritdoc />
-    public override int GetHashCode() => HashCode.Combine(Lifetime, CacheTtl, RefreshTimeout, FetchOnMiss, FetchOnStaleThreshold);
+    public override int GetHashCode() => HashCode.Combine(Lifetime, CacheTtl, RefreshTimeout, FetchOnMiss, FetchOnStaleThreshold, EarlyRefreshBeta, LifetimeJitter);
 
     /// <inheritdoc />
+    /// <remarks>Early refresh and jitter are named only when on.</remarks>
     public override string ToString() =>
-        $"Policy(Lifetime={Lifetime}, CacheTtl={CacheTtl}, RefreshTimeout={RefreshTimeout}, FetchOnMiss={FetchOnMiss}, FetchOnStaleThreshold={FetchOnStaleThreshold?.ToString() ?? "none"})";
+        $"Policy(Lifetime={Lifetime}, CacheTtl={CacheTtl}, RefreshTimeout={RefreshTimeout}, FetchOnMiss={FetchOnMiss}, FetchOnStaleThreshold={FetchOnStaleThreshold?.ToString() ?? "none"}{(EarlyRefreshBeta == 0 ? "" : $", EarlyRefreshBeta={EarlyRefreshBeta.ToString(CultureInfo.InvariantCulture)}")}{(LifetimeJitter == 0 ? "" : $", LifetimeJitter={LifetimeJitter.ToString(CultureInfo.InvariantCulture)}")})";
 }

@@ -14,4 +14,10 @@ public static class PolicyDefaults
 
     /// <summary>Whether a miss fetches synchronously: <see langword="true"/>.</summary>
     public const bool FetchOnMiss = true;
+
+    /// <summary>The weight of probabilistic early refresh: 0 (off).</summary>
+    public const double EarlyRefreshBeta = 0;
+
+    /// <summary>The fraction of a lifetime jitter may take off: 0 (off).</summary>
+    public const double LifetimeJitter = 0;
 }

@@ -31,4 +31,11 @@ public static class PolicyLimits
     /// <summary>The most refreshes one queue runs at once: 1,024.</summary>
     /// <remarks>Each is a fetch in flight against a backend; more than this exhausts the thread pool and the backend's connections first.</remarks>
     public const int MaxConcurrency = 1024;
+
+    /// <summary>The largest <see cref="Policy.EarlyRefreshBeta"/>: 10.</summary>
+    /// <remarks>XFetch's usual weight is 1; at 10 a key whose fetch takes a second is already refreshed most of the time ten seconds before it goes stale.</remarks>
+    public const double MaxEarlyRefreshBeta = 10;
+
+    /// <summary>The largest <see cref="Policy.LifetimeJitter"/>: 0.5, half the lifetime.</summary>
+    public const double MaxLifetimeJitter = 0.5;
 }

@@ -67,4 +67,11 @@ public sealed record CachebackRuntimeOptions
     /// </summary>
     /// <value>Default <see langword="true"/>, as in django-cacheback. The cost is one store read per explicit write.</value>
     public bool VerifyCacheWrite { get; init; } = true;
+
+    /// <summary>
+    /// Where the random draws of <see cref="Policy.EarlyRefreshBeta"/> and <see cref="Policy.LifetimeJitter"/>
+    /// come from (read only when a policy turns them on). Called from many threads at once.
+    /// </summary>
+    /// <value>Default <see cref="System.Random.Shared"/>; a seeded source in tests.</value>
+    public Random Random { get; init; } = Random.Shared;
 }

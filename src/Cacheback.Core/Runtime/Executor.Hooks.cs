@@ -1,52 +1,39 @@
 namespace Cacheback;
 
-/// <summary>A job's per-call hooks, applied to what the policy decided.</summary>
+/// <summary>A job's per-call hooks, resolved into the <see cref="Rules"/> of one call.</summary>
 internal sealed partial class Executor<TArgs, T>
 {
-    private Policy? _withFetchOnMiss;
-    private Policy? _withoutFetchOnMiss;
-    private Policy? _withoutStaleThreshold;
-
     /// <summary>
-    /// Re-decides where a hook disagrees with the policy: the decision stays the pure function of
-    /// (now, envelope, policy), with the policy the hook implies for this call.
+    /// The rules of a read at <paramref name="nowMs"/> that found <paramref name="stored"/>: the
+    /// policy's, with the hooks' answers folded in. A hook is asked only where the read needs it
+    /// (the miss hook on a miss, the stale hook on stale data), as django-cacheback asks them.
     /// </summary>
-    private Effect<T> Refine(Effect<T> effect, Envelope<T>? stored, TArgs args, long nowMs)
+    private Rules ReadRules(TArgs args, long nowMs, Envelope<T>? stored, long fetchMs)
     {
-        var hooks = _hooks!;
-        if (effect.Status == CacheStatus.Miss)
+        var rules = fetchMs == 0 ? _rules : _rules with { FetchMs = fetchMs };
+        if (_hooks is not { } hooks)
+            return rules;
+        return Decide.Classify(nowMs, stored, rules.CacheTtlMs) switch
         {
-            var fetchOnMiss = hooks.ShouldFetchOnMiss(args);
-            if (fetchOnMiss != Policy.FetchOnMiss)
-                effect = Decide.Read(nowMs, stored, fetchOnMiss
-                    ? _withFetchOnMiss ??= Policy.With(fetchOnMiss: true)
-                    : _withoutFetchOnMiss ??= Policy.With(fetchOnMiss: false));
-        }
-        else if (effect.Status == CacheStatus.Stale && stored is not null)
-        {
-            // How far past its lifetime the data is, by its age (not by FreshUntil, which an
-            // invalidation moves): the rule DESIGN sets for "too stale".
-            var delta = TimeSpan.FromMilliseconds(nowMs - stored.FetchedAtMs - Policy.LifetimeMs);
-            var fetchNow = hooks.ShouldFetchStale(args, delta);
-            if (fetchNow && effect is not Effect<T>.FetchSync)
-                effect = new Effect<T>.FetchSync(CacheStatus.Stale, stored.Version);
-            else if (!fetchNow && effect is Effect<T>.FetchSync)
-                effect = Decide.Read(nowMs, stored, _withoutStaleThreshold ??= Policy.WithoutFetchOnStaleThreshold());
-        }
-
-        if (effect is Effect<T>.ReturnAndEnqueue enqueue)
-        {
-            var leaseUntil = DateTimeOffset.FromUnixTimeMilliseconds(LeaseUntilMs(args, nowMs));
-            if (leaseUntil != enqueue.Claim.LeaseUntil)
-                effect = enqueue with { Claim = enqueue.Claim with { LeaseUntil = leaseUntil } };
-        }
-
-        return effect;
+            CacheStatus.Miss => rules with { FetchOnMiss = hooks.ShouldFetchOnMiss(args), LeaseUntilMs = LeaseHook(hooks, args, nowMs) },
+            CacheStatus.Stale => rules with
+            {
+                FetchStale = hooks.ShouldFetchStale(args, Decide.PastLifetime(nowMs, stored!, rules)),
+                LeaseUntilMs = LeaseHook(hooks, args, nowMs),
+            },
+            // Fresh, yet not a hit: an early refresh, which may claim.
+            _ => rules with { LeaseUntilMs = LeaseHook(hooks, args, nowMs) },
+        };
     }
 
-    /// <summary>Until when a refresh triggered at <paramref name="nowMs"/> holds its lease; a hook's answer is clamped like an expiry (see <see cref="EnvelopeTime.FromHook"/>).</summary>
-    private long LeaseUntilMs(TArgs args, long nowMs) =>
-        _hooks is null
-            ? EnvelopeTime.Add(nowMs, Policy.RefreshTimeoutMs)
-            : EnvelopeTime.FromHook(_hooks.Timeout(args, DateTimeOffset.FromUnixTimeMilliseconds(nowMs)), nowMs, Policy.CacheTtlMs);
+    /// <summary>The rules of a lease taken at <paramref name="nowMs"/> (invalidate, a requested refresh).</summary>
+    private Rules LeaseRules(TArgs args, long nowMs) =>
+        _hooks is { } hooks ? _rules with { LeaseUntilMs = LeaseHook(hooks, args, nowMs) } : _rules;
+
+    /// <summary>The rules of a write at <paramref name="nowMs"/> (a set, a fetch landing).</summary>
+    private Rules WriteRules(TArgs args, long nowMs) =>
+        _hooks is { } hooks ? _rules with { ExpiryMs = hooks.Expiry(args, DateTimeOffset.FromUnixTimeMilliseconds(nowMs)).ToUnixTimeMilliseconds() } : _rules;
+
+    private static long LeaseHook(IJobHooks<TArgs> hooks, TArgs args, long nowMs) =>
+        hooks.Timeout(args, DateTimeOffset.FromUnixTimeMilliseconds(nowMs)).ToUnixTimeMilliseconds();
 }

@@ -18,7 +18,7 @@ internal sealed partial class Executor<TArgs, T>
     public async Task<Envelope<T>?> RawGetAsync(string key, CancellationToken cancellationToken)
     {
         var stored = await _store.ReadAsync(key, cancellationToken).ConfigureAwait(false);
-        return stored is not null && _clock.NowMs() < stored.FetchedAtMs + Policy.CacheTtlMs ? stored : null;
+        return Decide.Present(_clock.NowMs(), stored, _rules.CacheTtlMs);
     }
 
     /// <summary>
@@ -58,9 +58,7 @@ internal sealed partial class Executor<TArgs, T>
         if (!_runtime.Options.VerifyCacheWrite)
             return;
         var found = await _store.ReadAsync(key, cancellationToken).ConfigureAwait(false);
-        // Another writer may have written since (a newer version, or a lease over ours, keeps our
-        // fetch time or a later one): only nothing, or older data than ours, means ours was lost.
-        if (found is null || (found.Version != written.Version && found.FetchedAtMs < written.FetchedAtMs))
+        if (Decide.WriteLost(found, written))
             throw new CacheWriteNotVerifiedException(Name, key, found is null ? "nothing" : $"an older item (fetched at {found.FetchedAt:O})");
     }
 
@@ -100,17 +98,14 @@ internal sealed partial class Executor<TArgs, T>
             stored = null;
         }
 
-        if (stored is null)
-            return (false, markStale ? null : 0);
         var now = _clock.NowMs();
+        if (Decide.Lease(now, stored, LeaseRules(args, now), markStale) is not { } claim)
+            return (false, markStale ? null : 0);
         var version = Envelope.NewVersion();
-        var leased = Envelope.FromMs(version, stored.HasValue, stored.RawValue, stored.FetchedAtMs,
-            markStale ? Math.Min(stored.FreshUntilMs, now) : stored.FreshUntilMs, LeaseUntilMs(args, now));
-        var ttl = TimeSpan.FromMilliseconds(Math.Clamp(stored.FetchedAtMs + Policy.CacheTtlMs - now, 1, Policy.CacheTtlMs));
         using var activity = CachebackTracing.Start(CachebackTracing.Claim, Name, key);
         try
         {
-            var won = await _store.CompareAndSetAsync(key, stored.Version, leased, ttl, cancellationToken).ConfigureAwait(false);
+            var won = await _store.CompareAndSetAsync(key, claim.ExpectedVersion, claim.ToEnvelope(version), claim.Ttl, cancellationToken).ConfigureAwait(false);
             activity.Ended(won ? "won" : "lost");
             return (true, won ? version : null);
         }

@@ -31,7 +31,7 @@ internal sealed partial class Executor<TArgs, T>
         try
         {
             var stored = await _store.ReadAsync(key, cancellationToken).ConfigureAwait(false);
-            return (stored?.Version ?? 0) != expectedVersion;
+            return Decide.Superseded(stored, expectedVersion);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {

@@ -19,6 +19,10 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
     private readonly SingleFlight<T> _flights = new();
     private readonly SingleFlight<RefreshResult> _refreshesHere = new();
     private readonly Clock _clock;
+    private readonly Rules _rules;
+    private readonly bool _earlyRefresh;
+    private readonly bool _jitter;
+    private readonly Random _random;
     private readonly ILogger _logger;
     private readonly KeyValuePair<string, object?> _tag;
     private readonly CachebackMetrics _metrics;
@@ -31,6 +35,10 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
         KeyOf = spec.Key;
         Empty = spec.Empty;
         Policy = spec.Policy;
+        _rules = spec.Policy.Rules;
+        _earlyRefresh = _rules.EarlyRefreshBeta > 0;
+        _jitter = _rules.LifetimeJitter > 0;
+        _random = runtime.Options.Random;
         _clock = runtime.Clock;
         _metrics = runtime.Metrics;
         _queue = runtime.QueueNamed(spec.QueueName);
@@ -77,43 +85,80 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
 
     public ValueTask<T> GetAsync(TArgs args, CancellationToken cancellationToken) => GetAsync(KeyOf(args), args, cancellationToken);
 
+    /// <summary>The value of <see cref="GetReadAsync"/>: without awaiting when the read completed at once (a hit in a memory store).</summary>
     public ValueTask<T> GetAsync(string key, TArgs args, CancellationToken cancellationToken)
     {
-        // The hot path, written out (measured: moving any of it into a helper costs 10-25 ns here):
-        // a store that answers at once with a fresh value. No allocation, no await.
-        ValueTask<Envelope<T>?> read;
+        // GetReadAsync, written out: a method with a try cannot be inlined, and the call and the copy
+        // of its result cost a hit a few ns. What follows the store's answer is the one path (Carry).
+        ValueTask<Envelope<T>?> stored;
         try
         {
-            read = _store.ReadAsync(key, cancellationToken);
+            stored = _store.ReadAsync(key, cancellationToken);
         }
-#pragma warning disable CA1031 // GetSlowAsync sorts what the store threw.
+#pragma warning disable CA1031 // ReadSlowAsync sorts what the store threw.
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            read = ValueTask.FromException<Envelope<T>?>(e);
+            stored = ValueTask.FromException<Envelope<T>?>(e);
         }
 
-        if (!read.IsCompletedSuccessfully)
-            return GetSlowAsync(read, key, args, cancellationToken);
-        var stored = read.Result;
-        var now = _clock.NowMs();
-        if (stored is not null && Decide.IsHit(now, stored, Policy))
-        {
-            CountHit(key);
-            return new ValueTask<T>(stored.RawValue);
-        }
-
-        var decided = NotAHit(now, stored, key, args, cancellationToken);
-        return decided.IsCompletedSuccessfully ? new ValueTask<T>(decided.Result.Value) : ValueOf(decided);
+        var read = Carry(stored, key, args, cancellationToken);
+        return read.IsCompletedSuccessfully ? new ValueTask<T>(read.Result.Value) : ValueOf(read);
     }
 
-    /// <summary>Reads <paramref name="key"/>: the value, the status, and whether this read fetched.</summary>
+    /// <summary>
+    /// Reads <paramref name="key"/>: the value, the status, and whether this read fetched. A store
+    /// that answers at once with a fresh value costs no allocation and no await.
+    /// </summary>
     public ValueTask<CacheRead<T>> GetReadAsync(string key, TArgs args, CancellationToken cancellationToken)
     {
-        var read = StartRead(key, cancellationToken);
-        return read.IsCompletedSuccessfully
-            ? Decided(_clock.NowMs(), read.Result, key, args, cancellationToken)
-            : ReadSlowAsync(read, key, args, cancellationToken);
+        ValueTask<Envelope<T>?> stored;
+        try
+        {
+            stored = _store.ReadAsync(key, cancellationToken);
+        }
+#pragma warning disable CA1031 // ReadSlowAsync sorts what the store threw.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            stored = ValueTask.FromException<Envelope<T>?>(e);
+        }
+
+        return Carry(stored, key, args, cancellationToken);
+    }
+
+    /// <summary>The read path, the only one, once the store's read is started: decide on what it found, and carry it out.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ValueTask<CacheRead<T>> Carry(ValueTask<Envelope<T>?> stored, string key, TArgs args, CancellationToken cancellationToken) =>
+        stored.IsCompletedSuccessfully
+            ? Decided(_clock.NowMs(), stored.Result, key, args, cancellationToken)
+            : ReadSlowAsync(stored, key, args, cancellationToken);
+
+    /// <summary>
+    /// Decides on what a read found at <paramref name="now"/> and carries it out. A hit is Decide's
+    /// first rule (<see cref="Decide.IsHit{T}(long, Envelope{T}, long, long)"/>), asked here alone so that
+    /// it builds no rules and no effect; everything else goes through <see cref="Decide.Read{T}(long, Envelope{T}, in Rules, double)"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ValueTask<CacheRead<T>> Decided(long now, Envelope<T>? stored, string key, TArgs args, CancellationToken cancellationToken)
+    {
+        // Early refresh draws once per read, and only when the policy turns it on.
+        double draw = 0;
+        long fetchMs = 0, headStart = 0;
+        if (_earlyRefresh)
+        {
+            draw = _random.NextDouble();
+            fetchMs = _fetch.AverageMs;
+            headStart = Decide.HeadStartMs(_rules.EarlyRefreshBeta, fetchMs, draw);
+        }
+
+        if (stored is not null && Decide.IsHit(now, stored, _rules.CacheTtlMs, headStart))
+        {
+            CountHit(key);
+            return new ValueTask<CacheRead<T>>(new CacheRead<T>(stored.RawValue, CacheStatus.Hit, null));
+        }
+
+        return Interpret(Decide.Read(now, stored, ReadRules(args, now, stored, fetchMs), draw), key, args, cancellationToken);
     }
 
     private void CountHit(string key)
@@ -123,69 +168,10 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
             Publish(CacheEventKind.Hit, key);
     }
 
-    /// <summary>Decides on what a read gave at <paramref name="now"/> and carries it out.</summary>
-    private ValueTask<CacheRead<T>> Decided(long now, Envelope<T>? stored, string key, TArgs args, CancellationToken cancellationToken)
-    {
-        if (stored is not null && Decide.IsHit(now, stored, Policy))
-        {
-            CountHit(key);
-            return new ValueTask<CacheRead<T>>(new CacheRead<T>(stored.RawValue, CacheStatus.Hit, null));
-        }
-
-        return NotAHit(now, stored, key, args, cancellationToken);
-    }
-
-    /// <summary>What a read that is not a plain hit does: the decision, refined by the job's hooks, carried out.</summary>
-    private ValueTask<CacheRead<T>> NotAHit(long now, Envelope<T>? stored, string key, TArgs args, CancellationToken cancellationToken)
-    {
-        var effect = Decide.Read(now, stored, Policy);
-        return Interpret(_hooks is null ? effect : Refine(effect, stored, args, now), stored, key, args, cancellationToken);
-    }
-
     private static async ValueTask<T> ValueOf(ValueTask<CacheRead<T>> read) => (await read.ConfigureAwait(false)).Value;
 
-    /// <summary>The store's read, with a synchronous throw turned into a faulted task.</summary>
-    private ValueTask<Envelope<T>?> StartRead(string key, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return _store.ReadAsync(key, cancellationToken);
-        }
-#pragma warning disable CA1031 // ReadSlowAsync sorts what the store threw.
-        catch (Exception e)
-#pragma warning restore CA1031
-        {
-            return ValueTask.FromException<Envelope<T>?>(e);
-        }
-    }
-
-    /// <summary>
-    /// <see cref="GetAsync(string, TArgs, CancellationToken)"/> once the store is waited for (a
-    /// remote store, always): one state machine for the await, the hit and the rest.
-    /// </summary>
+    /// <summary><see cref="GetReadAsync"/> once the store is waited for (a remote store, always).</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<T> GetSlowAsync(ValueTask<Envelope<T>?> read, string key, TArgs args, CancellationToken cancellationToken)
-    {
-        Envelope<T>? stored;
-        try
-        {
-            stored = await read.ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            return (await ReadFailed(e, key, args, cancellationToken).ConfigureAwait(false)).Value;
-        }
-
-        var now = _clock.NowMs();
-        if (stored is not null && Decide.IsHit(now, stored, Policy))
-        {
-            CountHit(key);
-            return stored.RawValue;
-        }
-
-        return (await NotAHit(now, stored, key, args, cancellationToken).ConfigureAwait(false)).Value;
-    }
-
     private async ValueTask<CacheRead<T>> ReadSlowAsync(ValueTask<Envelope<T>?> read, string key, TArgs args, CancellationToken cancellationToken)
     {
         Envelope<T>? stored;
@@ -195,36 +181,29 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            return await ReadFailed(e, key, args, cancellationToken).ConfigureAwait(false);
+            // The store is down: a read never fails because of it.
+            StoreFailed(key, "read", e);
+            return await Interpret(Decide.StoreUnavailable<T>(), key, args, cancellationToken).ConfigureAwait(false);
         }
 
         return await Decided(_clock.NowMs(), stored, key, args, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The store is down: degrade to fetching.</summary>
-    private ValueTask<CacheRead<T>> ReadFailed(Exception e, string key, TArgs args, CancellationToken cancellationToken)
-    {
-        StoreFailed(key, "read", e);
-        Count(CacheStatus.Miss, key);
-        return FetchShared(key, args, expectedVersion: 0, CacheStatus.Miss, cancellationToken, storeDown: true);
-    }
-
-    private ValueTask<CacheRead<T>> Interpret(Effect<T> effect, Envelope<T>? stored, string key, TArgs args, CancellationToken cancellationToken)
+    /// <summary>Carries out what <see cref="Decide"/> said: serve the effect's value (or the empty value on a miss), claim, fetch.</summary>
+    private ValueTask<CacheRead<T>> Interpret(Effect<T> effect, string key, TArgs args, CancellationToken cancellationToken)
     {
         Count(effect.Status, key);
-        // What a returning effect serves is the stored value, as a hit serves it (a stored null stays null), or the empty value.
-        var served = effect.Status != CacheStatus.Miss && stored is { HasValue: true } ? stored.RawValue : default;
         switch (effect)
         {
             case Effect<T>.Return r:
                 // A placeholder inside its lease: the fill was left to a refresh. A hit or a leased stale value: no fetch needed.
-                return new(new CacheRead<T>(r.Status == CacheStatus.Miss ? Empty() : served!, r.Status, r.Status == CacheStatus.Miss ? false : null));
+                return new(new CacheRead<T>(r.TryGetValue(out var value) ? value : Empty(), r.Status, r.HasValue ? null : false));
             case Effect<T>.ReturnAndEnqueue e:
                 // The claim is a compare-and-set; what follows it never holds the caller up, and its failures are logged, not thrown.
                 _ = ClaimAndEnqueueAsync(key, args, e.Claim);
-                return new(new CacheRead<T>(e.Status == CacheStatus.Miss ? Empty() : served!, e.Status, false));
+                return new(new CacheRead<T>(e.TryGetValue(out var stale) ? stale : Empty(), e.Status, false));
             case Effect<T>.FetchSync f:
-                return FetchShared(key, args, f.ExpectedVersion, f.Status, cancellationToken);
+                return FetchShared(key, args, f.ExpectedVersion, f.Status, cancellationToken, storeDown: !f.WriteBack);
             default:
                 throw new InvalidOperationException("Effect is a closed union.");
         }
@@ -290,18 +269,14 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
     private async Task<(RefreshResult Result, Envelope<T> Written)> StoreFreshCheckedAsync(string key, TArgs args, T value, long? expectedVersion, CancellationToken cancellationToken)
     {
         var now = _clock.NowMs();
-        // A hook's expiry is brought inside [now, now + CacheTtl]: see EnvelopeTime.FromHook.
-        var freshUntil = _hooks is null
-            ? EnvelopeTime.Add(now, Policy.LifetimeMs)
-            : EnvelopeTime.FromHook(_hooks.Expiry(args, DateTimeOffset.FromUnixTimeMilliseconds(now)), now, Policy.CacheTtlMs);
-        var envelope = Envelope.FromMs(Envelope.NewVersion(), true, value, now, freshUntil, 0);
-        if (expectedVersion is not { } expected)
+        var write = Decide.Write(now, value, Envelope.NewVersion(), expectedVersion, WriteRules(args, now), _jitter ? _random.NextDouble() : 0);
+        if (write.ExpectedVersion is not { } expected)
         {
-            await _store.WriteAsync(key, envelope, Policy.CacheTtl, cancellationToken).ConfigureAwait(false);
-            return (RefreshResult.Succeeded, envelope);
+            await _store.WriteAsync(key, write.Envelope, write.Ttl, cancellationToken).ConfigureAwait(false);
+            return (RefreshResult.Succeeded, write.Envelope);
         }
 
-        var stored = await _store.CompareAndSetAsync(key, expected, envelope, Policy.CacheTtl, cancellationToken).ConfigureAwait(false);
-        return (stored ? RefreshResult.Succeeded : RefreshResult.Superseded, envelope);
+        var stored = await _store.CompareAndSetAsync(key, expected, write.Envelope, write.Ttl, cancellationToken).ConfigureAwait(false);
+        return (stored ? RefreshResult.Succeeded : RefreshResult.Superseded, write.Envelope);
     }
 }

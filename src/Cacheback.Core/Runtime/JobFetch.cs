@@ -9,6 +9,14 @@ namespace Cacheback;
 internal sealed class JobFetch<TArgs, T>(
     string job, Func<TArgs, CancellationToken, Task<T>> fetch, TimeSpan timeout, TimeProvider time, Histogram<double> duration, KeyValuePair<string, object?> tag)
 {
+    private long _averageMs;
+
+    /// <summary>
+    /// How long the job's fetch takes, in ms: a moving average of the last few (each new one weighs a
+    /// quarter), for the early-refresh rule. 0 until one is measured, or when fetches are cheap.
+    /// </summary>
+    public long AverageMs => Volatile.Read(ref _averageMs);
+
     /// <summary>
     /// The fetch, bounded by the refresh timeout (like a background refresh: a fetch that never
     /// returns must not hold its key, and the callers joined to it, forever). One timer both cancels
@@ -47,7 +55,12 @@ internal sealed class JobFetch<TArgs, T>(
     {
         var started = time.GetTimestamp();
         var value = await fetch(args, cancellationToken).ConfigureAwait(false);
-        duration.Record(time.GetElapsedTime(started).TotalSeconds, tag);
+        var elapsed = time.GetElapsedTime(started);
+        duration.Record(elapsed.TotalSeconds, tag);
+        // Racing updates may lose one sample; an average needs no more.
+        var ms = (long)elapsed.TotalMilliseconds;
+        var average = Volatile.Read(ref _averageMs);
+        Volatile.Write(ref _averageMs, average == 0 ? ms : average + ((ms - average) / 4));
         return value;
     }
 }

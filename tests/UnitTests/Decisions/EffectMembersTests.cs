@@ -14,15 +14,15 @@ public class EffectMembersTests
         static string Which(Effect<string> effect) =>
             effect.Match(Return: r => "return " + r.Value, ReturnAndEnqueue: e => "enqueue " + e.Value, FetchSync: f => "fetch " + f.ExpectedVersion);
 
-        Assert.Equal("return v", Which(Effect.Return("v", CacheStatus.Hit)));
-        Assert.Equal("enqueue s", Which(Effect.ReturnAndEnqueue("s", CacheStatus.Stale, AClaim)));
-        Assert.Equal("fetch 9", Which(Effect.FetchSync<string>(CacheStatus.Stale, 9)));
+        Assert.Equal("return v", Which((Effect<string>)new Effect<string>.Return("v", CacheStatus.Hit)));
+        Assert.Equal("enqueue s", Which((Effect<string>)new Effect<string>.ReturnAndEnqueue("s", CacheStatus.Stale, AClaim)));
+        Assert.Equal("fetch 9", Which((Effect<string>)new Effect<string>.FetchSync(CacheStatus.Stale, 9)));
     }
 
     [Fact]
     public void Match_ANullFunction_IsRefusedByName()
     {
-        var effect = Effect.Return("v", CacheStatus.Hit);
+        var effect = (Effect<string>)new Effect<string>.Return("v", CacheStatus.Hit);
 
         Assert.Equal("Return", Assert.Throws<ArgumentNullException>(() => effect.Match<int>(null!, _ => 2, _ => 3)).ParamName);
         Assert.Equal("ReturnAndEnqueue", Assert.Throws<ArgumentNullException>(() => effect.Match<int>(_ => 1, null!, _ => 3)).ParamName);
@@ -56,7 +56,7 @@ public class EffectMembersTests
     [InlineData(CacheStatus.Miss, false)]
     public void ReturnAndEnqueue_HasAValue_UnlessAMiss(CacheStatus status, bool hasValue)
     {
-        var effect = Effect.ReturnAndEnqueue(hasValue ? "v" : "leftover", status, AClaim);
+        var effect = (Effect<string>)new Effect<string>.ReturnAndEnqueue(hasValue ? "v" : "leftover", status, AClaim);
         var typed = Assert.IsType<Effect<string>.ReturnAndEnqueue>(effect);
 
         Assert.Equal(status, effect.Status);
@@ -69,18 +69,28 @@ public class EffectMembersTests
     [Fact]
     public void FetchSync_KeepsItsStatusAndVersion()
     {
-        var effect = Effect.FetchSync<string>(CacheStatus.Stale, 12);
+        var effect = (Effect<string>)new Effect<string>.FetchSync(CacheStatus.Stale, 12);
 
         Assert.Equal(CacheStatus.Stale, effect.Status);
         Assert.Equal(12, Assert.IsType<Effect<string>.FetchSync>(effect).ExpectedVersion);
     }
 
     [Fact]
-    public void Constructors_BuildEqualValues_OfTheirCase()
+    public void FetchSync_WritesBackByDefault_AndWriteBackTakesPartInEquality()
     {
-        Assert.Equal(new Effect<string>.Return("v", CacheStatus.Stale), Effect.Return("v", CacheStatus.Stale));
-        Assert.Equal(new Effect<string>.ReturnAndEnqueue("v", CacheStatus.Stale, AClaim), Effect.ReturnAndEnqueue("v", CacheStatus.Stale, AClaim));
-        Assert.NotEqual(Effect.Return("v", CacheStatus.Stale), Effect.Return("v", CacheStatus.Hit));
+        var fetch = new Effect<string>.FetchSync(CacheStatus.Miss, 0);
+
+        Assert.True(fetch.WriteBack);
+        Assert.True(Assert.IsType<Effect<string>.FetchSync>(Decide.Read<string>(T0, null, Policy.Default)).WriteBack);
+        Assert.NotEqual(fetch, fetch with { WriteBack = false });
+    }
+
+    [Fact]
+    public void Cases_AreValues_EqualByTheirFields()
+    {
+        Assert.Equal(new Effect<string>.Return("v", CacheStatus.Stale), (Effect<string>)new Effect<string>.Return("v", CacheStatus.Stale));
+        Assert.Equal(new Effect<string>.ReturnAndEnqueue("v", CacheStatus.Stale, AClaim), (Effect<string>)new Effect<string>.ReturnAndEnqueue("v", CacheStatus.Stale, AClaim));
+        Assert.NotEqual((Effect<string>)new Effect<string>.Return("v", CacheStatus.Stale), (Effect<string>)new Effect<string>.Return("v", CacheStatus.Hit));
     }
 
     [Fact]

@@ -43,9 +43,9 @@ public class EffectTests
     }
 
     [Fact]
-    public void Constructors_BuildTheCases()
+    public void Cases_AreValues_EqualByTheirFields()
     {
-        Assert.Equal(new Effect<string>.Return("v", CacheStatus.Hit), Effect.Return("v", CacheStatus.Hit));
-        Assert.Equal(new Effect<string>.FetchSync(CacheStatus.Miss, 0), Effect.FetchSync<string>(CacheStatus.Miss, 0));
+        Assert.Equal(new Effect<string>.Return("v", CacheStatus.Hit), (Effect<string>)new Effect<string>.Return("v", CacheStatus.Hit));
+        Assert.Equal(new Effect<string>.FetchSync(CacheStatus.Miss, 0), (Effect<string>)new Effect<string>.FetchSync(CacheStatus.Miss, 0));
     }
 }

@@ -1,0 +1,64 @@
+using FsCheck.Xunit;
+using static Cacheback.Tests.Properties.Arbitraries;
+using HookAnswers = Cacheback.Tests.Properties.DecideHookProperties.HookAnswers;
+
+namespace Cacheback.Tests.Properties;
+
+/// <summary>
+/// The executor with a job's hooks does what <see cref="Decide"/> says under the rules the hooks
+/// resolve to: it decides nothing itself. Random stored envelopes, moments, policies and hook
+/// answers; one read through the real executor over a memory store, compared with the effect.
+/// </summary>
+[Properties(Arbitrary = new[] { typeof(Arbitraries), typeof(DecideHookProperties) }, MaxTest = 300)]
+public class ExecutorHookProperties
+{
+    [Property]
+    public bool Read_WithHooks_CarriesOutDecidesEffect(Moment now, Envelope<string> stored, Policy policy, HookAnswers hooks)
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(now));
+        var store = new MemoryStore(time);
+        using var runtime = new CachebackRuntime(new CachebackRuntimeOptions { TimeProvider = time, Store = store, Queue = new InProcessQueue(), RunRefreshWorker = false });
+        var fetches = 0;
+        var spec = new JobSpec<string, string>("hooks", (_, _) => { fetches++; return Task.FromResult("fetched"); }, policy, k => k, () => "empty",
+            JsonPayloadSerializer<string>.Default, JsonPayloadSerializer<string>.Default) { Hooks = new Answering(policy, hooks) };
+        using var executor = new Executor<string, string>(runtime, spec);
+        var partition = store.Partition(new PartitionSpec<string>("hooks", JsonPayloadSerializer<string>.Default, (_, _, _) => { }));
+        partition.WriteAsync("k", stored, TimeSpan.FromDays(3650)).AsTask().GetAwaiter().GetResult();
+        var rules = hooks.Apply(policy.Rules);
+
+        var effect = Decide.Read(now, stored, rules);
+        var read = executor.GetReadAsync("k", "k", CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        var after = partition.ReadAsync("k").AsTask().GetAwaiter().GetResult()!;
+
+        return effect switch
+        {
+            Effect<string>.Return r =>
+                read == new CacheRead<string>(r.HasValue ? r.Value! : "empty", r.Status, r.HasValue ? null : false)
+                && fetches == 0 && after.Version == stored.Version,
+            Effect<string>.ReturnAndEnqueue e =>
+                read == new CacheRead<string>(e.HasValue ? e.Value! : "empty", e.Status, false)
+                && fetches == 0 && after.Version != stored.Version
+                && after.LeaseUntil == e.Claim.LeaseUntil && after.FetchedAtMs == e.Claim.Leased.FetchedAtMs && after.FreshUntilMs == e.Claim.Leased.FreshUntilMs,
+            Effect<string>.FetchSync f =>
+                read == new CacheRead<string>("fetched", f.Status, true)
+                && fetches == 1 && after.Value == "fetched"
+                && after.FreshUntilMs == Decide.Write(now, "fetched", 1, null, rules).Envelope.FreshUntilMs,
+            _ => false,
+        };
+    }
+
+    /// <summary>Hooks that give the answers drawn; where none was drawn, what the policy says (as <c>Job</c>'s defaults do).</summary>
+    private sealed class Answering(Policy policy, HookAnswers answers) : IJobHooks<string>
+    {
+        public bool ShouldFetchOnMiss(string args) => answers.FetchOnMiss ?? policy.FetchOnMiss;
+
+        public bool ShouldFetchStale(string args, TimeSpan delta) =>
+            answers.FetchStale ?? (policy.FetchOnStaleThreshold is { } t && delta + policy.Lifetime > t);
+
+        public DateTimeOffset Expiry(string args, DateTimeOffset now) =>
+            answers.Expiry is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : now + policy.Lifetime;
+
+        public DateTimeOffset Timeout(string args, DateTimeOffset now) =>
+            answers.LeaseUntil is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : now + policy.RefreshTimeout;
+    }
+}
