@@ -39,12 +39,16 @@ public abstract class SoakCounters
     /// <summary>The last refreshes of <paramref name="key"/> recorded, newest first.</summary>
     public abstract Task<IReadOnlyList<string>> RefreshesOfAsync(string key);
 
-    /// <summary>The buckets of queue wait (enqueued to started), in milliseconds, that <see cref="WaitCounter"/> names.</summary>
-    public static readonly long[] WaitBuckets = [10, 50, 100, 250, 500, 1_000, 2_000];
+    /// <summary>The upper bounds of the buckets of queue wait (enqueued to started), in milliseconds.</summary>
+    private static readonly long[] WaitBounds = [10, 50, 100, 250, 500, 1_000, 2_000];
 
-    /// <summary>The counter of a queue wait: the first bucket it fits in, or "over" the last.</summary>
-    public static string WaitCounter(long waitMs) =>
-        "queue.wait." + (Array.Find(WaitBuckets, b => waitMs < b) is var bucket and > 0 ? $"under{bucket}ms" : $"over{WaitBuckets[^1]}ms");
+    /// <summary>The buckets' names, shortest wait first: "&lt;10 ms" ... "&gt;=2000 ms".</summary>
+    public static IEnumerable<string> WaitBuckets => WaitBounds.Select(b => $"<{b} ms").Append($">={WaitBounds[^1]} ms");
+
+    /// <summary>The counter of a queue wait of <paramref name="waitMs"/>: its bucket's.</summary>
+    public static string WaitCounter(long waitMs) => WaitPrefix + (Array.Find(WaitBounds, b => waitMs < b) is var bound and > 0 ? $"<{bound} ms" : $">={WaitBounds[^1]} ms");
+
+    public const string WaitPrefix = "queue.wait ";
 }
 
 /// <summary>The embedded soak's tallies.</summary>
