@@ -8,6 +8,7 @@
 #
 #   bash benchmarks/web-load.sh                          # 64 connections, 20 s, expiries 1 2 5 s, fetch 100 ms
 #   bash benchmarks/web-load.sh --duration 60 --expiries "1 10"
+#   bash benchmarks/web-load.sh --order "memory hybrid cacheback"   # measure in another order (position effects)
 #   bash benchmarks/web-load.sh --smoke                  # 3 s, one expiry, checks Cacheback's targets (eng/test.sh)
 #
 # Per cache: requests/s, p50 and p99 latency (wrk, at the client), requests slower than the fetch
@@ -16,12 +17,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-duration=20 connections=64 expiries="1 2 5" fetch_ms=100 threads=2 warmup=5 smoke=0 build=1
+duration=20 connections=64 expiries="1 2 5" fetch_ms=100 threads=2 warmup=5 smoke=0 build=1 order="cacheback hybrid memory"
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) duration=$2; shift ;;
     --connections) connections=$2; shift ;;
     --expiries) expiries=$2; shift ;;
+    --order) order=$2; shift ;;
     --fetch-delay-ms) fetch_ms=$2; shift ;;
     --threads) threads=$2; shift ;;
     --warmup) warmup=$2; shift ;;
@@ -80,7 +82,7 @@ for expiry in $expiries; do
     curl -fsS "$base/compare/$cache" >/dev/null
     wrk -t"$threads" -c"$connections" -d"${warmup}s" "$base/compare/$cache" >/dev/null
   done
-  for cache in cacheback hybrid memory; do
+  for cache in $order; do
     curl -fsS "$base/compare/stats" >"$work/before.json"
     wrk -t"$threads" -c"$connections" -d"${duration}s" --latency "$base/compare/$cache" >"$work/wrk.txt"
     curl -fsS "$base/compare/stats" >"$work/after.json"
