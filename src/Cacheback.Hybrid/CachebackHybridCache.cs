@@ -25,7 +25,6 @@ public sealed partial class CachebackHybridCache : HybridCache, IDisposable
     private readonly IEnvelopeStore<HybridEntry> _store;
     private readonly bool _sharedStore;
     private readonly ITagBook _tags;
-    private readonly LocalTagBook? _localTags;
     private readonly Clock _clock;
     private readonly ILogger _logger;
     private readonly HybridSerializers _serializers;
@@ -82,15 +81,12 @@ public sealed partial class CachebackHybridCache : HybridCache, IDisposable
         var store = runtime.StoreNamed(options.StoreName);
         _sharedStore = store is not MemoryStore;
         _store = store.Partition(new PartitionSpec<HybridEntry>(EmbeddedPartition, HybridEntrySerializer.Instance, OnUnreadable));
-        if (_sharedStore)
-        {
-            _tags = new StoreTagBook(store, _clock, options.TagRetention, OnUnreadable);
-        }
-        else
-        {
-            _localTags = new LocalTagBook();
-            _tags = _localTags;
-        }
+        // The runtime's tag book, shared with the Cacheback jobs on the same store: a tag invalidated
+        // through either reaches both. On a shared store the counters live in the store, so a book
+        // of our own (for this cache's retention) reads and bumps the same ones.
+        _tags = _sharedStore
+            ? new StoreTagBook(store, _clock, options.TagRetention, OnUnreadable)
+            : runtime.TagBookFor(options.StoreName);
 
         _defaultFlags = options.DefaultEntryOptions?.Flags ?? HybridCacheEntryFlags.None;
         _defaultExpiration = options.DefaultEntryOptions?.Expiration ?? DefaultExpiration;
