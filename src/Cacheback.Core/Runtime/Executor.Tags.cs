@@ -9,28 +9,63 @@ internal sealed partial class Executor<TArgs, T>
     /// <summary>Whether the job declared tags: its entries carry a stamp and its reads ask the tag book.</summary>
     public bool IsTagged => _tagsOf is not null;
 
-    /// <summary>The job's tags for <paramref name="args"/>, normalised (no duplicates, no wildcard).</summary>
-    private string[] TagsOf(TArgs args) => TagRules.Normalize(_tagsOf!(args));
-
     /// <summary>
     /// The stamp of the wildcard and the job's tags for <paramref name="args"/> now, to read BEFORE a
     /// fetch runs: an invalidation that lands while it runs then leaves its value stale (or removed),
-    /// never fresh. Null for an untagged job. Throws what the tag book throws.
+    /// never fresh. Null for an untagged job. Throws what the tag book throws, and for a blank tag.
     /// </summary>
-    private ValueTask<TagStamp?> StampAsync(TArgs args, CancellationToken cancellationToken) =>
-        _tagsOf is null ? new((TagStamp?)null) : TaggedStampAsync(TagsOf(args), cancellationToken);
-
-    private async ValueTask<TagStamp?> TaggedStampAsync(string[] tags, CancellationToken cancellationToken)
+    private async ValueTask<TagStamp?> StampAsync(TArgs args, CancellationToken cancellationToken)
     {
-        long versions = 0, removals = 0;
-        for (var i = -1; i < tags.Length; i++)
+        if (_tagsOf is null)
+            return null;
+        var (versions, removals) = await SumsAsync(args, cancellationToken).ConfigureAwait(false);
+        return new TagStamp(versions, removals);
+    }
+
+    /// <summary>
+    /// The sums of the counters of the wildcard and the job's tags for <paramref name="args"/>. Without
+    /// allocating when the book answers at once (memory, or an L1): a tagged hit pays the tags function and
+    /// one book read per tag. Sums need no normalising: the same arguments give the same tags, so a
+    /// duplicate counts twice on write and on read alike.
+    /// </summary>
+    private ValueTask<(long Versions, long Removals)> SumsAsync(TArgs args, CancellationToken cancellationToken)
+    {
+        var tags = _tagsOf!(args);
+        var wildcard = _tagBook!.ReadAsync(TagRules.Wildcard, cancellationToken);
+        if (!wildcard.IsCompletedSuccessfully)
+            return SumsSlowAsync(wildcard, tags, cancellationToken);
+        long versions = wildcard.Result.Version, removals = wildcard.Result.RemovedAt;
+        if (tags is string[] array)
         {
-            var state = await _tagBook!.ReadAsync(i < 0 ? TagRules.Wildcard : tags[i], cancellationToken).ConfigureAwait(false);
+            for (var i = 0; i < array.Length; i++)
+            {
+                var state = _tagBook.ReadAsync(TagRules.Checked(array[i], i), cancellationToken);
+                if (!state.IsCompletedSuccessfully)
+                    return SumsSlowAsync(wildcard, tags, cancellationToken);
+                versions += state.Result.Version;
+                removals += state.Result.RemovedAt;
+            }
+
+            return new((versions, removals));
+        }
+
+        return SumsSlowAsync(wildcard, tags, cancellationToken);
+    }
+
+    private async ValueTask<(long Versions, long Removals)> SumsSlowAsync(ValueTask<TagState> wildcard, IEnumerable<string>? tags, CancellationToken cancellationToken)
+    {
+        // The wildcard's read is awaited once; every tag is read again (a book read is idempotent).
+        var first = await wildcard.ConfigureAwait(false);
+        long versions = first.Version, removals = first.RemovedAt;
+        var position = 0;
+        foreach (var tag in tags ?? [])
+        {
+            var state = await _tagBook!.ReadAsync(TagRules.Checked(tag, position++), cancellationToken).ConfigureAwait(false);
             versions += state.Version;
             removals += state.RemovedAt;
         }
 
-        return new TagStamp(versions, removals);
+        return (versions, removals);
     }
 
     /// <summary>
@@ -42,29 +77,30 @@ internal sealed partial class Executor<TArgs, T>
     {
         if (stored is not { HasValue: true })
             return DecidedBy(now, stored, key, args, TagVerdict.Valid, cancellationToken);
-        ValueTask<TagStamp?> stamp;
+        ValueTask<(long Versions, long Removals)> sums;
         try
         {
-            stamp = StampAsync(args, cancellationToken);
+            sums = SumsAsync(args, cancellationToken);
         }
-#pragma warning disable CA1031 // VerdictSlowAsync sorts what the book threw.
+#pragma warning disable CA1031 // VerdictSlowAsync sorts what the book (or the tags function) threw.
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            stamp = ValueTask.FromException<TagStamp?>(e);
+            sums = ValueTask.FromException<(long, long)>(e);
         }
 
-        return stamp.IsCompletedSuccessfully
-            ? DecidedBy(now, stored, key, args, TagRules.Judge(stored.Tags, stamp.Result!), cancellationToken)
-            : VerdictSlowAsync(stamp, stored, key, args, cancellationToken);
+        return sums.IsCompletedSuccessfully
+            ? DecidedBy(now, stored, key, args, TagRules.Judge(stored.Tags, sums.Result.Versions, sums.Result.Removals), cancellationToken)
+            : VerdictSlowAsync(sums, stored, key, args, cancellationToken);
     }
 
-    private async ValueTask<CacheRead<T>> VerdictSlowAsync(ValueTask<TagStamp?> stamp, Envelope<T> stored, string key, TArgs args, CancellationToken cancellationToken)
+    private async ValueTask<CacheRead<T>> VerdictSlowAsync(ValueTask<(long Versions, long Removals)> sums, Envelope<T> stored, string key, TArgs args, CancellationToken cancellationToken)
     {
         TagVerdict verdict;
         try
         {
-            verdict = TagRules.Judge(stored.Tags, (await stamp.ConfigureAwait(false))!);
+            var (versions, removals) = await sums.ConfigureAwait(false);
+            verdict = TagRules.Judge(stored.Tags, versions, removals);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {

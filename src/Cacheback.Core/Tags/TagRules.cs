@@ -26,11 +26,22 @@ internal static class TagRules
     /// the job had tags): stale, so that it refreshes under its tags.
     /// </summary>
     [Pure]
-    public static TagVerdict Judge(TagStamp? seen, TagStamp now) =>
+    public static TagVerdict Judge(TagStamp? seen, TagStamp now) => Judge(seen, now.Versions, now.Removals);
+
+    /// <summary><see cref="Judge(TagStamp, TagStamp)"/> with the stamp now as its two sums (the hit path builds no stamp).</summary>
+    [Pure]
+    public static TagVerdict Judge(TagStamp? seen, long versions, long removals) =>
         seen is null ? TagVerdict.Stale
-        : now.Removals > seen.Removals ? TagVerdict.Removed
-        : now.Versions != seen.Versions ? TagVerdict.Stale
+        : removals > seen.Removals ? TagVerdict.Removed
+        : versions != seen.Versions ? TagVerdict.Stale
         : TagVerdict.Valid;
+
+    /// <summary><paramref name="tag"/>, unless it is null or blank.</summary>
+    /// <exception cref="ArgumentException">The tag at <paramref name="position"/> is null, empty or whitespace.</exception>
+    public static string Checked(string tag, int position) =>
+        string.IsNullOrWhiteSpace(tag)
+            ? throw new ArgumentException($"Tag #{position} is null, empty or whitespace; a tag must name something.", nameof(tag))
+            : tag;
 
     /// <summary>The worse of two verdicts.</summary>
     [Pure]
