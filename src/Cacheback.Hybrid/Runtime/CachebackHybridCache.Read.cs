@@ -150,7 +150,12 @@ public sealed partial class CachebackHybridCache
                 // store (or its L1), every reader here would send a compare-and-set that can only lose,
                 // and each lost one makes an L1 forget the key.
                 if ((flags & HybridCacheEntryFlags.DisableUnderlyingData) == 0 && _claiming.TryAdd(key, 0))
-                    _ = RefreshInBackgroundAsync(key, stale.Claim, state, factory, policy, flags, TagRules.Normalize(tags));
+                {
+                    _ = _factories.Length > 0 && FactoryFor(key) is { } named && named.ValueType == typeof(T)
+                        ? ClaimAndEnqueueAsync(key, stale.Claim, named, state, factory, policy, flags, TagRules.Normalize(tags))
+                        : RefreshInBackgroundAsync(key, stale.Claim, state, factory, policy, flags, TagRules.Normalize(tags));
+                }
+
                 return served!;
             default:
                 // Fresh (a store that answers later), or stale with its refresh already claimed. A
