@@ -34,8 +34,8 @@ if (only is null or "a")
     var connections = new[] { ("RedisStore.ConnectAsync", opened.Connection), ("application's own (client defaults)", (IConnectionMultiplexer)connection) };
     output.WriteLine($"## (a) Reads: Cache.Wrap hit over RedisStore vs raw StringGetAsync (median of {rounds} alternating rounds)");
     output.WriteLine();
-    output.WriteLine("| connection | callers | ops | raw StringGetAsync | raw + decode | Cache.Wrap GetAsync (hit) | ratio to raw (median) | range | ratio to raw + decode (median) | range |");
-    output.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    output.WriteLine("| connection | callers | ops | raw StringGetAsync | raw + decode | Cache.Wrap GetAsync (hit) | ratio to raw (median) | range | ratio to raw + decode (median) | range | CPU ratio to raw (median) | range | B/op raw / wrap |");
+    output.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     foreach (var (label, on) in connections)
     {
         var database = on.GetDatabase();
@@ -68,31 +68,46 @@ if (only is null or "a")
             var raws = new List<double>();
             var decodeds = new List<double>();
             var wraps = new List<double>();
+            // This process's CPU time per op too: on a shared machine it moves far less with the
+            // other processes' load than the elapsed time does, and it is what a hit costs the client.
+            var cpuRatios = new List<double>();
+            var bytes = (Raw: 0.0, Wrap: 0.0);
             for (var round = 0; round < rounds; round++)
             {
-                raws.Add(await SecondsPerOp(raw, concurrency, ops));
-                decodeds.Add(await SecondsPerOp(rawDecoded, concurrency, ops));
-                wraps.Add(await SecondsPerOp(wrap, concurrency, ops));
+                var r = await Measure(raw, concurrency, ops);
+                decodeds.Add((await Measure(rawDecoded, concurrency, ops)).Seconds);
+                var w = await Measure(wrap, concurrency, ops);
+                raws.Add(r.Seconds);
+                wraps.Add(w.Seconds);
+                cpuRatios.Add(w.Cpu / r.Cpu);
+                bytes = (r.Bytes, w.Bytes);
             }
 
+            cpuRatios.Sort();
             var ratios = raws.Zip(wraps, (r, w) => w / r).Order().ToList();
             var decodedRatios = decodeds.Zip(wraps, (d, w) => w / d).Order().ToList();
             var (rawMedian, decodedMedian, wrapMedian) = (Median(raws), Median(decodeds), Median(wraps));
-            output.WriteLine($"| {label} | {concurrency} | {ops:N0} | {rawMedian * 1e6:F1} µs/op ({1 / rawMedian:N0}/s) | {decodedMedian * 1e6:F1} µs/op ({1 / decodedMedian:N0}/s) | {wrapMedian * 1e6:F1} µs/op ({1 / wrapMedian:N0}/s) | {Median(ratios):F2}x | {ratios[0]:F2}–{ratios[^1]:F2}x | {Median(decodedRatios):F2}x | {decodedRatios[0]:F2}–{decodedRatios[^1]:F2}x |");
+            output.WriteLine($"| {label} | {concurrency} | {ops:N0} | {rawMedian * 1e6:F1} µs/op ({1 / rawMedian:N0}/s) | {decodedMedian * 1e6:F1} µs/op ({1 / decodedMedian:N0}/s) | {wrapMedian * 1e6:F1} µs/op ({1 / wrapMedian:N0}/s) | {Median(ratios):F2}x | {ratios[0]:F2}–{ratios[^1]:F2}x | {Median(decodedRatios):F2}x | {decodedRatios[0]:F2}–{decodedRatios[^1]:F2}x | {Median(cpuRatios):F2}x | {cpuRatios[0]:F2}–{cpuRatios[^1]:F2}x | {bytes.Raw:F0} / {bytes.Wrap:F0} |");
         }
     }
 
     output.WriteLine();
 
-    static async Task<double> SecondsPerOp(Func<Task> op, int concurrency, int ops)
+    // Per op: elapsed seconds, this process's CPU seconds, and bytes allocated (every thread).
+    static async Task<(double Seconds, double Cpu, double Bytes)> Measure(Func<Task> op, int concurrency, int ops)
     {
+        using var self = Process.GetCurrentProcess();
+        var (cpu, allocated) = (self.TotalProcessorTime, GC.GetTotalAllocatedBytes(precise: true));
         var stopwatch = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
         {
             for (var i = 0; i < ops / concurrency; i++)
                 await op();
         })));
-        return stopwatch.Elapsed.TotalSeconds / (ops / concurrency * concurrency);
+        var elapsed = stopwatch.Elapsed;
+        self.Refresh();
+        double done = ops / concurrency * concurrency;
+        return (elapsed.TotalSeconds / done, (self.TotalProcessorTime - cpu).TotalSeconds / done, (GC.GetTotalAllocatedBytes(precise: true) - allocated) / done);
     }
 
     static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);

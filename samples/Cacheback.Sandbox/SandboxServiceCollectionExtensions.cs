@@ -13,8 +13,8 @@ public static class SandboxServiceCollectionExtensions
     /// <summary>
     /// Adds the database (<see cref="IDbContextFactory{TContext}"/> over the SQLite file of the
     /// <c>"Sandbox"</c> section) and the seed's jobs, each under its name: <see cref="VanillaJob"/>,
-    /// <see cref="KeyedJob"/>, <see cref="ItemFilterJob"/>, the two <see cref="ItemFunctions"/> and
-    /// <see cref="DecoratedItems"/>. Add the runtime first (<c>AddCacheback</c>, <c>AddCachebackRedis</c>
+    /// <see cref="KeyedJob"/>, the two EF Core query jobs of <see cref="ItemQueries"/>, the two
+    /// <see cref="ItemFunctions"/> and <see cref="DecoratedItems"/>. Add the runtime first (<c>AddCacheback</c>, <c>AddCachebackRedis</c>
     /// or <c>AddCachebackWorker</c>); this adds the embedded one if none was.
     /// </summary>
     public static IServiceCollection AddSandboxJobs(this IServiceCollection services, IConfiguration configuration)
@@ -26,10 +26,13 @@ public static class SandboxServiceCollectionExtensions
         services.TryAddSingleton<FetchCounter>();
         services.AddDbContextFactory<SandboxDb>(o => o.UseSqlite(settings.ConnectionString));
         services.AddHostedService<DatabaseWarmUp>();
+        services.AddHostedService<MeteredFetches>();
         services
             .AddCachebackJob<VanillaJob>()
             .AddCachebackJob<KeyedJob>()
-            .AddCachebackJob<ItemFilterJob>()
+            // The seed's QuerySetFilterJob and QuerySetGetJob: no code of ours, the library's jobs over the context factory.
+            .AddEntityFilterJob<SandboxDb, Item>(ItemQueries.FilterJob, ItemQueries.FilterPolicy)
+            .AddEntityGetJob<SandboxDb, Item>(ItemQueries.GetJob, ItemQueries.GetPolicy)
             .AddCachedFetch<ValueTuple, Item[]>(ItemFunctions.ContainingOneJob, ItemFunctions.ContainingOneAsync, ItemFunctions.Policy, empty: [])
             .AddCachedFetch<string, Item[]>(ItemFunctions.ContainingJob, ItemFunctions.ContainingAsync, ItemFunctions.Policy, empty: []);
         services.AddSingleton<DecoratedItems>();

@@ -29,6 +29,26 @@ public abstract class SoakCounters
     public abstract Task<long?> LastFailureAsync(string key);
 
     public abstract Task<IReadOnlyDictionary<string, long>> SnapshotAsync();
+
+    /// <summary>
+    /// A refresh of <paramref name="key"/> ended: <paramref name="line"/> says when it was enqueued,
+    /// started and ended, and how; the last few per key are kept, to explain a late key.
+    /// </summary>
+    public abstract void RecordRefresh(string key, string line);
+
+    /// <summary>The last refreshes of <paramref name="key"/> recorded, newest first.</summary>
+    public abstract Task<IReadOnlyList<string>> RefreshesOfAsync(string key);
+
+    /// <summary>The upper bounds of the buckets of queue wait (enqueued to started), in milliseconds.</summary>
+    private static readonly long[] WaitBounds = [10, 50, 100, 250, 500, 1_000, 2_000];
+
+    /// <summary>The buckets' names, shortest wait first: "&lt;10 ms" ... "&gt;=2000 ms".</summary>
+    public static IEnumerable<string> WaitBuckets => WaitBounds.Select(b => $"<{b} ms").Append($">={WaitBounds[^1]} ms");
+
+    /// <summary>The counter of a queue wait of <paramref name="waitMs"/>: its bucket's.</summary>
+    public static string WaitCounter(long waitMs) => WaitPrefix + (Array.Find(WaitBounds, b => waitMs < b) is var bound and > 0 ? $"<{bound} ms" : $">={WaitBounds[^1]} ms");
+
+    public const string WaitPrefix = "queue.wait ";
 }
 
 /// <summary>The embedded soak's tallies.</summary>
@@ -59,6 +79,15 @@ public sealed class MemorySoakCounters : SoakCounters
 
     public override Task<IReadOnlyDictionary<string, long>> SnapshotAsync() =>
         Task.FromResult<IReadOnlyDictionary<string, long>>(_counters.ToDictionary(c => c.Key, c => Interlocked.Read(ref c.Value.Value), StringComparer.Ordinal));
+
+    public override void RecordRefresh(string key, string line) =>
+        _refreshes.AddOrUpdate(key, _ => [line], (_, before) => [line, .. before.Take(History - 1)]);
+
+    public override Task<IReadOnlyList<string>> RefreshesOfAsync(string key) =>
+        Task.FromResult<IReadOnlyList<string>>(_refreshes.TryGetValue(key, out var lines) ? lines : []);
+
+    private const int History = 6;
+    private readonly ConcurrentDictionary<string, string[]> _refreshes = new(StringComparer.Ordinal);
 }
 
 /// <summary>The Redis soak's tallies, shared by the reading process and its workers (keys under the run's prefix).</summary>
@@ -82,4 +111,15 @@ public sealed class RedisSoakCounters(IDatabase database, string prefix) : SoakC
 
     public override async Task<IReadOnlyDictionary<string, long>> SnapshotAsync() =>
         (await database.HashGetAllAsync(_stats).ConfigureAwait(false)).ToDictionary(e => e.Name.ToString(), e => (long)e.Value, StringComparer.Ordinal);
+
+    // Fire and forget, as the tallies: the last 6 per key.
+    public override void RecordRefresh(string key, string line)
+    {
+        RedisKey list = $"{prefix}soak:refreshes:{key}";
+        database.ListLeftPush(list, line, flags: CommandFlags.FireAndForget);
+        database.ListTrim(list, 0, 5, CommandFlags.FireAndForget);
+    }
+
+    public override async Task<IReadOnlyList<string>> RefreshesOfAsync(string key) =>
+        [.. (await database.ListRangeAsync($"{prefix}soak:refreshes:{key}").ConfigureAwait(false)).Select(v => v.ToString())];
 }

@@ -17,6 +17,8 @@ public sealed class SoakFetch(SoakSettings settings, SoakCounters counters, Time
     public async Task<SoakValue> FetchAsync(string key, CancellationToken cancellationToken)
     {
         var startedMs = time.GetUtcNow().ToUnixTimeMilliseconds();
+        if (FaultsEnabled)
+            counters.RecordRefresh(key, $"fetch started {startedMs} in pid {Environment.ProcessId}");
         var overlapping = await counters.EnterFetchAsync(key).ConfigureAwait(false);
         try
         {
@@ -34,7 +36,6 @@ public sealed class SoakFetch(SoakSettings settings, SoakCounters counters, Time
                 throw new InvalidOperationException($"Soak: the injected failure of a fetch of '{key}'.");
             if (FaultsEnabled)
                 counters.Add(SoakCounters.Succeeded);
-            return new SoakValue(key, startedMs);
         }
         catch (Exception) when (FaultsEnabled)
         {
@@ -46,6 +47,10 @@ public sealed class SoakFetch(SoakSettings settings, SoakCounters counters, Time
         {
             await counters.ExitFetchAsync(key).ConfigureAwait(false);
         }
+
+        // Stamped once the fetch is over for Cacheback (after the in-flight counter's round trip, which
+        // takes a while on a loaded machine): Cacheback's lifetime runs from its write, just after this.
+        return new SoakValue(key, startedMs, time.GetUtcNow().ToUnixTimeMilliseconds());
     }
 }
 

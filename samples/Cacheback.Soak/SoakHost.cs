@@ -40,7 +40,7 @@ public static class SoakWorker
     public static async Task<int> RunAsync(SoakSettings settings)
     {
         using var host = SoakHost.Build(settings, worker: true);
-        using var tally = host.Services.GetRequiredService<CachebackRuntime>().Outcomes.Subscribe(new OutcomeTally(host.Services.GetRequiredService<SoakCounters>()));
+        using var tally = host.Services.GetRequiredService<CachebackRuntime>().Outcomes.Subscribe(new OutcomeTally(host.Services.GetRequiredService<SoakCounters>(), TimeProvider.System));
         await host.StartAsync();
         var (heap, threads) = ProcessFigures.Measure();
         Console.WriteLine($"soak-worker start {Environment.ProcessId} {heap} {threads}");

@@ -40,7 +40,7 @@ public static class SoakRun
         var counters = host.Services.GetRequiredService<SoakCounters>();
         var backend = host.Services.GetRequiredService<SoakFetch>();
         var cached = host.Services.GetRequiredKeyedService<CachedFetch<string, SoakValue>>(SoakFetch.JobName);
-        using var tally = host.Services.GetRequiredService<CachebackRuntime>().Outcomes.Subscribe(new OutcomeTally(counters));
+        using var tally = host.Services.GetRequiredService<CachebackRuntime>().Outcomes.Subscribe(new OutcomeTally(counters, TimeProvider.System));
         await host.StartAsync();
         using var workers = settings.Redis is null ? null : await WorkerProcesses.StartAsync(settings, TimeSpan.FromSeconds(60));
         try
@@ -95,7 +95,19 @@ public static class SoakRun
                 var due = settings.Lifetime * i / keys.Length - clock.Elapsed;
                 if (due > TimeSpan.Zero)
                     await Task.Delay(due);
-                await cached.GetAsync(keys[i]);
+                // A cold process on a loaded machine may outlast the refresh timeout on its first
+                // fetches (JIT, first connections): the warm-up is not measured, so such a key is tried again.
+                for (var attempt = 1; ; attempt++)
+                {
+                    try
+                    {
+                        await cached.GetAsync(keys[i]);
+                        break;
+                    }
+                    catch (TimeoutException) when (attempt < 5)
+                    {
+                    }
+                }
             }
         }));
     }
@@ -117,9 +129,12 @@ public static class SoakRun
                 var nowMs = TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds();
                 var ageMs = nowMs - (value?.FetchedAtMs ?? 0);
                 ages.Record(ageMs);
-                if (value is not null && ageMs > lifetimeMs)
+                // Stale as Cacheback judges it: the lifetime runs from the write, once the fetch has
+                // returned, not from the fetch's start (after a slow fetch, a read in between is a hit,
+                // and asks for no refresh).
+                if (value is not null && nowMs - value.ReadyAtMs > lifetimeMs)
                 {
-                    // Stale: how long since a read first found this value stale (and so asked for a
+                    // How long since a read first found this value stale (and so asked for a
                     // refresh)? A key nobody read for a while is old, but not late.
                     var first = readings.FirstStale.AddOrUpdate(key, (value.FetchedAtMs, nowMs),
                         (_, seen) => seen.FetchedAtMs >= value.FetchedAtMs ? seen : (value.FetchedAtMs, nowMs));
@@ -135,11 +150,18 @@ public static class SoakRun
                         else
                         {
                             var n = Interlocked.Increment(ref readings.BeyondBound);
+                            // What is stored now (its lease says when the refresh was claimed) and the
+                            // last refreshes of the key: where the time went.
+                            var (stored, refreshes) = n <= 5 ? (await cached.RawGetAsync(key), await counters.RefreshesOfAsync(key)) : (null, []);
                             lock (readings)
                             {
                                 readings.MaxUnexcusedMs = Math.Max(readings.MaxUnexcusedMs, windowMs);
                                 if (n <= 5)
-                                    readings.FirstUnexcused.Add($"'{key}' served {windowMs} ms after a read first found it stale, at age {ageMs} ms, {(failedAt is null ? "never failed" : $"its last failure {value.FetchedAtMs - failedAt} ms before that fetch")}");
+                                {
+                                    readings.FirstUnexcused.Add($"'{key}' served {windowMs} ms after a read first found it stale (at {first.FirstStaleMs}), at {nowMs}, age {ageMs} ms, "
+                                        + $"{(failedAt is null ? "never failed" : $"its last failure {value.FetchedAtMs - failedAt} ms before that fetch")}; stored: {stored}");
+                                    readings.FirstUnexcused.AddRange(refreshes.Select(line => $"  last refreshes, newest first: {line}"));
+                                }
                             }
                         }
                     }
@@ -194,6 +216,8 @@ public static class SoakRun
                 .OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key[SoakCounters.OutcomePrefix.Length..]} {c.Value:N0}")), ""),
             ("superseded / successful fetches", $"{superseded:N0} ({supersededRatio:P2})", Soft(supersededRatio < 0.01)),
             ("overlapping fetches of one key", $"{Count(SoakCounters.Overlapping):N0}", ""),
+            ("queue wait (enqueued to refresh start), by bucket", string.Join(", ", SoakCounters.WaitBuckets
+                .Select(bucket => (bucket, n: Count(SoakCounters.WaitPrefix + bucket))).Where(b => b.n != 0).Select(b => $"{b.bucket} {b.n:N0}")), ""),
             ("served age p50 / p99 / max", $"{S(ages.Percentile(0.50))} / {S(ages.Percentile(0.99))} / {S(ages.Max)}", ""),
             ("longest stale window (first stale read to last)", S(TimeSpan.FromMilliseconds(readings.MaxStaleWindowMs)), ""),
             ($"stale reads later than {S(settings.StaleBound)}, after a failed fetch", $"{readings.ExcusedBeyondBound:N0}", ""),

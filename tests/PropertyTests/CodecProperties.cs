@@ -56,4 +56,42 @@ public class CodecProperties
     [Property]
     public bool TryReadVersion_AgreesWithDecode(Envelope<string> envelope) =>
         EnvelopeCodec.TryReadVersion(EnvelopeCodec.Encode(envelope, Json), out var version) && version == envelope.Version;
+
+    // The shortcut for the written forms (EnvelopeCodec.Written.cs) and the general reader agree on
+    // every input: the same envelope, or the same error with the same detail.
+    private static bool SameAsReader(ReadOnlyMemory<byte> bytes, int maxPayloadBytes = EnvelopeCodec.DefaultMaxPayloadBytes) =>
+        (EnvelopeCodec.Decode(bytes, MessagePack, maxPayloadBytes), EnvelopeCodec.DecodeByReader(bytes, MessagePack, maxPayloadBytes)) switch
+        {
+            (DecodeResult<string>.Decoded a, DecodeResult<string>.Decoded b) => a.Envelope.Equals(b.Envelope),
+            (DecodeResult<string>.Failed a, DecodeResult<string>.Failed b) => a.Error == b.Error && a.Detail == b.Detail,
+            _ => false,
+        };
+
+    [Property]
+    public bool Decode_WrittenBytes_AgreesWithTheGeneralReader(Envelope<string> envelope) =>
+        SameAsReader(EnvelopeCodec.Encode(envelope, MessagePack));
+
+    [Property]
+    public bool Decode_WrittenBytesOverTheLimit_AgreesWithTheGeneralReader(Envelope<string> envelope, Arbitraries.Offset limit) =>
+        SameAsReader(EnvelopeCodec.Encode(envelope, MessagePack), 1 + limit % 64);
+
+    [Property]
+    public bool Decode_CorruptedBytes_AgreesWithTheGeneralReader(Envelope<string> envelope, Arbitraries.Flips flips)
+    {
+        var bytes = EnvelopeCodec.Encode(envelope, MessagePack);
+        foreach (var (at, value) in flips)
+            bytes[at % bytes.Length] = (byte)value;
+        return SameAsReader(bytes);
+    }
+
+    [Property]
+    public bool Decode_TruncatedOrExtendedBytes_AgreesWithTheGeneralReader(Envelope<string> envelope, Arbitraries.Offset cut)
+    {
+        var bytes = EnvelopeCodec.Encode(envelope, MessagePack);
+        return SameAsReader(bytes.AsMemory(0, cut % bytes.Length)) && SameAsReader(bytes.Append((byte)(cut % 256)).ToArray());
+    }
+
+    [Property]
+    public bool Decode_ArbitraryBytes_AgreesWithTheGeneralReader(byte[]? bytes) =>
+        SameAsReader(bytes ?? []);
 }

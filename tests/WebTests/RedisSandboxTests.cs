@@ -25,7 +25,7 @@ public sealed class RedisSandboxTests
         using var connection = await redis.ConnectAsync();
         var writes = await KeyspaceWritesAsync(connection);
 
-        foreach (var (url, job, count) in new[] { ("/", VanillaJob.JobName, 100), ("/?function", ItemFunctions.ContainingOneJob, 19), ("/?name=Item_5&qs", ItemFilterJob.JobName, 1) })
+        foreach (var (url, job, count) in new[] { ("/", VanillaJob.JobName, 100), ("/?function", ItemFunctions.ContainingOneJob, 19), ("/?name=Item_5&qs", ItemQueries.FilterJob, 1) })
         {
             var miss = await PageReader.GetAsync(client, url);
             Assert.Equal(("miss", 0), (miss.Status, miss.Count));

@@ -90,8 +90,8 @@ public sealed class ViewTests : IDisposable
     public async Task QueryFilter_MissIsEmpty_ThenTheFilteredItems_OnItsOwnKeys()
     {
         var miss = await PageReader.GetAsync(_client, "/?name=Item_2&qs");
-        Assert.Equal(("miss", "item-filter", 0), (miss.Status, miss.Job, miss.Count));
-        await _app.Fetches.WhenAsync(ItemFilterJob.JobName, 1).WaitAsync(Bound);
+        Assert.Equal(("miss", ItemQueries.FilterJob, 0, 0L), (miss.Status, miss.Job, miss.Count, miss.Fetches));
+        await _app.Fetches.WhenAsync(ItemQueries.FilterJob, 1).WaitAsync(Bound);
 
         var hit = await PageReader.GetAsync(_client, "/?name=Item_2&qs");
         Assert.Equal(("hit", 1L), (hit.Status, hit.Fetches));
@@ -101,7 +101,37 @@ public sealed class ViewTests : IDisposable
         _app.Time.Advance(TimeSpan.FromSeconds(11)); // lifetime 10 s
         var stale = await PageReader.GetAsync(_client, "/?name=Item_2&qs");
         Assert.Equal(("stale", 1), (stale.Status, stale.Count));
-        await _app.Fetches.WhenAsync(ItemFilterJob.JobName, 2).WaitAsync(Bound);
+        await _app.Fetches.WhenAsync(ItemQueries.FilterJob, 2).WaitAsync(Bound);
+        Assert.Equal("hit", (await PageReader.GetAsync(_client, "/?name=Item_2&qs")).Status);
+
+        var other = await PageReader.GetAsync(_client, "/?name=Item_3&qs");
+        Assert.Equal(("miss", 0, 2L), (other.Status, other.Count, other.Fetches)); // its own key, filled behind
+        await _app.Fetches.WhenAsync(ItemQueries.FilterJob, 3).WaitAsync(Bound);
+        Assert.Equal(["Item_3"], (await PageReader.GetAsync(_client, "/?name=Item_3&qs")).Items);
+    }
+
+    [Fact]
+    public async Task QueryGet_FetchesOnMiss_TheOneItemOrNone_ServesStaleAfterTenSeconds()
+    {
+        var miss = await PageReader.GetAsync(_client, "/?name=Item_4&get");
+        Assert.Equal(("miss", ItemQueries.GetJob, 1L), (miss.Status, miss.Job, miss.Fetches)); // fetched before answering
+        Assert.Equal(["Item_4"], miss.Items);
+
+        var hit = await PageReader.GetAsync(_client, "/?name=Item_4&get");
+        Assert.Equal(("hit", 1L), (hit.Status, hit.Fetches));
+        Assert.Equal(0, _app.Fetches[ItemQueries.FilterJob]); // the filter job's cache is another
+
+        var nobody = await PageReader.GetAsync(_client, "/?name=Nobody&get");
+        Assert.Equal(("miss", 0, 2L), (nobody.Status, nobody.Count, nobody.Fetches));
+        var nobodyAgain = await PageReader.GetAsync(_client, "/?name=Nobody&get");
+        Assert.Equal(("hit", 0, 2L), (nobodyAgain.Status, nobodyAgain.Count, nobodyAgain.Fetches)); // "none" is cached too
+
+        _app.Time.Advance(TimeSpan.FromSeconds(11)); // lifetime 10 s
+        var stale = await PageReader.GetAsync(_client, "/?name=Item_4&get");
+        Assert.Equal(("stale", 1), (stale.Status, stale.Count));
+        await _app.Fetches.WhenAsync(ItemQueries.GetJob, 3).WaitAsync(Bound); // the refresh, behind
+        var fresh = await PageReader.GetAsync(_client, "/?name=Item_4&get");
+        Assert.Equal(("hit", 3L), (fresh.Status, fresh.Fetches));
     }
 
     [Fact]
@@ -150,7 +180,7 @@ public sealed class ViewTests : IDisposable
     {
         var page = await PageReader.GetAsync(_client, "/?decorator");
 
-        foreach (var href in new[] { "href=\"/\"", "href=\"/?name=Item_1\"", "href=\"/?name=Item_1&amp;qs\"", "href=\"/?function\"", "href=\"/?function&amp;q=3\"", "href=\"/?decorator\"", "href=\"/cacheback\"" })
+        foreach (var href in new[] { "href=\"/\"", "href=\"/?name=Item_1\"", "href=\"/?name=Item_1&amp;qs\"", "href=\"/?name=Item_1&amp;get\"", "href=\"/?function\"", "href=\"/?function&amp;q=3\"", "href=\"/?decorator\"", "href=\"/cacheback\"" })
             Assert.Contains(href, page.Html, StringComparison.Ordinal);
     }
 }

@@ -20,7 +20,7 @@ internal static class LivePage
           .Hit { color: #070 } .StaleHit { color: #b60 } .Miss { color: #b00 }
         </style></head>
         <body>
-        <nav><a href="/">vanilla</a> <a href="/?name=Item_1">keyed</a> <a href="/?name=Item_1&amp;qs">query filter</a>
+        <nav><a href="/">vanilla</a> <a href="/?name=Item_1">keyed</a> <a href="/?name=Item_1&amp;qs">query filter</a> <a href="/?name=Item_1&amp;get">query get</a>
           <a href="/?function">function</a> <a href="/?function&amp;q=3">function with q</a> <a href="/?decorator">decorated</a></nav>
         <h1>Cacheback, live</h1>
         <p>This app runs {{MODE}}. Read the views in another tab and watch: a miss, hits, then, past the lifetime,

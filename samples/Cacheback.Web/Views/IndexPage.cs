@@ -9,7 +9,7 @@ internal static class IndexPage
 {
     private static readonly (string Href, string Label)[] Views =
     [
-        ("/", "vanilla"), ("/?name=Item_1", "keyed"), ("/?name=Item_1&qs", "query filter"),
+        ("/", "vanilla"), ("/?name=Item_1", "keyed"), ("/?name=Item_1&qs", "query filter"), ("/?name=Item_1&get", "query get"),
         ("/?function", "function"), ("/?function&q=3", "function with q"), ("/?decorator", "decorated"),
     ];
 

@@ -7,6 +7,7 @@ namespace Cacheback.Web.Views;
 /// <summary>
 /// The seed's one view (<c>dummyapp.views.index</c>), its job chosen by the query string:
 /// <c>/</c> vanilla, <c>/?name=Item_1</c> keyed, <c>/?name=Item_1&amp;qs</c> query filter,
+/// <c>/?name=Item_1&amp;get</c> query get,
 /// <c>/?function</c> and <c>/?function&amp;q=3</c> cached functions, <c>/?decorator</c> the decorated function.
 /// </summary>
 internal static class SandboxViews
@@ -28,10 +29,21 @@ internal static class SandboxViews
         {
             if (query.ContainsKey("qs"))
             {
-                var filter = services.GetRequiredService<ItemFilterJob>();
-                return ViewRead.ReadAsync($"?name={name}&qs", ItemFilterJob.JobName,
-                    "A query-filter job: the items named so, keyed by the entity and the field/value pair; 10 s lifetime, no fetch on a miss (the first read is empty).",
-                    time, () => counter[ItemFilterJob.JobName], () => filter.RawGetAsync(name, cancellationToken), () => filter.GetAsync(name, cancellationToken));
+                // The library's EntityFilterJob, registered by name (AddEntityFilterJob): the query is field/value pairs.
+                var filter = services.GetRequiredKeyedService<EntityFilterJob<Item>>(ItemQueries.FilterJob);
+                var named = FieldValues.Of(nameof(Item.Name), name);
+                return ViewRead.ReadAsync($"?name={name}&qs", ItemQueries.FilterJob,
+                    "A query-filter job (EntityFilterJob, the seed's QuerySetFilterJob): the items named so, keyed by the entity and the field/value pair; 10 s lifetime, no fetch on a miss (the first read is empty).",
+                    time, () => counter[ItemQueries.FilterJob], () => filter.RawGetAsync(named, cancellationToken), () => filter.GetAsync(named, cancellationToken), items => [.. items]);
+            }
+
+            if (query.ContainsKey("get"))
+            {
+                var get = services.GetRequiredKeyedService<EntityGetJob<Item>>(ItemQueries.GetJob);
+                var named = FieldValues.Of(nameof(Item.Name), name);
+                return ViewRead.ReadAsync($"?name={name}&get", ItemQueries.GetJob,
+                    "A query-get job (EntityGetJob, the seed's QuerySetGetJob): the one item named so, or none (cached too); 10 s lifetime, a miss fetches before answering.",
+                    time, () => counter[ItemQueries.GetJob], () => get.RawGetAsync(named, cancellationToken), () => get.GetAsync(named, cancellationToken), item => item is null ? [] : [item]);
             }
 
             var keyed = services.GetRequiredService<KeyedJob>();

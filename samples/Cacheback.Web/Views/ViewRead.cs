@@ -17,9 +17,15 @@ internal sealed record ViewRead(string View, string Job, string Explanation, str
     /// Reads through <paramref name="get"/>, peeking with <paramref name="rawGet"/> (no side effects)
     /// before, for the status, and after, for the stored envelope's times.
     /// </summary>
-    public static async Task<ViewRead> ReadAsync(
+    public static Task<ViewRead> ReadAsync(
         string view, string job, string explanation, TimeProvider time, Func<long> fetches,
-        Func<Task<Envelope<Item[]>?>> rawGet, Func<ValueTask<Item[]>> get)
+        Func<Task<Envelope<Item[]>?>> rawGet, Func<ValueTask<Item[]>> get) =>
+        ReadAsync(view, job, explanation, time, fetches, rawGet, get, items => items);
+
+    /// <summary>As the other, for a job whose value is not an array of items (a list, one item or none): <paramref name="items"/> says which items it holds.</summary>
+    public static async Task<ViewRead> ReadAsync<T>(
+        string view, string job, string explanation, TimeProvider time, Func<long> fetches,
+        Func<Task<Envelope<T>?>> rawGet, Func<ValueTask<T>> get, Func<T, Item[]> items)
     {
         var before = await rawGet();
         var status = before switch
@@ -28,9 +34,9 @@ internal sealed record ViewRead(string View, string Job, string Explanation, str
             _ when time.GetUtcNow() < before.FreshUntil => "hit",
             _ => "stale",
         };
-        var items = await get();
+        var value = await get();
         var after = await rawGet();
         var stored = after is { HasValue: true };
-        return new ViewRead(view, job, explanation, status, items, stored ? after!.FetchedAt : null, stored ? after!.FreshUntil : null, fetches());
+        return new ViewRead(view, job, explanation, status, items(value), stored ? after!.FetchedAt : null, stored ? after!.FreshUntil : null, fetches());
     }
 }

@@ -31,6 +31,9 @@ namespace Cacheback;
 public sealed class MessagePackPayloadSerializer<T> : IPayloadSerializer<T>
 {
     private readonly MessagePackSerializerOptions _options;
+    // Resolved on first use (a resolver may not know T, and then only reading or writing T fails):
+    // the read path calls the formatter itself instead of looking it up per value.
+    private IMessagePackFormatter<T>? _formatter;
 
     /// <summary>Creates a serializer over <paramref name="resolver"/>.</summary>
     /// <param name="resolver">How types are written; default <see cref="NativeDateTimeResolver"/> then <see cref="ContractlessStandardResolver"/>.</param>
@@ -69,10 +72,27 @@ public sealed class MessagePackPayloadSerializer<T> : IPayloadSerializer<T>
         }
     }
 
-    /// <summary>The value from bytes already in memory (the codec's read path): no copy.</summary>
+    /// <summary>
+    /// The value from bytes already in memory (the codec's read path): no copy. What
+    /// <see cref="MessagePackSerializer.Deserialize{T}(ReadOnlyMemory{byte}, MessagePackSerializerOptions, out int, CancellationToken)"/>
+    /// does for these options (no compression), without its per-call formatter lookup, and with the
+    /// same exception: a formatter's failure wrapped in a <see cref="MessagePackSerializationException"/>.
+    /// </summary>
     internal T Deserialize(ReadOnlyMemory<byte> bytes)
     {
-        var value = MessagePackSerializer.Deserialize<T>(bytes, _options, out var read);
+        var reader = new MessagePackReader(bytes);
+        T value;
+        try
+        {
+            var formatter = _formatter ??= _options.Resolver.GetFormatterWithVerify<T>();
+            value = formatter.Deserialize(ref reader, _options);
+        }
+        catch (Exception e)
+        {
+            throw new MessagePackSerializationException($"Failed to deserialize {typeof(T).FullName} value.", e);
+        }
+
+        var read = reader.Consumed;
         if (read != bytes.Length)
             throw new MessagePackSerializationException($"{bytes.Length - read} bytes follow the {typeof(T).Name} value; a payload holds one value.");
         return value;

@@ -110,8 +110,10 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
             stored = ValueTask.FromException<Envelope<T>?>(e);
         }
 
-        var read = Carry(stored, key, args, cancellationToken);
-        return read.IsCompletedSuccessfully ? new ValueTask<T>(read.Result.Value) : ValueOf(read);
+        if (!stored.IsCompletedSuccessfully)
+            return ReadSlowAsync(stored, key, args, cancellationToken, static read => read.Value);
+        var decided = Decided(_clock.NowMs(), stored.Result, key, args, cancellationToken);
+        return decided.IsCompletedSuccessfully ? new ValueTask<T>(decided.Result.Value) : ValueOf(decided);
     }
 
     /// <summary>
@@ -140,7 +142,7 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
     private ValueTask<CacheRead<T>> Carry(ValueTask<Envelope<T>?> stored, string key, TArgs args, CancellationToken cancellationToken) =>
         stored.IsCompletedSuccessfully
             ? Decided(_clock.NowMs(), stored.Result, key, args, cancellationToken)
-            : ReadSlowAsync(stored, key, args, cancellationToken);
+            : ReadSlowAsync(stored, key, args, cancellationToken, static read => read);
 
     /// <summary>Decides on what a read found at <paramref name="now"/>: a tagged job asks its tags first.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -183,11 +185,17 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
             Publish(CacheEventKind.Hit, key);
     }
 
+    /// <summary>The value of a read that did not complete at once (a remote store's, always): pooled, like <see cref="ReadSlowAsync"/>, so that a Redis hit allocates no state machine.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private static async ValueTask<T> ValueOf(ValueTask<CacheRead<T>> read) => (await read.ConfigureAwait(false)).Value;
 
-    /// <summary><see cref="GetReadAsync"/> once the store is waited for (a remote store, always).</summary>
+    /// <summary>
+    /// <see cref="Carry"/> once the store is waited for (a remote store, always), handing back
+    /// <paramref name="result"/> of the read: <see cref="GetAsync(string, TArgs, CancellationToken)"/>
+    /// takes the value here rather than awaiting this in a second state machine (one await less per Redis hit).
+    /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<CacheRead<T>> ReadSlowAsync(ValueTask<Envelope<T>?> read, string key, TArgs args, CancellationToken cancellationToken)
+    private async ValueTask<TResult> ReadSlowAsync<TResult>(ValueTask<Envelope<T>?> read, string key, TArgs args, CancellationToken cancellationToken, Func<CacheRead<T>, TResult> result)
     {
         Envelope<T>? stored;
         try
@@ -198,10 +206,11 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
         {
             // The store is down: a read never fails because of it.
             StoreFailed(key, "read", e);
-            return await Interpret(Decide.StoreUnavailable<T>(), key, args, cancellationToken).ConfigureAwait(false);
+            return result(await Interpret(Decide.StoreUnavailable<T>(), key, args, cancellationToken).ConfigureAwait(false));
         }
 
-        return await Decided(_clock.NowMs(), stored, key, args, cancellationToken).ConfigureAwait(false);
+        var decided = Decided(_clock.NowMs(), stored, key, args, cancellationToken);
+        return result(decided.IsCompletedSuccessfully ? decided.Result : await decided.ConfigureAwait(false));
     }
 
     /// <summary>Carries out what <see cref="Decide"/> said: serve the effect's value (or the empty value on a miss), claim, fetch.</summary>

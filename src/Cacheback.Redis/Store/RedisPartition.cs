@@ -9,22 +9,40 @@ namespace Cacheback;
 /// <see cref="RedisBinaryStore"/>; the read, every cache hit's path, is written out here as one GET
 /// and one decode, because on a busy connection each further async layer costs the client CPU that a
 /// raw GET does not pay. The client bounds the GET in time (the connection's <c>asyncTimeout</c>).
+/// A GET that returns the bytes the last read of the key decoded is not decoded again, when the
+/// value's type is immutable (<see cref="DecodedMemo{T}"/>).
 /// </summary>
 internal sealed class RedisPartition<T>(EncodedStore.Encoded<T> encoded, IDatabase database) : IEnvelopeStore<T>
 {
     // The key's prefix as bytes, written before the key itself: no string concatenated per read.
     private readonly RedisKey _prefix = Encoding.UTF8.GetBytes(encoded.StoredKey(""));
 
+    // What the last reads of a few keys decoded to, when T's instances can be shared (null otherwise).
+    private readonly DecodedMemo<T>? _decoded = DecodedMemo<T>.ForValueType();
+
     public ValueTask<Envelope<T>?> ReadAsync(string key, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var get = database.StringGetAsync(_prefix.Append(key));
-        return get.IsCompletedSuccessfully ? new(encoded.Open((byte[]?)get.Result, key)) : ReadAsync(get, key);
+        return get.IsCompletedSuccessfully ? new(Open((byte[]?)get.Result, key)) : ReadAsync(get, key);
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<Envelope<T>?> ReadAsync(Task<RedisValue> get, string key) =>
-        encoded.Open((byte[]?)await get.ConfigureAwait(false), key);
+        Open((byte[]?)await get.ConfigureAwait(false), key);
+
+    /// <summary>The envelope in the bytes read: the one decoded last time when they are the same bytes (see <see cref="DecodedMemo{T}"/>).</summary>
+    private Envelope<T>? Open(byte[]? bytes, string key)
+    {
+        if (bytes is null || _decoded is null)
+            return encoded.Open(bytes, key);
+        if (_decoded.TryGet(key, bytes, out var remembered))
+            return remembered;
+        var envelope = encoded.Open(bytes, key);
+        if (envelope is not null)
+            _decoded.Remember(key, bytes, envelope);
+        return envelope;
+    }
 
     public ValueTask<bool> CompareAndSetAsync(string key, long expectedVersion, Envelope<T> next, TimeSpan ttl, CancellationToken cancellationToken = default) =>
         encoded.CompareAndSetAsync(key, expectedVersion, next, ttl, cancellationToken);
