@@ -18,6 +18,8 @@ public class HitBenchmarks
     private IMemoryCache _memoryCache = null!;
     private CachebackRuntime _runtime = null!;
     private CachedFetch<string, string> _cached = null!;
+    private CachedFetch<string, string> _tagged = null!;
+    private static readonly string[] Tags = ["users", "user:42"];
 
     [GlobalSetup]
     public async Task SetupAsync()
@@ -35,6 +37,14 @@ public class HitBenchmarks
             name: "bench.hit",
             runtime: _runtime);
         await _cached.GetAsync(Key);
+        // The same with two tags (and so the wildcard): each hit asks the runtime's tag book for three counters.
+        _tagged = Cache.Wrap(
+            (string key, CancellationToken _) => Task.FromResult(Value),
+            Policy.Create(lifetime: TimeSpan.FromDays(1)),
+            name: "bench.hit.tagged",
+            runtime: _runtime,
+            tags: static key => Tags);
+        await _tagged.GetAsync(Key);
     }
 
     [GlobalCleanup]
@@ -54,4 +64,7 @@ public class HitBenchmarks
     // so any allocation reported is the library's.
     [Benchmark]
     public string Cacheback_Wrap_Hit() => _cached.GetAsync(Key).Result;
+
+    [Benchmark]
+    public string Cacheback_Wrap_TaggedHit() => _tagged.GetAsync(Key).Result;
 }

@@ -22,6 +22,7 @@ public static class Cache
     /// <param name="serializer">How values are encoded for stores that keep bytes (default: MessagePack, <see cref="MessagePackPayloadSerializer{T}.Default"/>; <see cref="JsonPayloadSerializer{T}"/> for JSON).</param>
     /// <param name="argumentSerializer">How arguments travel in refresh requests (default: JSON, fields included).</param>
     /// <param name="storeName">Which of the runtime's stores to use (django-cacheback's cache alias).</param>
+    /// <param name="tags">The tags of a call's arguments (default: none). <see cref="CachedFetch{TArgs, TResult}.InvalidateByTagAsync"/> or <see cref="CachebackRuntime.InvalidateByTagAsync"/> (and the removing variants) then reach every entry carrying the tag, on every node, without a scan; an untagged job's reads never look at tags.</param>
     /// <param name="queueName">Which of the runtime's queues refreshes go to.</param>
     /// <exception cref="ArgumentException">The arguments' type cannot be made into a key or cannot travel in a refresh request, or <paramref name="name"/> is unusable or taken.</exception>
     public static CachedFetch<TArgs, TResult> Wrap<TArgs, TResult>(
@@ -34,10 +35,11 @@ public static class Cache
         IPayloadSerializer<TResult>? serializer = null,
         IPayloadSerializer<TArgs>? argumentSerializer = null,
         string storeName = CachebackRuntimeOptions.DefaultName,
-        string queueName = CachebackRuntimeOptions.DefaultName)
+        string queueName = CachebackRuntimeOptions.DefaultName,
+        Func<TArgs, IEnumerable<string>?>? tags = null)
     {
         ArgumentNullException.ThrowIfNull(fetch);
-        return Build(fetch, fetch, policy, key, name, empty, runtime, serializer, argumentSerializer, storeName, queueName);
+        return Build(fetch, fetch, policy, key, name, empty, runtime, serializer, argumentSerializer, storeName, queueName, tags);
     }
 
     private static CachedFetch<TArgs, TResult> Build<TArgs, TResult>(
@@ -51,7 +53,8 @@ public static class Cache
         IPayloadSerializer<TResult>? serializer,
         IPayloadSerializer<TArgs>? argumentSerializer,
         string storeName,
-        string queueName)
+        string queueName,
+        Func<TArgs, IEnumerable<string>?>? tags)
     {
         var generated = name is null;
         name ??= JobName.For(original);
@@ -70,6 +73,7 @@ public static class Cache
             RenameIfTaken = generated,
             StoreName = storeName,
             QueueName = queueName,
+            Tags = tags,
         };
         return new CachedFetch<TArgs, TResult>(new Executor<TArgs, TResult>(runtime ?? CachebackRuntime.Default, spec));
     }
@@ -85,9 +89,10 @@ public static class Cache
         IPayloadSerializer<TResult>? serializer = null,
         IPayloadSerializer<TArgs>? argumentSerializer = null,
         string storeName = CachebackRuntimeOptions.DefaultName,
-        string queueName = CachebackRuntimeOptions.DefaultName)
+        string queueName = CachebackRuntimeOptions.DefaultName,
+        Func<TArgs, IEnumerable<string>?>? tags = null)
     {
         ArgumentNullException.ThrowIfNull(fetch);
-        return Build<TArgs, TResult>((args, _) => fetch(args), fetch, policy, key, name, empty, runtime, serializer, argumentSerializer, storeName, queueName);
+        return Build<TArgs, TResult>((args, _) => fetch(args), fetch, policy, key, name, empty, runtime, serializer, argumentSerializer, storeName, queueName, tags);
     }
 }

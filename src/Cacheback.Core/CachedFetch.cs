@@ -55,6 +55,21 @@ public sealed class CachedFetch<TArgs, TResult> : IDisposable
     public Task<bool> InvalidateAsync(TArgs args, CancellationToken cancellationToken = default) =>
         _executor.InvalidateAsync(KeyOf(args), args, cancellationToken);
 
+    /// <summary>
+    /// Marks every entry tagged <paramref name="tag"/> (<c>"*"</c>: every tagged entry) stale, in every
+    /// job and HybridCache on this job's store, on every node and in every L1: each is served while
+    /// one refresh of it runs. Nothing is scanned: the tag's counter moves on, and each entry remembers
+    /// the counters its fetch saw before it ran, so a fetch, refresh or set in flight now never lands as fresh.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="tag"/> is empty or whitespace.</exception>
+    public ValueTask InvalidateByTagAsync(string tag, CancellationToken cancellationToken = default) =>
+        _executor.BumpTagAsync(tag, remove: false, cancellationToken);
+
+    /// <summary>As <see cref="InvalidateByTagAsync"/>, but the entries are removed: the next read of one is a miss.</summary>
+    /// <exception cref="ArgumentException"><paramref name="tag"/> is empty or whitespace.</exception>
+    public ValueTask RemoveByTagAsync(string tag, CancellationToken cancellationToken = default) =>
+        _executor.BumpTagAsync(tag, remove: true, cancellationToken);
+
     /// <summary>The stored envelope (value, times, lease), with no side effects; <see langword="null"/> when absent, unreadable or past its TTL.</summary>
     public Task<Envelope<TResult>?> RawGetAsync(TArgs args, CancellationToken cancellationToken = default) =>
         _executor.RawGetAsync(KeyOf(args), cancellationToken);

@@ -25,7 +25,6 @@ public sealed partial class CachebackHybridCache : HybridCache, IDisposable
     private readonly IEnvelopeStore<HybridEntry> _store;
     private readonly bool _sharedStore;
     private readonly ITagBook _tags;
-    private readonly LocalTagBook? _localTags;
     private readonly Clock _clock;
     private readonly ILogger _logger;
     private readonly HybridSerializers _serializers;
@@ -36,6 +35,7 @@ public sealed partial class CachebackHybridCache : HybridCache, IDisposable
     private readonly ConcurrentDictionary<Type, object> _flights = new();
     private readonly ConcurrentDictionary<string, Task<Envelope<HybridEntry>?>> _reads = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _claiming = new(StringComparer.Ordinal);
+    private readonly HybridFactory[] _factories;
     private int _disposed;
 
     /// <summary>
@@ -82,15 +82,19 @@ public sealed partial class CachebackHybridCache : HybridCache, IDisposable
         var store = runtime.StoreNamed(options.StoreName);
         _sharedStore = store is not MemoryStore;
         _store = store.Partition(new PartitionSpec<HybridEntry>(EmbeddedPartition, HybridEntrySerializer.Instance, OnUnreadable));
-        if (_sharedStore)
-        {
-            _tags = new StoreTagBook(store, _clock, options.TagRetention, OnUnreadable);
-        }
-        else
-        {
-            _localTags = new LocalTagBook();
-            _tags = _localTags;
-        }
+        // The runtime's tag book, shared with the Cacheback jobs on the same store: a tag invalidated
+        // through either reaches both. On a shared store the counters live in the store, so a book
+        // of our own (for this cache's retention) reads and bumps the same ones.
+        _tags = _sharedStore
+            ? new StoreTagBook(store, _clock, options.TagRetention, OnUnreadable)
+            : runtime.TagBookFor(options.StoreName);
+
+        // Factories registered by name: their refreshes travel through the runtime's queue (a shared
+        // store only: with the embedded one, no other process could run them), and this process runs
+        // those it takes, so a worker host with the same registrations refreshes for the web hosts.
+        _factories = _sharedStore && services is not null ? [.. services.GetServices<HybridFactory>()] : [];
+        foreach (var factory in _factories)
+            runtime.Registry.Register(factory.RequestName, factory.HandlerFor(this, services!));
 
         _defaultFlags = options.DefaultEntryOptions?.Flags ?? HybridCacheEntryFlags.None;
         _defaultExpiration = options.DefaultEntryOptions?.Expiration ?? DefaultExpiration;
@@ -141,7 +145,11 @@ public sealed partial class CachebackHybridCache : HybridCache, IDisposable
     /// <summary>Disposes the runtime if the cache made it (no <see cref="CachebackRuntime"/> was registered).</summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0 && _ownsRuntime)
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return;
+        foreach (var factory in _factories)
+            _runtime.Registry.Unregister(factory.RequestName);
+        if (_ownsRuntime)
             _runtime.Dispose();
     }
 
@@ -195,6 +203,19 @@ public sealed partial class CachebackHybridCache : HybridCache, IDisposable
             return true;
         HybridLog.KeyRejected(_logger, reason);
         return false;
+    }
+
+    /// <summary>The factory registered by name whose prefix <paramref name="key"/> starts with (the longest), if any.</summary>
+    private HybridFactory? FactoryFor(string key)
+    {
+        HybridFactory? found = null;
+        foreach (var factory in _factories)
+        {
+            if (key.StartsWith(factory.KeyPrefix, StringComparison.Ordinal) && (found is null || factory.KeyPrefix.Length > found.KeyPrefix.Length))
+                found = factory;
+        }
+
+        return found;
     }
 
     private SingleFlight<T> FlightsOf<T>() =>

@@ -24,6 +24,7 @@ public static class CachedFetchServiceCollectionExtensions
     /// <param name="argumentSerializer">How arguments travel in refresh requests (default: JSON).</param>
     /// <param name="storeName">Which of the runtime's stores to use.</param>
     /// <param name="queueName">Which of the runtime's queues refreshes go to.</param>
+    /// <param name="tags">The tags of a call's arguments (default: none); see <see cref="CachedFetch{TArgs, TResult}.InvalidateByTagAsync"/>.</param>
     /// <exception cref="ArgumentException">The name is unusable, or another cached function registered here has it.</exception>
     public static IServiceCollection AddCachedFetch<TArgs, TResult>(
         this IServiceCollection services,
@@ -35,7 +36,8 @@ public static class CachedFetchServiceCollectionExtensions
         IPayloadSerializer<TResult>? serializer = null,
         IPayloadSerializer<TArgs>? argumentSerializer = null,
         string storeName = CachebackRuntimeOptions.DefaultName,
-        string queueName = CachebackRuntimeOptions.DefaultName)
+        string queueName = CachebackRuntimeOptions.DefaultName,
+        Func<TArgs, IEnumerable<string>?>? tags = null)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(fetch);
@@ -48,7 +50,7 @@ public static class CachedFetchServiceCollectionExtensions
             var scopes = provider.GetRequiredService<IServiceScopeFactory>();
             return Cache.Wrap<TArgs, TResult>(
                 (args, cancellationToken) => FetchInScopeAsync(scopes, fetch, args, cancellationToken),
-                policy, key, name, empty, provider.GetRequiredService<CachebackRuntime>(), serializer, argumentSerializer, storeName, queueName);
+                policy, key, name, empty, provider.GetRequiredService<CachebackRuntime>(), serializer, argumentSerializer, storeName, queueName, tags);
         });
         services.AddSingleton(new CachedFetchName<TArgs, TResult>(name));
         services.TryAddSingleton(TheOnlyOne<TArgs, TResult>);

@@ -25,6 +25,20 @@ public abstract partial class Job<TArgs, TResult>
     public Task<bool> DeleteAsync(TArgs args, CancellationToken cancellationToken = default) =>
         Executor.DeleteAsync(Key(args), cancellationToken);
 
+    /// <summary>
+    /// Marks every entry tagged <paramref name="tag"/> (<c>"*"</c>: every tagged entry) stale, in every
+    /// tagged job and HybridCache on this job's store, on every node and in every L1: each is served
+    /// while one refresh of it runs; a fetch, refresh or set in flight now never lands as fresh.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="tag"/> is empty or whitespace.</exception>
+    public ValueTask InvalidateByTagAsync(string tag, CancellationToken cancellationToken = default) =>
+        Executor.BumpTagAsync(tag, remove: false, cancellationToken);
+
+    /// <summary>As <see cref="InvalidateByTagAsync"/>, but the entries are removed: the next read of one is a miss.</summary>
+    /// <exception cref="ArgumentException"><paramref name="tag"/> is empty or whitespace.</exception>
+    public ValueTask RemoveByTagAsync(string tag, CancellationToken cancellationToken = default) =>
+        Executor.BumpTagAsync(tag, remove: true, cancellationToken);
+
     /// <summary>Marks a present item stale and enqueues its refresh; whether an item was there.</summary>
     public Task<bool> InvalidateAsync(TArgs args, CancellationToken cancellationToken = default) =>
         Executor.InvalidateAsync(Key(args), args, cancellationToken);

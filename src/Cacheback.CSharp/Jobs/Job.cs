@@ -75,6 +75,21 @@ public abstract partial class Job<TArgs, TResult> : ICachebackJob, IContainerJob
     /// <value>Default: null.</value>
     protected virtual IPayloadSerializer<TArgs>? ArgumentSerializer => null;
 
+    /// <summary>
+    /// The tags of a call's arguments: override to tag the job's entries, then
+    /// <see cref="InvalidateByTagAsync"/> (or the runtime's) reaches every entry carrying a tag, on
+    /// every node, without a scan. Asked on every read of a tagged job; an untagged job (this is not
+    /// overridden) never looks at tags.
+    /// </summary>
+    /// <param name="args">The call's arguments.</param>
+    /// <returns>The tags; null or empty for none.</returns>
+    protected virtual IEnumerable<string>? Tags(TArgs args) => null;
+
+    /// <summary>Whether this job class overrides <see cref="Tags"/>.</summary>
+    private bool DeclaresTags =>
+        GetType().GetMethod(nameof(Tags), System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic, [typeof(TArgs)]) is { } method
+        && method.DeclaringType != typeof(Job<TArgs, TResult>);
+
     internal Executor<TArgs, TResult> Executor
     {
         get
@@ -142,6 +157,7 @@ public abstract partial class Job<TArgs, TResult> : ICachebackJob, IContainerJob
             Hooks = new HookAdapter(this),
             StoreName = StoreName,
             QueueName = QueueName,
+            Tags = DeclaresTags ? Tags : null,
         };
         return new Executor<TArgs, TResult>(Runtime, spec);
     }

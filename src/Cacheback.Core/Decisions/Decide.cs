@@ -10,7 +10,7 @@ namespace Cacheback;
 /// carries out what it is told.
 /// </summary>
 /// <remarks>
-/// One function per command: <see cref="Read{T}(long, Envelope{T}, in Rules, double)"/> (a read),
+/// One function per command: <see cref="Read{T}(long, Envelope{T}, in Rules, double, TagVerdict)"/> (a read),
 /// <see cref="StoreUnavailable{T}"/> (a read the store could not answer), <see cref="Lease{T}"/>
 /// (invalidate, or a refresh requested by the caller), <see cref="Write{T}"/> (a set, or a fetch
 /// landing), <see cref="Superseded{T}"/> (a queued refresh whose claim is gone),
@@ -44,10 +44,21 @@ public static class Decide
     /// <summary>
     /// A read, under the rules of this call. <paramref name="draw"/> (uniform in [0, 1)) is the
     /// random input of the early-refresh rule; 0 (or the rule off) never refreshes early.
+    /// <paramref name="tags"/> is what the entry's tags say of it (<see cref="TagRules.Judge(TagStamp, TagStamp)"/>):
+    /// a tag invalidated since its fetch started makes it stale from now on (served while one refresh
+    /// runs, as any stale value), a tag removed since makes it a miss; with its version kept, so that
+    /// the fetch or the claim that follows lands over it and nothing older.
     /// </summary>
     [Pure]
-    internal static Effect<T> Read<T>(long nowMs, Envelope<T>? stored, in Rules rules, double draw = 0)
+    internal static Effect<T> Read<T>(long nowMs, Envelope<T>? stored, in Rules rules, double draw = 0, TagVerdict tags = TagVerdict.Valid)
     {
+        if (tags != TagVerdict.Valid && stored is not null)
+        {
+            if (tags == TagVerdict.Removed)
+                return Missing(nowMs, stored, rules);
+            stored = stored.StaleFrom(nowMs);
+        }
+
         if (stored is not null && IsHit(nowMs, stored, rules.CacheTtlMs, HeadStartMs(rules.EarlyRefreshBeta, rules.FetchMs, draw)))
             return new Effect<T>.Return(stored.RawValue, CacheStatus.Hit);
         return Classify(nowMs, stored, rules.CacheTtlMs) switch
@@ -80,7 +91,7 @@ public static class Decide
     /// <summary>
     /// The first rule of a read, alone: a value, within the cache TTL, still fresh. The executor's
     /// hot path asks only this, so that a hit builds no effect; <see cref="Classify{T}"/> (and so
-    /// <see cref="Read{T}(long, Envelope{T}, in Rules, double)"/>) asks it first.
+    /// <see cref="Read{T}(long, Envelope{T}, in Rules, double, TagVerdict)"/>) asks it first.
     /// </summary>
     /// <remarks>With early refresh on, a hit is also outside the head start (<see cref="HeadStartMs"/>) the read drew.</remarks>
     [Pure]
@@ -118,9 +129,7 @@ public static class Decide
     {
         if (stored is null)
             return null;
-        var leased = markStale && stored.FreshUntilMs > nowMs
-            ? Envelope.FromMs(stored.Version, stored.HasValue, stored.RawValue, stored.FetchedAtMs, nowMs, stored.LeaseUntilMs)
-            : stored;
+        var leased = markStale ? stored.StaleFrom(nowMs) : stored;
         return ClaimFor(nowMs, stored.Version, leased, rules);
     }
 
@@ -130,8 +139,9 @@ public static class Decide
     /// (<paramref name="draw"/>, uniform in [0, 1), times <see cref="Rules.LifetimeJitter"/>), kept for the
     /// TTL; over <paramref name="expectedVersion"/> only, or unconditionally when it is null.
     /// </summary>
+    /// <remarks>A tagged job's write carries <paramref name="tags"/>, the stamp of its tags read before its fetch ran.</remarks>
     [Pure]
-    internal static StoreWrite<T> Write<T>(long nowMs, T value, long version, long? expectedVersion, in Rules rules, double draw = 0)
+    internal static StoreWrite<T> Write<T>(long nowMs, T value, long version, long? expectedVersion, in Rules rules, double draw = 0, TagStamp? tags = null)
     {
         var freshUntil = rules.ExpiryMs is { } expiry
             ? EnvelopeTime.FromHook(expiry, nowMs, rules.CacheTtlMs)
@@ -139,7 +149,7 @@ public static class Decide
         var freshFor = freshUntil - nowMs;
         // Only ever shorter: an item is never fresh past its lifetime (nor its TTL).
         freshUntil -= (long)(freshFor * rules.LifetimeJitter * Math.Clamp(draw, 0, 1));
-        return new StoreWrite<T>(Envelope.FromMs(version, true, value, nowMs, freshUntil, 0), TimeSpan.FromMilliseconds(rules.CacheTtlMs), expectedVersion);
+        return new StoreWrite<T>(Envelope.FromMs(version, true, value, nowMs, freshUntil, 0, tags), TimeSpan.FromMilliseconds(rules.CacheTtlMs), expectedVersion);
     }
 
     /// <summary>Whether a queued refresh's claim is gone: another write (or refresh) replaced the version it expects, so its compare-and-set would fail.</summary>

@@ -23,8 +23,9 @@ public sealed class Envelope<T> : IEquatable<Envelope<T>>, IStoredEntry
     private int _stored;
     private bool _storeReferenced;
 
-    internal Envelope(long version, bool hasValue, T value, long fetchedAtMs, long freshUntilMs, long leaseUntilMs)
+    internal Envelope(long version, bool hasValue, T value, long fetchedAtMs, long freshUntilMs, long leaseUntilMs, TagStamp? tags = null)
     {
+        Tags = tags;
         Version = version;
         HasValue = hasValue;
         _value = value;
@@ -66,13 +67,16 @@ public sealed class Envelope<T> : IEquatable<Envelope<T>>, IStoredEntry
     /// <summary>0 when no lease is held.</summary>
     internal long LeaseUntilMs { get; }
 
+    /// <summary>The tag counters its fetch saw before it ran (a tagged job's entry); null for an untagged one.</summary>
+    internal TagStamp? Tags { get; }
+
     /// <summary>The value as stored (default for a placeholder), without the check; for the hot path.</summary>
     internal T RawValue => _value;
 
     /// <summary>This instance, or a copy if a store slot already holds it, ready to be stored until <paramref name="expiresAtMs"/>.</summary>
     internal Envelope<T> TakeForStore(long expiresAtMs)
     {
-        var taken = Interlocked.Exchange(ref _stored, 1) == 0 ? this : new Envelope<T>(Version, HasValue, _value, FetchedAtMs, FreshUntilMs, LeaseUntilMs) { _stored = 1 };
+        var taken = Interlocked.Exchange(ref _stored, 1) == 0 ? this : new Envelope<T>(Version, HasValue, _value, FetchedAtMs, FreshUntilMs, LeaseUntilMs, Tags) { _stored = 1 };
         taken._storeExpiresAtMs = expiresAtMs;
         return taken;
     }
@@ -97,7 +101,12 @@ public sealed class Envelope<T> : IEquatable<Envelope<T>>, IStoredEntry
     /// <summary>The same item, leased until <paramref name="leaseUntilMs"/>, under a new version.</summary>
     [Pure]
     internal Envelope<T> Leased(long leaseUntilMs, long version) =>
-        new(version, HasValue, _value, FetchedAtMs, FreshUntilMs, leaseUntilMs);
+        new(version, HasValue, _value, FetchedAtMs, FreshUntilMs, leaseUntilMs, Tags);
+
+    /// <summary>The same item (same version), fresh no later than <paramref name="nowMs"/>: what a read sees of an entry a tag invalidated as stale.</summary>
+    [Pure]
+    internal Envelope<T> StaleFrom(long nowMs) =>
+        FreshUntilMs <= nowMs ? this : new(Version, HasValue, _value, FetchedAtMs, nowMs, LeaseUntilMs, Tags);
 
     /// <inheritdoc />
     public bool Equals(Envelope<T>? other) =>
@@ -107,7 +116,8 @@ public sealed class Envelope<T> : IEquatable<Envelope<T>>, IStoredEntry
         && EqualityComparer<T>.Default.Equals(_value, other._value)
         && FetchedAtMs == other.FetchedAtMs
         && FreshUntilMs == other.FreshUntilMs
-        && LeaseUntilMs == other.LeaseUntilMs;
+        && LeaseUntilMs == other.LeaseUntilMs
+        && Equals(Tags, other.Tags);
 
     /// <inheritdoc />
     public override bool Equals(object? obj) => Equals(obj as Envelope<T>);

@@ -19,6 +19,10 @@ namespace Cacheback;
 ///  [4] lease until      int   Unix milliseconds, 0 when no lease is held
 ///  [5] payload          bin   the serializer's bytes; nil for the empty placeholder
 /// </code>
+/// <para>Format version 2: an entry of a tagged job (<see cref="Envelope{T}.Tags"/> set). The same six
+/// elements with 2 in [0], then two more: [6] the sum of the tag versions the fetch saw, [7] the
+/// sum of their removal marks (ints). Untagged envelopes are still written as version 1, byte for
+/// byte, and both versions are read.</para>
 /// <para>The writer uses the shortest form the spec allows for each value (what
 /// <see cref="MessagePackWriter"/> writes): fixarray (0x96), positive fixint, uint 8/16/32/64
 /// (0xcc-0xcf), bin 8/16/32 (0xc4-0xc6), nil (0xc0). The reader accepts every array form (fixarray,
@@ -35,10 +39,14 @@ internal static partial class EnvelopeCodec
     /// <summary>The format version this build writes.</summary>
     public const int FormatVersion = 1;
 
+    /// <summary>The format version of a tagged entry: <see cref="FormatVersion"/> with the tag stamp after the payload.</summary>
+    public const int TaggedFormatVersion = 2;
+
     /// <summary>The largest payload read by default: 64 MiB.</summary>
     public const int DefaultMaxPayloadBytes = 64 * 1024 * 1024;
 
     private const int Fields = 6;
+    private const int TaggedFields = 8;
 
     // Room for the header (at most 1 + 5 * 9 + 5 bytes); reused by each thread so an encode
     // allocates the result array only. Encode never re-enters itself on one thread.
@@ -62,8 +70,9 @@ internal static partial class EnvelopeCodec
         var header = t_header ??= new ArrayBufferWriter<byte>(64);
         header.ResetWrittenCount();
         var writer = new MessagePackWriter(header);
-        writer.WriteArrayHeader(Fields);
-        writer.Write(FormatVersion);
+        var tags = envelope.Tags;
+        writer.WriteArrayHeader(tags is null ? Fields : TaggedFields);
+        writer.Write(tags is null ? FormatVersion : TaggedFormatVersion);
         writer.Write(envelope.Version);
         writer.Write(envelope.FetchedAtMs);
         writer.Write(envelope.FreshUntilMs);
@@ -73,11 +82,21 @@ internal static partial class EnvelopeCodec
         else
             writer.WriteBinHeader(payload.Length);
         writer.Flush();
+        var headerLength = header.WrittenCount;
+        if (tags is not null)
+        {
+            writer = new MessagePackWriter(header);
+            writer.Write(tags.Versions);
+            writer.Write(tags.Removals);
+            writer.Flush();
+        }
 
         // The payload is copied once, straight after the header, into an array of the exact size.
-        var bytes = new byte[header.WrittenCount + (payload?.Length ?? 0)];
-        header.WrittenSpan.CopyTo(bytes);
-        payload?.CopyTo(bytes, header.WrittenCount);
+        var payloadLength = payload?.Length ?? 0;
+        var bytes = new byte[header.WrittenCount + payloadLength];
+        header.WrittenSpan[..headerLength].CopyTo(bytes);
+        payload?.CopyTo(bytes, headerLength);
+        header.WrittenSpan[headerLength..].CopyTo(bytes.AsSpan(headerLength + payloadLength));
         return bytes;
     }
 
@@ -119,7 +138,7 @@ internal static partial class EnvelopeCodec
         if (bytes.IsEmpty)
             return Fail(DecodeError.Empty, "no bytes", out error, out detail);
         var reader = new Reader(bytes);
-        if (ReadHeader(ref reader) is { } headerError)
+        if (ReadHeader(ref reader, out var tagged) is { } headerError)
             return Fail(headerError.Error, headerError.Detail, out error, out detail);
         if (!reader.TryReadInt(out var version) || !reader.TryReadInt(out var fetched)
             || !reader.TryReadInt(out var fresh) || !reader.TryReadInt(out var lease))
@@ -128,20 +147,30 @@ internal static partial class EnvelopeCodec
             return Fail(DecodeError.InvalidField, $"version {version}, fetched {fetched}, fresh {fresh}, lease {lease}", out error, out detail);
         if (!reader.TryReadBinOrNil(maxPayloadBytes, out var hasPayload, out var payload))
             return Fail(reader.Error, reader.Detail, out error, out detail);
+        TagStamp? tags = null;
+        if (tagged)
+        {
+            if (!reader.TryReadInt(out var versions) || !reader.TryReadInt(out var removals))
+                return Fail(reader.Error, reader.Detail, out error, out detail);
+            if (versions < 0 || removals < 0)
+                return Fail(DecodeError.InvalidField, $"tag sums {versions} and {removals}: counters are never negative", out error, out detail);
+            tags = new TagStamp(versions, removals);
+        }
+
         if (!reader.AtEnd)
             return Fail(DecodeError.TrailingBytes, $"{reader.Remaining} bytes after the envelope", out error, out detail);
-        return TryOpen(payload, new Header(version, fetched, fresh, lease, hasPayload, 0, 0), serializer, out envelope, out error, out detail);
+        return TryOpen(payload, new Header(version, fetched, fresh, lease, hasPayload, 0, 0), serializer, out envelope, out error, out detail, tags);
     }
 
-    /// <summary>The envelope of a read header: its payload deserialized (none for the placeholder).</summary>
+    /// <summary>The envelope of a read header: its payload deserialized (none for the placeholder); a tagged entry's stamp (format 2) with it.</summary>
     private static bool TryOpen<T>(
         ReadOnlyMemory<byte> payload, in Header header, IPayloadSerializer<T> serializer,
-        [NotNullWhen(true)] out Envelope<T>? envelope, out DecodeError error, out string detail)
+        [NotNullWhen(true)] out Envelope<T>? envelope, out DecodeError error, out string detail, TagStamp? tags = null)
     {
         (envelope, error, detail) = (null, default, "");
         if (!header.HasPayload)
         {
-            envelope = Envelope.FromMs(header.Version, false, default(T)!, header.FetchedAtMs, header.FreshUntilMs, header.LeaseUntilMs);
+            envelope = Envelope.FromMs(header.Version, false, default(T)!, header.FetchedAtMs, header.FreshUntilMs, header.LeaseUntilMs, tags);
             return true;
         }
 
@@ -160,7 +189,7 @@ internal static partial class EnvelopeCodec
             return Fail(DecodeError.PayloadUnreadable, Describe(e), out error, out detail);
         }
 
-        envelope = Envelope.FromMs(header.Version, true, value, header.FetchedAtMs, header.FreshUntilMs, header.LeaseUntilMs);
+        envelope = Envelope.FromMs(header.Version, true, value, header.FetchedAtMs, header.FreshUntilMs, header.LeaseUntilMs, tags);
         return true;
     }
 
@@ -176,21 +205,24 @@ internal static partial class EnvelopeCodec
     {
         var reader = new Reader(bytes);
         version = 0;
-        return ReadHeader(ref reader) is null && reader.TryReadInt(out version) && version is >= 1 and < Envelope.MaxVersion;
+        return ReadHeader(ref reader, out _) is null && reader.TryReadInt(out version) && version is >= 1 and < Envelope.MaxVersion;
     }
 
-    private static (DecodeError Error, string Detail)? ReadHeader(ref Reader reader)
+    private static (DecodeError Error, string Detail)? ReadHeader(ref Reader reader, out bool tagged)
     {
+        tagged = false;
         if (!reader.TryReadArrayHeader(out var count))
             return (reader.Error, reader.Detail);
         if (count == 0)
             return (DecodeError.NotAnEnvelope, "an empty array");
         if (!reader.TryReadInt(out var format))
             return (reader.Error, reader.Detail);
-        if (format != FormatVersion)
-            return (DecodeError.UnsupportedFormatVersion, $"format version {format}; this build reads {FormatVersion}");
-        if (count != Fields)
-            return (DecodeError.NotAnEnvelope, $"an array of {count} elements; version {FormatVersion} has {Fields}");
+        if (format is not (FormatVersion or TaggedFormatVersion))
+            return (DecodeError.UnsupportedFormatVersion, $"format version {format}; this build reads {FormatVersion} and {TaggedFormatVersion}");
+        tagged = format == TaggedFormatVersion;
+        var fields = tagged ? TaggedFields : Fields;
+        if (count != fields)
+            return (DecodeError.NotAnEnvelope, $"an array of {count} elements; version {format} has {fields}");
         return null;
     }
 

@@ -32,8 +32,8 @@ public static class Envelope
     /// <summary>Versions stay below 2^53 so that Lua in Redis, which reads numbers as doubles, compares them exactly.</summary>
     public const long MaxVersion = 1L << 53;
 
-    internal static Envelope<T> FromMs<T>(long version, bool hasValue, T value, long fetchedAtMs, long freshUntilMs, long leaseUntilMs) =>
-        new(version, hasValue, value, fetchedAtMs, freshUntilMs, leaseUntilMs);
+    internal static Envelope<T> FromMs<T>(long version, bool hasValue, T value, long fetchedAtMs, long freshUntilMs, long leaseUntilMs, TagStamp? tags = null) =>
+        new(version, hasValue, value, fetchedAtMs, freshUntilMs, leaseUntilMs, tags);
 
     private static long CheckVersion(long version) =>
         version != 0 ? version : throw new ArgumentOutOfRangeException(nameof(version), version, "A stored version is never 0: 0 means absent.");

@@ -13,6 +13,9 @@ internal sealed record JobSpec<TArgs, T>(
     /// <summary>Per-call overrides of the policy (a job class's hooks); none for a wrapped function.</summary>
     public IJobHooks<TArgs>? Hooks { get; init; }
 
+    /// <summary>The job's tags for a call's arguments (null: an untagged job, whose reads never ask a tag book).</summary>
+    public Func<TArgs, IEnumerable<string>?>? Tags { get; init; }
+
     /// <summary>The runtime's store to use.</summary>
     public string StoreName { get; init; } = CachebackRuntimeOptions.DefaultName;
 

@@ -16,6 +16,7 @@ public sealed class CachebackRuntime : IDisposable
     private readonly ILogger _refreshLogger;
     private readonly Dictionary<string, (Type Owner, object Executor)> _jobExecutors = new(StringComparer.Ordinal);
     private readonly StoreClockSync? _clockSync;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ITagBook> _tagBooks = new(StringComparer.Ordinal);
     private IDisposable? _hosted;
     private int _disposed;
 
@@ -103,6 +104,47 @@ public sealed class CachebackRuntime : IDisposable
     /// <summary>The store configured under <paramref name="name"/>.</summary>
     /// <exception cref="ArgumentException">No store has that name.</exception>
     public ICacheStore StoreNamed(string name) => Lookup(_stores, name, "store");
+
+    /// <summary>
+    /// The tag counters of the store named <paramref name="storeName"/>: one book per store, shared by
+    /// every job and HybridCache on it, so that one invalidation of a tag reaches all of them. For the
+    /// memory store, a dictionary in this process; for a shared one, small keys in the store itself
+    /// (kept <see cref="TagRules.Retention"/> after their last bump).
+    /// </summary>
+    /// <exception cref="ArgumentException">No store has that name.</exception>
+    internal ITagBook TagBookFor(string storeName)
+    {
+        if (_tagBooks.TryGetValue(storeName, out var book))
+            return book;
+        var store = StoreNamed(storeName);
+        var tagLogger = LoggerFactory.CreateLogger("Cacheback.Tags");
+        return _tagBooks.GetOrAdd(storeName, _ => store is MemoryStore
+            ? new LocalTagBook()
+            : new StoreTagBook(store, Clock, TagRules.Retention, (key, error, detail) => TagLog.Unreadable(tagLogger, key, error, detail)));
+    }
+
+    /// <summary>
+    /// Marks every entry tagged <paramref name="tag"/> (<c>"*"</c>: every tagged entry) stale, in every
+    /// tagged job and HybridCache on the store <paramref name="storeName"/>, on every node sharing it
+    /// and in every L1: each is served while one refresh of it runs. Nothing is scanned (a counter per
+    /// tag, checked on read), and a fetch, refresh or set in flight now never lands as fresh.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="tag"/> is empty or whitespace, or no store has that name.</exception>
+    public ValueTask InvalidateByTagAsync(string tag, string storeName = CachebackRuntimeOptions.DefaultName, CancellationToken cancellationToken = default) =>
+        BumpTagAsync(storeName, tag, remove: false, cancellationToken);
+
+    /// <summary>As <see cref="InvalidateByTagAsync"/>, but the entries are removed: the next read of one is a miss.</summary>
+    /// <exception cref="ArgumentException"><paramref name="tag"/> is empty or whitespace, or no store has that name.</exception>
+    public ValueTask RemoveByTagAsync(string tag, string storeName = CachebackRuntimeOptions.DefaultName, CancellationToken cancellationToken = default) =>
+        BumpTagAsync(storeName, tag, remove: true, cancellationToken);
+
+    /// <summary>Invalidates <paramref name="tag"/> in the store named <paramref name="storeName"/>: see <see cref="ITagBook.BumpAsync"/>.</summary>
+    /// <exception cref="ArgumentException"><paramref name="tag"/> is empty or whitespace, or no store has that name.</exception>
+    internal ValueTask BumpTagAsync(string storeName, string tag, bool remove, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(tag);
+        return TagBookFor(storeName).BumpAsync(tag, remove, cancellationToken);
+    }
 
     /// <summary>The queue configured under <paramref name="name"/>.</summary>
     /// <exception cref="ArgumentException">No queue has that name.</exception>

@@ -6,7 +6,9 @@ internal sealed partial class Executor<TArgs, T>
     /// <summary>Stores <paramref name="value"/> as freshly fetched; with <see cref="CachebackRuntimeOptions.VerifyCacheWrite"/>, reads it back.</summary>
     public async Task SetAsync(string key, TArgs args, T value, CancellationToken cancellationToken)
     {
-        var (_, written) = await StoreFreshCheckedAsync(key, args, value, expectedVersion: null, cancellationToken).ConfigureAwait(false);
+        // The value was made before this call: the tags as they are now are the latest it can have seen.
+        var stamp = await StampAsync(args, cancellationToken).ConfigureAwait(false);
+        var (_, written) = await StoreFreshCheckedAsync(key, args, value, expectedVersion: null, stamp, cancellationToken).ConfigureAwait(false);
         await VerifyAsync(key, written, cancellationToken).ConfigureAwait(false);
     }
 
@@ -40,8 +42,9 @@ internal sealed partial class Executor<TArgs, T>
     public async Task<T> RefreshAsync(string key, TArgs args, CancellationToken cancellationToken)
     {
         var before = await _store.ReadAsync(key, cancellationToken).ConfigureAwait(false);
+        var stamp = await StampAsync(args, cancellationToken).ConfigureAwait(false);
         var value = await _fetch.WithinTimeoutAsync(key, args, cancellationToken).ConfigureAwait(false);
-        var (result, written) = await StoreFreshCheckedAsync(key, args, value, before?.Version ?? 0, cancellationToken).ConfigureAwait(false);
+        var (result, written) = await StoreFreshCheckedAsync(key, args, value, before?.Version ?? 0, stamp, cancellationToken).ConfigureAwait(false);
         if (result == RefreshResult.Succeeded)
             await VerifyAsync(key, written, cancellationToken).ConfigureAwait(false);
         return value;

@@ -14,10 +14,11 @@ internal sealed partial class Executor<TArgs, T>
             return RefreshResult.SupersededBeforeFetch;
         }
 
+        var stamp = await StampAsync(args, cancellationToken).ConfigureAwait(false);
         var value = await _fetch.TimedAsync(args, cancellationToken).ConfigureAwait(false);
         // A refresh the pipeline gave up on (timed out) must not land after its outcome was reported.
         cancellationToken.ThrowIfCancellationRequested();
-        return await StoreFreshAsync(request.Key, args, value, request.ExpectedVersion, cancellationToken).ConfigureAwait(false);
+        return await StoreFreshAsync(request.Key, args, value, request.ExpectedVersion, stamp, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -125,8 +126,9 @@ internal sealed partial class Executor<TArgs, T>
         activity?.SetTag("cacheback.refresh.here", true);
         try
         {
+            var stamp = await StampAsync(args, CancellationToken.None).ConfigureAwait(false);
             var value = await _fetch.WithinTimeoutAsync(key, args).ConfigureAwait(false);
-            var result = await StoreFreshAsync(key, args, value, expectedVersion, CancellationToken.None).ConfigureAwait(false);
+            var result = await StoreFreshAsync(key, args, value, expectedVersion, stamp, CancellationToken.None).ConfigureAwait(false);
             if (result == RefreshResult.Succeeded)
                 _metrics.RefreshesSucceeded.Add(1, _tag);
             activity.Ended(result);

@@ -26,6 +26,8 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
     private readonly ILogger _logger;
     private readonly KeyValuePair<string, object?> _tag;
     private readonly CachebackMetrics _metrics;
+    private readonly Func<TArgs, IEnumerable<string>?>? _tagsOf;
+    private readonly ITagBook? _tagBook;
 
     public Executor(CachebackRuntime runtime, JobSpec<TArgs, T> spec)
     {
@@ -44,6 +46,12 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
         _queue = runtime.QueueNamed(spec.QueueName);
         var store = runtime.StoreNamed(spec.StoreName);
         StoreName = spec.StoreName;
+        if (spec.Tags is not null)
+        {
+            _tagsOf = spec.Tags;
+            _tagBook = runtime.TagBookFor(spec.StoreName);
+        }
+
         QueueName = spec.QueueName;
         Name = spec.RenameIfTaken ? runtime.Registry.RegisterUnique(spec.Name, this) : Register(runtime.Registry, spec.Name);
         _logger = runtime.LoggerFactory.CreateLogger("Cacheback.Job." + Name);
@@ -136,13 +144,20 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
             ? Decided(_clock.NowMs(), stored.Result, key, args, cancellationToken)
             : ReadSlowAsync(stored, key, args, cancellationToken, static read => read);
 
+    /// <summary>Decides on what a read found at <paramref name="now"/>: a tagged job asks its tags first.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ValueTask<CacheRead<T>> Decided(long now, Envelope<T>? stored, string key, TArgs args, CancellationToken cancellationToken) =>
+        _tagsOf is null
+            ? DecidedBy(now, stored, key, args, TagVerdict.Valid, cancellationToken)
+            : DecidedTagged(now, stored, key, args, cancellationToken);
+
     /// <summary>
-    /// Decides on what a read found at <paramref name="now"/> and carries it out. A hit is Decide's
+    /// Decides on what a read found at <paramref name="now"/> (its tags saying <paramref name="tags"/>) and carries it out. A hit is Decide's
     /// first rule (<see cref="Decide.IsHit{T}(long, Envelope{T}, long, long)"/>), asked here alone so that
-    /// it builds no rules and no effect; everything else goes through <see cref="Decide.Read{T}(long, Envelope{T}, in Rules, double)"/>.
+    /// it builds no rules and no effect; everything else goes through <see cref="Decide.Read{T}(long, Envelope{T}, in Rules, double, TagVerdict)"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private ValueTask<CacheRead<T>> Decided(long now, Envelope<T>? stored, string key, TArgs args, CancellationToken cancellationToken)
+    private ValueTask<CacheRead<T>> DecidedBy(long now, Envelope<T>? stored, string key, TArgs args, TagVerdict tags, CancellationToken cancellationToken)
     {
         // Early refresh draws once per read, and only when the policy turns it on.
         double draw = 0;
@@ -154,13 +169,13 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
             headStart = Decide.HeadStartMs(_rules.EarlyRefreshBeta, fetchMs, draw);
         }
 
-        if (stored is not null && Decide.IsHit(now, stored, _rules.CacheTtlMs, headStart))
+        if (stored is not null && tags == TagVerdict.Valid && Decide.IsHit(now, stored, _rules.CacheTtlMs, headStart))
         {
             CountHit(key);
             return new ValueTask<CacheRead<T>>(new CacheRead<T>(stored.RawValue, CacheStatus.Hit, null));
         }
 
-        return Interpret(Decide.Read(now, stored, ReadRules(args, now, stored, fetchMs), draw), key, args, cancellationToken);
+        return Interpret(Decide.Read(now, stored, ReadRules(args, now, stored, fetchMs), draw, tags), key, args, cancellationToken);
     }
 
     private void CountHit(string key)
@@ -237,6 +252,22 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
         // One span per flight, however many callers share it; the caller that started it is its parent.
         using var activity = CachebackTracing.Start(CachebackTracing.Fetch, Name, key);
         activity?.SetTag(CachebackTracing.StatusTag, status == CacheStatus.Miss ? "miss" : "stale");
+        // The tags' stamp before the fetch runs; a book that cannot say leaves the value unstored
+        // (it could not be shown fresh later), as a store that is down does.
+        TagStamp? stamp = null;
+        if (_tagsOf is not null && !storeDown)
+        {
+            try
+            {
+                stamp = await StampAsync(args, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                StoreFailed(key, "read tags", e);
+                storeDown = true;
+            }
+        }
+
         T value;
         try
         {
@@ -258,7 +289,7 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
 
         try
         {
-            activity.Ended(CachebackTracing.Outcome(await StoreFreshAsync(key, args, value, expectedVersion, CancellationToken.None).ConfigureAwait(false)));
+            activity.Ended(CachebackTracing.Outcome(await StoreFreshAsync(key, args, value, expectedVersion, stamp, CancellationToken.None).ConfigureAwait(false)));
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -270,15 +301,18 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
         return value;
     }
 
-    /// <summary>Stores a fetched value: unconditionally when <paramref name="expectedVersion"/> is null, else only over that version.</summary>
-    private async Task<RefreshResult> StoreFreshAsync(string key, TArgs args, T value, long? expectedVersion, CancellationToken cancellationToken) =>
-        (await StoreFreshCheckedAsync(key, args, value, expectedVersion, cancellationToken).ConfigureAwait(false)).Result;
+    /// <summary>
+    /// Stores a fetched value: unconditionally when <paramref name="expectedVersion"/> is null, else
+    /// only over that version; a tagged job's value with <paramref name="stamp"/>, its tags' stamp read before the fetch.
+    /// </summary>
+    private async Task<RefreshResult> StoreFreshAsync(string key, TArgs args, T value, long? expectedVersion, TagStamp? stamp, CancellationToken cancellationToken) =>
+        (await StoreFreshCheckedAsync(key, args, value, expectedVersion, stamp, cancellationToken).ConfigureAwait(false)).Result;
 
     /// <summary><see cref="StoreFreshAsync"/>, also giving the envelope written, for a read-back to compare.</summary>
-    private async Task<(RefreshResult Result, Envelope<T> Written)> StoreFreshCheckedAsync(string key, TArgs args, T value, long? expectedVersion, CancellationToken cancellationToken)
+    private async Task<(RefreshResult Result, Envelope<T> Written)> StoreFreshCheckedAsync(string key, TArgs args, T value, long? expectedVersion, TagStamp? stamp, CancellationToken cancellationToken)
     {
         var now = _clock.NowMs();
-        var write = Decide.Write(now, value, Envelope.NewVersion(), expectedVersion, WriteRules(args, now), _jitter ? _random.NextDouble() : 0);
+        var write = Decide.Write(now, value, Envelope.NewVersion(), expectedVersion, WriteRules(args, now), _jitter ? _random.NextDouble() : 0, stamp);
         if (write.ExpectedVersion is not { } expected)
         {
             await _store.WriteAsync(key, write.Envelope, write.Ttl, cancellationToken).ConfigureAwait(false);

@@ -22,4 +22,7 @@ internal static partial class HybridLog
 
     [LoggerMessage(106, LogLevel.Debug, "HybridCache '{Key}': a refresh landed after another write and was dropped")]
     public static partial void RefreshSuperseded(ILogger logger, string key);
+
+    [LoggerMessage(107, LogLevel.Warning, "HybridCache '{Key}': the refresh queue would not take the refresh for factory '{Factory}'; refreshing here with the call's factory")]
+    public static partial void QueueFailed(ILogger logger, string key, string factory, Exception error);
 }

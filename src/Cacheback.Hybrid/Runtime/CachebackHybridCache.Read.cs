@@ -130,26 +130,18 @@ public sealed partial class CachebackHybridCache
         }
 
         var policy = PolicyOf(options);
-        var now = _clock.NowMs();
-        var view = stored;
+        // What the entry's tags say of it is an input of the decision, as for Cacheback's tagged jobs.
+        // A value this reader cannot read as a T (another type wrote it) is a miss, as if removed.
+        var verdict = TagVerdict.Valid;
         var served = default(T)!;
         if (stored is { HasValue: true })
         {
-            var verdict = await VerdictAsync(key, stored.RawValue, cancellationToken).ConfigureAwait(false);
-            if (verdict == TagVerdict.Removed || !stored.RawValue.TryGetValue(_serializers, out served))
-                view = null;
-            else if (verdict == TagVerdict.Stale && stored.FreshUntilMs > now)
-                view = Envelope.FromMs(stored.Version, true, stored.RawValue, stored.FetchedAtMs, now, stored.LeaseUntilMs);
-        }
-        else
-        {
-            view = null;
+            verdict = await VerdictAsync(key, stored.RawValue, cancellationToken).ConfigureAwait(false);
+            if (verdict != TagVerdict.Removed && !stored.RawValue.TryGetValue(_serializers, out served))
+                verdict = TagVerdict.Removed;
         }
 
-        if (view is null)
-            return await FetchSharedAsync(key, state, factory, policy, flags, tags, stored?.Version ?? 0, cancellationToken).ConfigureAwait(false);
-
-        switch (Decide.Read(now, view, policy))
+        switch (Decide.Read(_clock.NowMs(), stored, policy.Rules, 0, verdict))
         {
             case Effect<HybridEntry>.FetchSync fetch:
                 return await FetchSharedAsync(key, state, factory, policy, flags, tags, fetch.ExpectedVersion, cancellationToken).ConfigureAwait(false);
@@ -158,10 +150,16 @@ public sealed partial class CachebackHybridCache
                 // store (or its L1), every reader here would send a compare-and-set that can only lose,
                 // and each lost one makes an L1 forget the key.
                 if ((flags & HybridCacheEntryFlags.DisableUnderlyingData) == 0 && _claiming.TryAdd(key, 0))
-                    _ = RefreshInBackgroundAsync(key, stale.Claim, state, factory, policy, flags, TagRules.Normalize(tags));
+                {
+                    _ = _factories.Length > 0 && FactoryFor(key) is { } named && named.ValueType == typeof(T)
+                        ? ClaimAndEnqueueAsync(key, stale.Claim, named, state, factory, policy, flags, TagRules.Normalize(tags))
+                        : RefreshInBackgroundAsync(key, stale.Claim, state, factory, policy, flags, TagRules.Normalize(tags));
+                }
+
                 return served!;
             default:
-                // Fresh (a store that answers later), or stale with its refresh already claimed.
+                // Fresh (a store that answers later), or stale with its refresh already claimed. A
+                // placeholder never comes here: HybridCache fetches every miss (FetchOnMiss).
                 return served!;
         }
     }

@@ -3,8 +3,8 @@
 -- With ARGV[4] and ARGV[5] (a RedisStore's), a stored write also publishes the L1 invalidation
 -- ARGV[5] on the channel ARGV[4], in the same step.
 --
--- The version is read as EnvelopeCodec.TryReadVersion reads it: an array header of 6 elements,
--- format version 1, then the version, an integer in [1, 2^53) (exact as a Lua double); anything
+-- The version is read as EnvelopeCodec.TryReadVersion reads it: an array header of 6 elements and
+-- format version 1 (or 8 elements and format 2, a tagged entry), then the version, an integer in [1, 2^53) (exact as a Lua double); anything
 -- else, absent bytes, or a key of another Redis type count as version 0. The header is parsed by
 -- hand because Redis's cmsgpack cannot decode the payload's bin type ("Bad data format in input"),
 -- and so need not look at the payload at all.
@@ -55,12 +55,13 @@ local function version_of(bytes)
     return 0
   end
   local count, pos = read_array_header(bytes)
-  if count ~= 6 then
+  if count ~= 6 and count ~= 8 then
     return 0
   end
   local format, version
   format, pos = read_int(bytes, pos)
-  if format ~= 1 then
+  -- Format 1: six elements; format 2 (a tagged entry): the same, then two tag sums after the payload.
+  if not ((format == 1 and count == 6) or (format == 2 and count == 8)) then
     return 0
   end
   version = read_int(bytes, pos)

@@ -121,7 +121,10 @@ public sealed class CachebackHybridCacheBehaviourTests : IDisposable
         _time.Advance(TimeSpan.FromMinutes(2));
         var gate = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         var refreshed = _cache.NextRefreshEnded("k");
-        Assert.Equal("old", await _cache.GetOrCreateAsync("k", async _ => await gate.Task, OneMinute, ["t"]));
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Assert.Equal("old", await _cache.GetOrCreateAsync("k", async _ => { started.SetResult(); return await gate.Task; }, OneMinute, ["t"]));
+        // The refresh runs off the reader's thread: wait until its factory has started (and so its tags were read).
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(10));
 
         await _cache.RemoveByTagAsync("t");
         gate.SetResult("refreshed before the removal");

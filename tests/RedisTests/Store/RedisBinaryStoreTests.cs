@@ -96,6 +96,19 @@ public class RedisBinaryStoreTests(RedisServerFixture redis)
         Assert.True(await store.SetIfVersionAsync("k", codecVersion, EnvelopeBytes(2), Ttl));
     }
 
+    [Fact]
+    public async Task SetIfVersion_ATaggedEnvelope_ReadsItsVersionAsTheCodecDoes()
+    {
+        // Format 2 (a tagged job's entry): eight elements, the tag sums after the payload.
+        var tagged = EnvelopeCodec.Encode(Envelope.FromMs(42, true, "v", 1_767_225_600_000, 1_767_225_600_000, 0, new TagStamp(5, 2)), new JsonPayloadSerializer<string>());
+        Assert.Equal([0x98, 0x02], tagged[..2]);
+        var store = Store(RedisServerFixture.Prefix());
+        await store.SetAsync("k", tagged, Ttl);
+
+        Assert.False(await store.SetIfVersionAsync("k", 0, EnvelopeBytes(2), Ttl));
+        Assert.True(await store.SetIfVersionAsync("k", 42, EnvelopeBytes(2), Ttl));
+    }
+
     public static TheoryData<string, byte[]> Unreadable => new()
     {
         { "text", Encoding.UTF8.GetBytes("{\"not\":\"an envelope\"}") },
@@ -103,7 +116,9 @@ public class RedisBinaryStoreTests(RedisServerFixture redis)
         { "never-used tag", [0xc1, 0x96] },
         { "empty array", [0x90] },
         { "five elements", [0x95, 0x01, 0x07, 0x01, 0x01, 0x00] },
-        { "format version 2", [0x96, 0x02, 0x07, 0x01, 0x01, 0x00, 0xc0] },
+        { "format version 2 with six elements", [0x96, 0x02, 0x07, 0x01, 0x01, 0x00, 0xc0] },
+        { "format version 1 with eight elements", [0x98, 0x01, 0x07, 0x01, 0x01, 0x00, 0xc0, 0x00, 0x00] },
+        { "format version 3", [0x98, 0x03, 0x07, 0x01, 0x01, 0x00, 0xc0, 0x00, 0x00] },
         { "version 0", [0x96, 0x01, 0x00, 0x01, 0x01, 0x00, 0xc0] },
         { "negative version", [0x96, 0x01, 0xff, 0x01, 0x01, 0x00, 0xc0] },
         { "version 2^53", [0x96, 0x01, 0xcf, 0x00, 0x20, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x01, 0x00, 0xc0] },

@@ -171,13 +171,13 @@ public class EnvelopeCodecBoundaryTests
 
     [Theory]
     [InlineData(0L)]
-    [InlineData(2L)]
+    [InlineData(3L)]
     public void OtherFormatVersions_AreUnsupported_WhateverTheirShape(long format)
     {
         // The format version is checked before the field count: a later format may have other fields.
         var bytes = Write(42, T0, T0, 0, fields: 7, format: format);
 
-        Fails(bytes, DecodeError.UnsupportedFormatVersion, $"format version {format}; this build reads 1");
+        Fails(bytes, DecodeError.UnsupportedFormatVersion, $"format version {format}; this build reads 1 and 2");
         Assert.False(EnvelopeCodec.TryReadVersion(bytes, out _));
     }
 

@@ -77,6 +77,34 @@ public class EnvelopeCodecTests
     }
 
     [Fact]
+    public void Decode_V2TaggedFixture_GivesTheEnvelopeWithItsTagStamp()
+    {
+        var result = EnvelopeCodec.Decode(Fixture("v2-tagged.hex"), Json);
+
+        var envelope = Assert.IsType<DecodeResult<string>.Decoded>(result).Envelope;
+        Assert.Equal(Envelope.Fresh(42, "hello", T0, T0.AddSeconds(600)).Version, envelope.Version);
+        Assert.Equal("hello", envelope.Value);
+        Assert.Equal(new TagStamp(5, 2), envelope.Tags);
+        Assert.Equal(Fixture("v2-tagged.hex"), EnvelopeCodec.Encode(envelope, Json));
+    }
+
+    [Fact]
+    public void Encode_Untagged_IsStillFormat1ByteForByte()
+    {
+        var envelope = Envelope.Fresh(42, "hello", T0, T0.AddSeconds(600));
+
+        Assert.Equal(Fixture("v1-value.hex"), EnvelopeCodec.Encode(envelope, Json));
+    }
+
+    [Fact]
+    public void Decode_NegativeTagSums_AreInvalid()
+    {
+        var bytes = Hex("98022acf0000019b76daa800cf0000019b76e3cfc000c0ff00");
+
+        Assert.Equal(DecodeError.InvalidField, Assert.IsType<DecodeResult<string>.Failed>(EnvelopeCodec.Decode(bytes, Json)).Error);
+    }
+
+    [Fact]
     public void Decode_OtherWritersForms_AreAccepted()
     {
         // array 16 header, version as int 32, times as uint 32/uint 64, lease as int 8 0, bin 8 payload.
@@ -104,7 +132,9 @@ public class EnvelopeCodecTests
     [InlineData("c0", DecodeError.NotAnEnvelope)] // nil
     [InlineData("90", DecodeError.NotAnEnvelope)] // empty array
     [InlineData("a568656c6c6f", DecodeError.NotAnEnvelope)] // the string "hello"
-    [InlineData("9602012acf0000019b76daa800cf0000019b76e3cfc000c0", DecodeError.UnsupportedFormatVersion)] // format 2
+    [InlineData("9603012acf0000019b76daa800cf0000019b76e3cfc000c0", DecodeError.UnsupportedFormatVersion)] // format 3
+    [InlineData("96022acf0000019b76daa800cf0000019b76e3cfc000c0", DecodeError.NotAnEnvelope)] // format 2 (tagged) has eight fields, not six
+    [InlineData("98012acf0000019b76daa800cf0000019b76e3cfc000c00000", DecodeError.NotAnEnvelope)] // format 1 has six fields, not eight
     [InlineData("95012acf0000019b76daa800cf0000019b76e3cfc000", DecodeError.NotAnEnvelope)] // five fields
     [InlineData("960100cf0000019b76daa800cf0000019b76e3cfc000c0", DecodeError.InvalidField)] // version 0
     [InlineData("96012acf0000019b76daa800cf0000019b76e3cfc000a3616263", DecodeError.NotAnEnvelope)] // str payload

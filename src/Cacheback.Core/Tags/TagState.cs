@@ -1,4 +1,4 @@
-namespace Cacheback.Hybrid;
+namespace Cacheback;
 
 /// <summary>
 /// What the shared store knows of one tag: a counter bumped by every invalidation, and the counter's

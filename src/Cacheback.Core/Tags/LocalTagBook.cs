@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace Cacheback.Hybrid;
+namespace Cacheback;
 
 /// <summary>
 /// Tag states for the embedded store: a dictionary in this process, never evicted (an evicted tag

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace Cacheback.Hybrid;
+namespace Cacheback;
 
 /// <summary>
 /// Tag states in the shared store (Redis), one small envelope per tag in a partition of their own:
@@ -10,8 +10,8 @@ namespace Cacheback.Hybrid;
 /// </summary>
 internal sealed class StoreTagBook : ITagBook
 {
-    /// <summary>The partition's name: never a valid HybridCache partition (those start with "hybrid/").</summary>
-    public const string PartitionName = "hybrid.tags";
+    /// <summary>The partition's name, the same for every job and HybridCache on the store (Redis keys <c>{prefix}cacheback.tags:{tag}</c>).</summary>
+    public const string PartitionName = "cacheback.tags";
     private const int MaxAttempts = 64;
     private readonly IEnvelopeStore<TagState> _store;
     private readonly Clock _clock;

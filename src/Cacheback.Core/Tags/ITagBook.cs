@@ -1,4 +1,4 @@
-namespace Cacheback.Hybrid;
+namespace Cacheback;
 
 /// <summary>Where tag states live: in this process for the embedded store, in the shared store otherwise.</summary>
 internal interface ITagBook

@@ -1,4 +1,4 @@
-namespace Cacheback.Hybrid;
+namespace Cacheback;
 
 /// <summary>What the tags of an entry say of it, worst last: an entry is as bad as its worst tag.</summary>
 internal enum TagVerdict
