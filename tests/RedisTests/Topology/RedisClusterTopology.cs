@@ -163,13 +163,22 @@ public sealed class RedisClusterTopology : IRedisTopology, IAsyncDisposable
             for (var i = 1; i < _nodes.Count; i++)
                 await Command(0, "CLUSTER", "MEET", "127.0.0.1", _nodes[i].Port, busPorts[i]);
 
-            // A readiness wait: every node knows every node and sees every slot served.
+            // A readiness wait: every node knows every node and sees every slot served, and its bus
+            // links to every other node are up. A node can say cluster_state:ok while a link to a node
+            // it learnt of by gossip is still in handshake; a PUBLISH on it then never reaches that
+            // node's subscribers (an L1 invalidation lost, seen once in a fresh-clone CI run).
             while (true)
             {
                 infos = await Task.WhenAll(_nodes.Select(n => RawCommand.SendAsync(n.Port, token, "CLUSTER", "INFO")));
                 if (infos.All(info => info.Contains("cluster_state:ok", StringComparison.Ordinal)
                                       && info.Contains($"cluster_known_nodes:{_nodes.Count}", StringComparison.Ordinal)))
-                    return;
+                {
+                    var views = await Task.WhenAll(_nodes.Select(n => RawCommand.SendAsync(n.Port, token, "CLUSTER", "NODES")));
+                    if (views.All(AllLinksConnected))
+                        return;
+                    infos = views;
+                }
+
                 await Task.Delay(TimeSpan.FromMilliseconds(20), token);
             }
         }
@@ -182,6 +191,24 @@ public sealed class RedisClusterTopology : IRedisTopology, IAsyncDisposable
 
         Task<string> Command(int node, params object[] arguments) =>
             RawCommand.SendAsync(_nodes[node].Port, token, arguments.Select(a => Convert.ToString(a, CultureInfo.InvariantCulture)!).ToArray());
+    }
+
+    /// <summary>
+    /// Whether a node's CLUSTER NODES lists every node, none in handshake or failing, each with its
+    /// link connected (a line: id, address, flags, master, ping sent, pong received, epoch, link state, slots).
+    /// </summary>
+    private bool AllLinksConnected(string view)
+    {
+        var lines = view.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return lines.Length == _nodes.Count && lines.All(line =>
+        {
+            var fields = line.Split(' ');
+            return fields.Length >= 8
+                && fields[7] == "connected"
+                && !fields[2].Contains("handshake", StringComparison.Ordinal)
+                && !fields[2].Contains("fail", StringComparison.Ordinal)
+                && !fields[2].Contains("noaddr", StringComparison.Ordinal);
+        });
     }
 
     /// <summary>Fails unless <paramref name="connection"/> is connected to every node and knows them as a cluster.</summary>
