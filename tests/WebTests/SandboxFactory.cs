@@ -73,6 +73,7 @@ public sealed class SandboxFactory : WebApplicationFactory<Program>
     {
         base.Dispose(disposing);
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools(); // SQLite holds the file open otherwise
-        File.Delete(_database);
+        foreach (var file in new[] { _database, _database + "-wal", _database + "-shm" }) // a worker process may have used write-ahead logging
+            File.Delete(file);
     }
 }

@@ -3,7 +3,7 @@ using Cacheback.Sandbox.Jobs;
 namespace Cacheback.Web.Tests;
 
 /// <summary>Every view of the sandbox over HTTP, on the app's fake clock: what it returns, what the cache did, how often it fetched.</summary>
-public sealed class ViewTests : IDisposable
+public sealed class ViewTests : IAsyncLifetime
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
     private static readonly string[] ContainingOne = [.. Enumerable.Range(0, 100).Where(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture).Contains('1')).Select(i => $"Item_{i}")];
@@ -14,10 +14,13 @@ public sealed class ViewTests : IDisposable
 
     public ViewTests() => _client = _app.CreateClient();
 
-    public void Dispose()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    // Awaited, not blocked on: stopping the host must not hold one of xUnit's few test threads.
+    public async Task DisposeAsync()
     {
         _client.Dispose();
-        _app.Dispose();
+        await _app.DisposeAsync();
     }
 
     [Fact]
