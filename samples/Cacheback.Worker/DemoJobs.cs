@@ -39,6 +39,9 @@ public sealed class DemoJobs : IDisposable
 
     public static string FetchDelayKey(string prefix) => $"{prefix}ctl:fetch-delay-ms";
 
+    /// <summary>One process's fetch delay, over <see cref="FetchDelayKey(string)"/> when set.</summary>
+    public static string FetchDelayKey(string prefix, int processId) => $"{prefix}ctl:fetch-delay-ms:{processId}";
+
     public static string HoldingKey(string prefix, int processId) => $"{prefix}holding:{processId}";
 
     public void Dispose()
@@ -47,11 +50,13 @@ public sealed class DemoJobs : IDisposable
         Trivial.Dispose();
     }
 
-    /// <summary>The <c>profiles</c> fetch: counts itself in Redis, after the delay the control key asks for.</summary>
+    /// <summary>The <c>profiles</c> fetch: counts itself in Redis, after the delay the control keys ask for (this process's, else everyone's).</summary>
     public static async Task<string> FetchProfileAsync(IDatabase database, string prefix, string key, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(database);
-        var delay = await database.StringGetAsync(FetchDelayKey(prefix)).ConfigureAwait(false);
+        var delay = await database.StringGetAsync(FetchDelayKey(prefix, Environment.ProcessId)).ConfigureAwait(false);
+        if (!delay.HasValue)
+            delay = await database.StringGetAsync(FetchDelayKey(prefix)).ConfigureAwait(false);
         if (delay.HasValue && (long)delay > 0)
         {
             var holding = HoldingKey(prefix, Environment.ProcessId);

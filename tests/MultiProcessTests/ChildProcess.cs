@@ -10,7 +10,7 @@ namespace Cacheback.Tests.MultiProcess;
 /// </summary>
 internal sealed class ChildProcess : IDisposable
 {
-    public static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan Bound = TimeSpan.FromSeconds(60); // a bound on a wait for a line, never a wait itself: generous for a loaded machine
     private readonly Process _process;
     private readonly Channel<string> _lines = Channel.CreateUnbounded<string>();
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _log = new();

@@ -85,8 +85,11 @@ public sealed class MultiProcessTests : IAsyncLifetime
         var survivor = StartWorker(setup, "survivor");
         var readers = StartAll(setup, "reader", 2, reader: true);
         await Task.WhenAll(new[] { victim, survivor }.Concat(readers).Select(p => p.ExpectAsync("ready")));
-        // Slow fetches (below the 1 s visibility timeout): both workers hold several at once.
+        // Slow fetches (below the 1 s visibility timeout): both workers hold several at once. The
+        // victim's never end: what it holds when it is killed, it holds for good (had they ended,
+        // it could finish them all between the check below and the kill).
         await db.StringSetAsync(DemoJobs.FetchDelayKey(setup.Prefix), 600);
+        await db.StringSetAsync(DemoJobs.FetchDelayKey(setup.Prefix, victim.Id), (long)TimeSpan.FromHours(1).TotalMilliseconds);
         await WaitUntilAllStaleAsync(node, keys);
 
         await Task.WhenAll(readers.Select(r => r.SendAsync($"read {keys} 4 1")));
