@@ -9,7 +9,7 @@ using StackExchange.Redis;
 // Scenario benchmarks of Cacheback on Redis against a redis-server of its own (loopback, free
 // port), with Cacheback.Worker processes run as `dotnet Cacheback.Worker.dll`. Prints Markdown.
 //
-//   dotnet run -c Release --project benchmarks/Cacheback.RedisBenchmarks [-- quick]
+//   dotnet run -c Release --project benchmarks/Cacheback.RedisBenchmarks [-- quick] [-- a|b|c|d|e]
 var quick = args.Contains("quick");
 var only = args.FirstOrDefault(a => a.Length == 1);
 var inv = CultureInfo.InvariantCulture;
@@ -22,6 +22,13 @@ output.WriteLine($"# Cacheback on Redis: scenarios ({DateTime.UtcNow.ToString("y
 output.WriteLine();
 output.WriteLine($"Machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}; redis-server {connection.GetServer(connection.GetEndPoints()[0]).Version} on loopback, StackExchange.Redis {ClientVersion()}.");
 output.WriteLine();
+
+if (only is "e")
+{
+    // (e) Only when asked: a hit taken apart into await layers (AwaitLayers.cs).
+    await AwaitLayers.RunAsync(server.ConnectionString, quick, output);
+    return 0;
+}
 
 if (only is null or "a")
 // (a) A hit through Cache.Wrap over RedisStore vs a raw StringGetAsync of the same key, on the same

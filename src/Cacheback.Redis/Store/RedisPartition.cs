@@ -10,9 +10,11 @@ namespace Cacheback;
 /// and one decode, because on a busy connection each further async layer costs the client CPU that a
 /// raw GET does not pay. The client bounds the GET in time (the connection's <c>asyncTimeout</c>).
 /// A GET that returns the bytes the last read of the key decoded is not decoded again, when the
-/// value's type is immutable (<see cref="DecodedMemo{T}"/>).
+/// value's type is immutable (<see cref="DecodedMemo{T}"/>). The executor reads through
+/// <see cref="ISplitRead{T}"/>: it awaits the GET itself, then has it opened here, so that a hit
+/// runs no state machine of this class.
 /// </summary>
-internal sealed class RedisPartition<T>(EncodedStore.Encoded<T> encoded, IDatabase database) : IEnvelopeStore<T>
+internal sealed class RedisPartition<T>(EncodedStore.Encoded<T> encoded, IDatabase database) : IEnvelopeStore<T>, ISplitRead<T>
 {
     // The key's prefix as bytes, written before the key itself: no string concatenated per read.
     private readonly RedisKey _prefix = Encoding.UTF8.GetBytes(encoded.StoredKey(""));
@@ -22,9 +24,21 @@ internal sealed class RedisPartition<T>(EncodedStore.Encoded<T> encoded, IDataba
 
     public ValueTask<Envelope<T>?> ReadAsync(string key, CancellationToken cancellationToken = default)
     {
-        cancellationToken.ThrowIfCancellationRequested();
-        var get = database.StringGetAsync(_prefix.Append(key));
+        var get = Get(key, cancellationToken);
         return get.IsCompletedSuccessfully ? new(Open((byte[]?)get.Result, key)) : ReadAsync(get, key);
+    }
+
+    /// <inheritdoc />
+    public Task StartRead(string key, CancellationToken cancellationToken) => Get(key, cancellationToken);
+
+    /// <inheritdoc />
+    public Envelope<T>? OpenRead(Task started, string key) =>
+        Open((byte[]?)((Task<RedisValue>)started).GetAwaiter().GetResult(), key);
+
+    private Task<RedisValue> Get(string key, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return database.StringGetAsync(_prefix.Append(key));
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
