@@ -84,28 +84,49 @@ public class RedisDownTests
         var server = await RedisServer.StartAsync();
         using var connection = await server.ConnectAsync();
         var logs = new ListLoggerFactory();
-        using var queue = new RedisRefreshQueue(connection, "jobs", new RedisQueueOptions { PollInterval = TimeSpan.FromMilliseconds(100) }, logs.CreateLogger("queue"));
-        var idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // The queue's polls run on a clock the test moves: every look after the first is one the test asks for.
+        var time = new FakeTimeProvider();
+        var poll = TimeSpan.FromSeconds(1);
+        using var queue = new RedisRefreshQueue(connection, "jobs", new RedisQueueOptions { PollInterval = poll, TimeProvider = time }, logs.CreateLogger("queue"));
         Assert.Null(await queue.TakeNowAsync());
         await KillAsync(server, connection);
         server.Dispose();
-        queue.Idle += () => idle.TrySetResult();
+        using var idles = new SemaphoreSlim(0);
+        queue.Idle += () => idles.Release();
+        async Task LookedAsync(TimeSpan bound)
+        {
+            if (!await idles.WaitAsync(bound))
+                throw new TimeoutException($"The take did not look (and go idle) within {bound.TotalSeconds} s. Log: {string.Join(" | ", logs.Entries.Select(e => e.Message))}");
+        }
+
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
 
         var take = queue.TakeAsync(stop.Token).AsTask();
-        await idle.Task.WaitAsync(QueueTesting.Bound);
+        await LookedAsync(QueueTesting.Bound);
+        // Another poll while Redis is down: another failed look (each waits out the client's timeout), no second warning.
+        time.Advance(poll);
+        await LookedAsync(QueueTesting.Bound);
 
         Assert.Single(logs.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("cannot take from Redis"));
-        var recovered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        queue.Idle += () =>
+        var restored = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        connection.ConnectionRestored += (_, e) =>
         {
-            if (logs.Entries.Any(e => e.Message.Contains("taking from Redis again")))
-                recovered.TrySetResult();
+            if (e.ConnectionType == ConnectionType.Interactive)
+                restored.TrySetResult();
         };
         using var restarted = await RedisServer.StartAsync(server.Port);
-        // StackExchange.Redis reconnects on its own heartbeat (every second or so); the take keeps looking meanwhile.
-        await recovered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        // StackExchange.Redis reconnects on its own heartbeat (every second or so), and may say so
+        // before the connection takes commands again: a poll at a time, until a look gets through.
+        await restored.Task.WaitAsync(QueueTesting.ReconnectBound);
+        while (!logs.Entries.Any(e => e.Message.Contains("taking from Redis again")))
+        {
+            time.Advance(poll);
+            await LookedAsync(QueueTesting.ReconnectBound);
+        }
+
         await queue.EnqueueAsync(QueueTesting.Request());
+        // The enqueue's wake-up, or (if the subscription is not back yet) the next poll: either takes it.
+        time.Advance(poll);
         Assert.Equal("k", (await take.WaitAsync(QueueTesting.Bound))?.Key);
     }
 
