@@ -129,7 +129,7 @@ public sealed class MultiProcessTests : IAsyncLifetime
         using var cancel = new CancellationTokenSource(Deadline);
         foreach (var key in new[] { "a", "b" })
         {
-            await queue.EnqueueAsync(new RefreshRequest("profiles", key, null, [], TimeProvider.System.GetUtcNow(), 1));
+            await queue.EnqueueAsync(new RefreshRequest("profiles", key, null, [], new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), 1));
             var taken = await queue.TakeAsync(cancel.Token) ?? throw new InvalidOperationException("The queue was disposed.");
             await queue.CompleteAsync(new RefreshOutcome(taken, RefreshResult.Failed, TimeSpan.Zero, new InvalidOperationException($"boom {key}")));
         }

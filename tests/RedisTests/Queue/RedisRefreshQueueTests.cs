@@ -273,7 +273,7 @@ public class RedisRefreshQueueTests(RedisTopologyFixture topologies) : IAsyncLif
     [Fact]
     public async Task Take_Cancelled_ThrowsOperationCanceled()
     {
-        using var queue = Queue(new RedisQueueOptions { PollInterval = TimeSpan.FromSeconds(30) });
+        using var queue = Queue(new RedisQueueOptions { PollInterval = TimeSpan.FromSeconds(30), TimeProvider = new FakeTimeProvider() });
         var idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         queue.Idle += () => idle.TrySetResult();
         using var stop = new CancellationTokenSource();
@@ -288,7 +288,7 @@ public class RedisRefreshQueueTests(RedisTopologyFixture topologies) : IAsyncLif
     [Fact]
     public async Task Take_AfterDispose_ReturnsNull()
     {
-        var queue = Queue(new RedisQueueOptions { PollInterval = TimeSpan.FromSeconds(30) });
+        var queue = Queue(new RedisQueueOptions { PollInterval = TimeSpan.FromSeconds(30), TimeProvider = new FakeTimeProvider() });
         var idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         queue.Idle += () => idle.TrySetResult();
         var take = queue.TakeAsync(CancellationToken.None).AsTask();
