@@ -130,7 +130,6 @@ public class RedisDownTests
         Assert.Equal("k", (await take.WaitAsync(QueueTesting.Bound))?.Key);
     }
 
-    /// <summary>Kills the server and waits until the client has noticed (no sleeping on a guess).</summary>
     [Fact]
     public async Task Get_RedisStopsAnswering_DegradesToFetchingAfterTheAsyncTimeout()
     {
@@ -190,6 +189,7 @@ public class RedisDownTests
         Assert.Equal(64, timedOut.Length);
     }
 
+    /// <summary>Kills the server and waits until the client has noticed (no sleeping on a guess).</summary>
     private static async Task KillAsync(RedisServer server, ConnectionMultiplexer connection)
     {
         var failed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
