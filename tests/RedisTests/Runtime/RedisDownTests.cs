@@ -133,17 +133,18 @@ public class RedisDownTests
     [Fact]
     public async Task Get_RedisStopsAnswering_DegradesToFetchingAfterTheAsyncTimeout()
     {
-        // A server that keeps the socket open and answers nothing: CLIENT PAUSE holds every command.
+        // A server that keeps the socket open and answers nothing, until the test says: a proxy that
+        // holds its answers (CLIENT PAUSE would run out by itself after the time it is given).
         // The client's own asyncTimeout bounds the GET (checked on its heartbeat, once a second).
         using var server = await RedisServer.StartAsync();
-        using var connection = await RedisServer.ConnectedAsync($"127.0.0.1:{server.Port},abortConnect=false,connectTimeout=10000,asyncTimeout=1000");
-        using var admin = await RedisServer.ConnectedAsync($"127.0.0.1:{server.Port},abortConnect=false,connectTimeout=10000,allowAdmin=true");
+        using var proxy = new HoldingProxy(server.Port);
+        using var connection = await RedisServer.ConnectedAsync($"127.0.0.1:{proxy.Port},abortConnect=false,connectTimeout=10000,asyncTimeout=1000");
         using var h = new Harness(store: new RedisStore(connection, "app:"));
         var calls = 0;
         var cached = Cache.Wrap<string, string>((_, _) => Task.FromResult($"v{Interlocked.Increment(ref calls)}"), Policy, runtime: h.Runtime, name: "users");
         Assert.Equal("v1", await cached.GetAsync("k"));
 
-        await admin.GetDatabase().ExecuteAsync("CLIENT", "PAUSE", "5000");
+        proxy.Hold();
         try
         {
             var read = cached.GetAsync("k").AsTask();
@@ -156,16 +157,18 @@ public class RedisDownTests
         }
         finally
         {
-            await admin.GetDatabase().ExecuteAsync("CLIENT", "UNPAUSE");
+            proxy.Release();
         }
     }
 
     [Fact]
     public async Task Get_AfterReadsTimedOut_LaterReadsEachGetTheirOwnAnswer()
     {
-        // Timed-out reads are answered late, after Redis resumes; reads issued since must not receive those answers.
+        // Timed-out reads are answered late, once the proxy lets the answers through; reads issued
+        // since must not receive those answers.
         using var server = await RedisServer.StartAsync();
-        using var connection = await RedisServer.ConnectedAsync($"127.0.0.1:{server.Port},abortConnect=false,connectTimeout=10000,asyncTimeout=1000");
+        using var proxy = new HoldingProxy(server.Port);
+        using var connection = await RedisServer.ConnectedAsync($"127.0.0.1:{proxy.Port},abortConnect=false,connectTimeout=10000,asyncTimeout=1000");
         using var admin = await RedisServer.ConnectedAsync($"127.0.0.1:{server.Port},abortConnect=false,connectTimeout=10000,allowAdmin=true");
         var spec = new PartitionSpec<string>("users", JsonPayloadSerializer<string>.Default, (_, _, _) => { });
         var users = new RedisStore(connection, "app:").Partition(spec);
@@ -176,9 +179,9 @@ public class RedisDownTests
         for (var i = 0; i < 64; i++)
             await seed.WriteAsync($"k{i}", Envelope.Fresh(i + 1, $"value {i}", t0, t0.AddHours(1)), TimeSpan.FromHours(1));
 
-        await admin.GetDatabase().ExecuteAsync("CLIENT", "PAUSE", "5000");
+        proxy.Hold();
         var timedOut = await Task.WhenAll(Enumerable.Range(0, 64).Select(i => Assert.ThrowsAsync<RedisTimeoutException>(() => users.ReadAsync($"k{i}").AsTask())));
-        await admin.GetDatabase().ExecuteAsync("CLIENT", "UNPAUSE");
+        proxy.Release();
 
         for (var round = 0; round < 5; round++)
         {
