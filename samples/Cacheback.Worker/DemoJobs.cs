@@ -10,9 +10,10 @@ namespace Cacheback.Worker;
 /// Both jobs are deterministic and count their fetches in Redis, so tests and benchmarks running
 /// many processes can count refreshes across all of them:
 /// <list type="bullet">
-/// <item><c>profiles</c>: INCR <c>{prefix}fetches:{key}</c>, returns <c>{key}#{count}</c>. When
-/// <c>{prefix}ctl:fetch-delay-ms</c> holds a number, the fetch first records its key in
-/// <c>{prefix}holding:{pid}</c> and waits that long (a slow backend, for crash tests).</item>
+/// <item><c>profiles</c>: INCR <c>{prefix}fetches:{key}</c>, returns <c>{key}#{count}</c>. While
+/// <c>{prefix}ctl:hold:{pid}</c> exists, process <c>pid</c>'s fetches record their key in
+/// <c>{prefix}holding:{pid}</c> and never finish (a hung backend, for crash tests: the test sees
+/// what the process holds, then kills it; no fetch finishes early on a slow machine).</item>
 /// <item><c>trivial</c>: returns the key; no I/O (queue throughput).</item>
 /// </list>
 /// </remarks>
@@ -37,10 +38,8 @@ public sealed class DemoJobs : IDisposable
 
     public static string FetchCounterKey(string prefix, string key) => $"{prefix}fetches:{key}";
 
-    public static string FetchDelayKey(string prefix) => $"{prefix}ctl:fetch-delay-ms";
-
-    /// <summary>One process's fetch delay, over <see cref="FetchDelayKey(string)"/> when set.</summary>
-    public static string FetchDelayKey(string prefix, int processId) => $"{prefix}ctl:fetch-delay-ms:{processId}";
+    /// <summary>While it exists, process <paramref name="processId"/>'s fetches hang (until their refresh times out or the process dies).</summary>
+    public static string HoldKey(string prefix, int processId) => $"{prefix}ctl:hold:{processId}";
 
     public static string HoldingKey(string prefix, int processId) => $"{prefix}holding:{processId}";
 
@@ -50,19 +49,15 @@ public sealed class DemoJobs : IDisposable
         Trivial.Dispose();
     }
 
-    /// <summary>The <c>profiles</c> fetch: counts itself in Redis, after the delay the control keys ask for (this process's, else everyone's).</summary>
+    /// <summary>The <c>profiles</c> fetch: counts itself in Redis, unless this process is told to hold its fetches.</summary>
     public static async Task<string> FetchProfileAsync(IDatabase database, string prefix, string key, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(database);
-        var delay = await database.StringGetAsync(FetchDelayKey(prefix, Environment.ProcessId)).ConfigureAwait(false);
-        if (!delay.HasValue)
-            delay = await database.StringGetAsync(FetchDelayKey(prefix)).ConfigureAwait(false);
-        if (delay.HasValue && (long)delay > 0)
+        if (await database.KeyExistsAsync(HoldKey(prefix, Environment.ProcessId)).ConfigureAwait(false))
         {
-            var holding = HoldingKey(prefix, Environment.ProcessId);
-            await database.SetAddAsync(holding, key).ConfigureAwait(false);
-            await Task.Delay(TimeSpan.FromMilliseconds((long)delay), cancellationToken).ConfigureAwait(false);
-            await database.SetRemoveAsync(holding, key).ConfigureAwait(false);
+            await database.SetAddAsync(HoldingKey(prefix, Environment.ProcessId), key).ConfigureAwait(false);
+            // Held until cancelled: no timer, so what the test sees held stays held until it acts.
+            await new TaskCompletionSource().Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
 
         var count = await database.StringIncrementAsync(FetchCounterKey(prefix, key)).ConfigureAwait(false);

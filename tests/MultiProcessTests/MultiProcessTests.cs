@@ -9,7 +9,11 @@ namespace Cacheback.Tests.MultiProcess;
 /// Cacheback across OS processes: reader processes (web nodes that never refresh) and worker
 /// processes (Cacheback.Worker) share one redis-server. Refreshes are counted by the
 /// <c>profiles</c> job itself (an INCR per fetch in Redis), so the counts cover every process.
-/// Phases are coordinated by stdin/stdout lines and by polling Redis state with a deadline.
+/// Phases are handshakes: stdin/stdout lines with the children, and waits on Redis state that wake on
+/// every change to a key (keyspace notifications), each bounded by a deadline. No phase waits for
+/// time to pass: the children judge freshness on Redis's real clock, which no test can fake, so the
+/// test makes entries stale itself (<see cref="AgeAllAsync"/>) and a worker that must die holding
+/// refreshes is told to hang its fetches (<see cref="DemoJobs.HoldKey"/>).
 /// </summary>
 public sealed class MultiProcessTests : IAsyncLifetime
 {
@@ -42,7 +46,7 @@ public sealed class MultiProcessTests : IAsyncLifetime
     {
         const int keys = 40;
         const int episodes = 3;
-        var setup = new Setup("episodes", Lifetime: TimeSpan.FromSeconds(2), Visibility: TimeSpan.FromSeconds(10));
+        var setup = new Setup("episodes", Visibility: TimeSpan.FromSeconds(10));
         using var node = await SeedAsync(setup, keys);
         var workers = StartAll(setup, "worker", 2, reader: false);
         var readers = StartAll(setup, "reader", 4, reader: true);
@@ -50,7 +54,7 @@ public sealed class MultiProcessTests : IAsyncLifetime
 
         for (var episode = 1; episode <= episodes; episode++)
         {
-            await WaitUntilAllStaleAsync(node, keys);
+            await AgeAllAsync(setup, node, keys);
 
             // 4 processes x 8 tasks read every key: 1,280 reads of 40 stale keys.
             await Task.WhenAll(readers.Select(r => r.SendAsync($"read {keys} 8 1")));
@@ -62,8 +66,7 @@ public sealed class MultiProcessTests : IAsyncLifetime
                 async () => (await CountersAsync(setup, keys)).All(c => c >= expected) && await node.Queue.CountsAsync() == new RedisQueueCounts(0, 0, 0));
             var counters = await CountersAsync(setup, keys);
             Assert.All(Enumerable.Range(0, keys), i => Assert.True(counters[i] == expected, $"user-{i} was refreshed {counters[i]} times after {expected} stale episode(s)"));
-            // RawGetAsync, not GetAsync: on a loaded machine this loop may outlast the 2 s lifetime,
-            // and a read of a key gone stale again would itself enqueue one more refresh.
+            // RawGetAsync, not GetAsync: it reads what is stored and triggers nothing.
             for (var i = 0; i < keys; i++)
                 Assert.Equal($"user-{i}#{expected}", (await node.Jobs.Profiles.RawGetAsync($"user-{i}"))?.Value);
         }
@@ -78,26 +81,26 @@ public sealed class MultiProcessTests : IAsyncLifetime
         const int keys = 24;
         // A lease (RefreshTimeout) far longer than the test: readers cannot trigger a refresh again,
         // so whatever lands after the kill was delivered again by the queue.
-        var setup = new Setup("kill", Lifetime: TimeSpan.FromSeconds(1), Visibility: TimeSpan.FromSeconds(1));
+        var setup = new Setup("kill", Visibility: TimeSpan.FromSeconds(1));
         using var node = await SeedAsync(setup, keys);
         var db = _connection.GetDatabase();
         var victim = StartWorker(setup, "victim");
-        var survivor = StartWorker(setup, "survivor");
         var readers = StartAll(setup, "reader", 2, reader: true);
-        await Task.WhenAll(new[] { victim, survivor }.Concat(readers).Select(p => p.ExpectAsync("ready")));
-        // Slow fetches (below the 1 s visibility timeout): both workers hold several at once. The
-        // victim's never end: what it holds when it is killed, it holds for good (had they ended,
-        // it could finish them all between the check below and the kill).
-        await db.StringSetAsync(DemoJobs.FetchDelayKey(setup.Prefix), 600);
-        await db.StringSetAsync(DemoJobs.FetchDelayKey(setup.Prefix, victim.Id), (long)TimeSpan.FromHours(1).TotalMilliseconds);
-        await WaitUntilAllStaleAsync(node, keys);
+        await Task.WhenAll(new[] { victim }.Concat(readers).Select(p => p.ExpectAsync("ready")));
+        // The victim's fetches hang: whatever it takes it holds until it is killed, however slow the machine.
+        await db.StringSetAsync(DemoJobs.HoldKey(setup.Prefix, victim.Id), 1);
+        await AgeAllAsync(setup, node, keys);
 
         await Task.WhenAll(readers.Select(r => r.SendAsync($"read {keys} 4 1")));
         await Task.WhenAll(readers.Select(r => r.ExpectAsync("done")));
+        // The only worker so far: it takes the requests, and holds every one it starts.
         var holding = DemoJobs.HoldingKey(setup.Prefix, victim.Id);
         await WaitForAsync("the victim to hold refreshes", async () => await db.SetLengthAsync(holding) > 0);
         victim.Kill();
         var held = (await db.SetMembersAsync(holding)).Select(v => (string)v!).ToArray();
+        await db.KeyDeleteAsync(DemoJobs.HoldKey(setup.Prefix, victim.Id)); // in case a new process gets its id
+        var survivor = StartWorker(setup, "survivor");
+        await survivor.ExpectAsync("ready");
 
         await WaitForAsync(
             "every refresh to land and the queue to empty",
@@ -121,12 +124,12 @@ public sealed class MultiProcessTests : IAsyncLifetime
     [Fact]
     public async Task DeadCommands_ListRequeuePurge_PrintWhatTheyDidAndExit()
     {
-        var setup = new Setup("dead", Lifetime: TimeSpan.FromSeconds(10), Visibility: TimeSpan.FromSeconds(10));
+        var setup = new Setup("dead", Visibility: TimeSpan.FromSeconds(10));
         using var queue = new RedisRefreshQueue(_connection, setup.Queue, new RedisQueueOptions { MaxAttempts = 1 });
         using var cancel = new CancellationTokenSource(Deadline);
         foreach (var key in new[] { "a", "b" })
         {
-            await queue.EnqueueAsync(new RefreshRequest("profiles", key, null, [], TimeProvider.System.GetUtcNow(), 1));
+            await queue.EnqueueAsync(new RefreshRequest("profiles", key, null, [], new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), 1));
             var taken = await queue.TakeAsync(cancel.Token) ?? throw new InvalidOperationException("The queue was disposed.");
             await queue.CompleteAsync(new RefreshOutcome(taken, RefreshResult.Failed, TimeSpan.Zero, new InvalidOperationException($"boom {key}")));
         }
@@ -168,8 +171,11 @@ public sealed class MultiProcessTests : IAsyncLifetime
     }
 
     /// <summary>A test's own key prefix and queue, and the policy every process uses.</summary>
-    private sealed record Setup(string Name, TimeSpan Lifetime, TimeSpan Visibility)
+    private sealed record Setup(string Name, TimeSpan Visibility)
     {
+        /// <summary>Longer than any test: nothing goes stale by itself; <see cref="AgeAllAsync"/> makes entries stale.</summary>
+        public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(10);
+
         public string Prefix => $"mp:{Name}:";
 
         public string Queue => $"mp-{Name}";
@@ -191,8 +197,10 @@ public sealed class MultiProcessTests : IAsyncLifetime
     }
 
     /// <summary>The test's own node (no worker): seeds <c>user-0</c>.. with <c>#0</c> values (no fetch counted) and reads back.</summary>
-    private sealed class Node(CachebackRuntime runtime, RedisRefreshQueue queue, DemoJobs jobs) : IDisposable
+    private sealed class Node(RedisStore store, CachebackRuntime runtime, RedisRefreshQueue queue, DemoJobs jobs) : IDisposable
     {
+        public RedisStore Store => store;
+
         public RedisRefreshQueue Queue => queue;
 
         public DemoJobs Jobs => jobs;
@@ -202,15 +210,17 @@ public sealed class MultiProcessTests : IAsyncLifetime
             jobs.Dispose();
             runtime.Dispose();
             queue.Dispose();
+            store.Dispose();
         }
     }
 
     private async Task<Node> SeedAsync(Setup setup, int keys)
     {
         var queue = new RedisRefreshQueue(_connection, setup.Queue, new RedisQueueOptions { VisibilityTimeout = setup.Visibility });
+        var store = new RedisStore(_connection, setup.Prefix);
         var runtime = new CachebackRuntime(new CachebackRuntimeOptions
         {
-            Store = new RedisStore(_connection, setup.Prefix),
+            Store = store,
             Queue = queue,
             DefaultPolicy = setup.Policy,
             RunRefreshWorker = false,
@@ -218,7 +228,7 @@ public sealed class MultiProcessTests : IAsyncLifetime
         var jobs = new DemoJobs(runtime, _connection, setup.Prefix);
         for (var i = 0; i < keys; i++)
             await jobs.Profiles.SetAsync($"user-{i}", $"user-{i}#0");
-        return new Node(runtime, queue, jobs);
+        return new Node(store, runtime, queue, jobs);
     }
 
     private ChildProcess StartWorker(Setup setup, string name)
@@ -251,22 +261,30 @@ public sealed class MultiProcessTests : IAsyncLifetime
         return values.Select(v => v.HasValue ? (long)v : 0).ToArray();
     }
 
-    /// <summary>Waits (by the stored envelopes' own freshness) until every key is stale.</summary>
-    private static async Task WaitUntilAllStaleAsync(Node node, int keys)
+    /// <summary>
+    /// Makes <c>user-0</c>.. stale now, as their lifetime passing would: each stored envelope is
+    /// written again (compare-and-set on its version) with its value and its times moved back, so
+    /// that it went stale a minute ago on Redis's clock, the one every process judges freshness on
+    /// (a minute: far beyond any process's error in measuring that clock). The children run on the
+    /// real clock, which the test cannot move; it moves the entries instead.
+    /// </summary>
+    private static async Task AgeAllAsync(Setup setup, Node node, int keys)
     {
-        var freshUntil = DateTimeOffset.MinValue;
+        var envelopes = node.Store.Partition(new PartitionSpec<string>(
+            DemoJobs.ProfilesJob,
+            MessagePackPayloadSerializer<string>.Default, // the serializer Wrap gives the job
+            (key, error, detail) => throw new InvalidOperationException($"{key} is unreadable ({error}): {detail}")));
+        var staleSince = await node.Store.GetTimeAsync() - TimeSpan.FromMinutes(1);
         for (var i = 0; i < keys; i++)
         {
-            var envelope = await node.Jobs.Profiles.RawGetAsync($"user-{i}") ?? throw new InvalidOperationException($"user-{i} is not stored");
-            if (envelope.FreshUntil > freshUntil)
-                freshUntil = envelope.FreshUntil;
+            var key = node.Jobs.Profiles.KeyOf($"user-{i}");
+            var stored = await envelopes.ReadAsync(key) ?? throw new InvalidOperationException($"{key} is not stored");
+            var value = stored.HasValue ? stored.Value! : throw new InvalidOperationException($"{key} holds a placeholder, not a value");
+            var back = stored.FreshUntil - staleSince;
+            var aged = Envelope.Fresh(Envelope.NewVersion(), value, stored.FetchedAt - back, staleSince);
+            if (!await envelopes.CompareAndSetAsync(key, stored.Version, aged, setup.Policy.CacheTtl))
+                throw new InvalidOperationException($"{key} was written by another process while the test aged it.");
         }
-
-        // Every process judges on Redis's clock, which on this host is the wall clock (children cannot take a fake
-        // one): a timer to the moment it passes.
-        var wait = freshUntil.AddMilliseconds(20) - TimeProvider.System.GetUtcNow();
-        if (wait > TimeSpan.Zero)
-            await Task.Delay(wait, TimeProvider.System);
     }
 
     /// <summary>

@@ -36,6 +36,12 @@ public sealed class RedisServer : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>
+    /// Raised for every line the server logs once it is ready (on the thread that reads its output,
+    /// in order): a wait on what the server does can wake on what it says it did.
+    /// </summary>
+    public event Action<string>? Logged;
+
     /// <summary>Starts a server on <paramref name="port"/> (default: a free one); on the port of a killed server to restart it.</summary>
     /// <param name="port">The port; default a free one.</param>
     /// <param name="arguments">More redis-server options, after ours (e.g. <c>--cluster-enabled yes</c>).</param>
@@ -75,6 +81,7 @@ public sealed class RedisServer : IDisposable
         var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
         // redis-server says when it listens: wait for that line, not for a port to open.
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        RedisServer? server = null;
         process.EnableRaisingEvents = true;
         process.Exited += (_, _) => ready.TrySetException(new InvalidOperationException("redis-server exited"));
         process.OutputDataReceived += (_, e) =>
@@ -84,24 +91,26 @@ public sealed class RedisServer : IDisposable
             output.Enqueue(e.Data);
             if (e.Data.Contains("Ready to accept connections", StringComparison.Ordinal))
                 ready.TrySetResult();
+            Volatile.Read(ref server)?.Logged?.Invoke(e.Data);
         };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var server = new RedisServer(process, directory, port.Value, arguments);
+        var started = new RedisServer(process, directory, port.Value, arguments);
+        Volatile.Write(ref server, started);
         try
         {
             await ready.Task.WaitAsync(StartTimeout);
-            await server.PingAsync();
+            await started.PingAsync();
         }
         catch (Exception e)
         {
-            server.Dispose();
+            started.Dispose();
             throw new InvalidOperationException(
                 $"redis-server on port {port} was not ready and answering PING within {StartTimeout.TotalSeconds} s: {e.Message}. Its output: {string.Join(" | ", output)}", e);
         }
 
-        return server;
+        return started;
     }
 
     public Task<ConnectionMultiplexer> ConnectAsync() => ConnectedAsync(ConnectionString);

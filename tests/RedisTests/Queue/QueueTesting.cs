@@ -1,3 +1,5 @@
+using StackExchange.Redis;
+
 namespace Cacheback.Tests.Redis.Queue;
 
 /// <summary>Helpers for driving a <see cref="RedisRefreshQueue"/> without sleeping.</summary>
@@ -11,6 +13,23 @@ internal static class QueueTesting
     /// restarts while the whole suite runs on two cores has been seen to take more than <see cref="Bound"/>.
     /// </summary>
     public static readonly TimeSpan ReconnectBound = TimeSpan.FromSeconds(30);
+
+    // Every deadline of the in-flight set, moved back by ARGV[1] ms: as if that much server time passed.
+    private const string ShiftDeadlines = """
+        local members = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
+        for i = 1, #members, 2 do
+          redis.call('ZADD', KEYS[1], tonumber(members[i + 1]) - tonumber(ARGV[1]), members[i])
+        end
+        return #members / 2
+        """;
+
+    /// <summary>
+    /// Moves every deadline of <paramref name="queue"/>'s in-flight requests back by
+    /// <paramref name="by"/>: as if that much of the Redis server's time had passed. The deadlines
+    /// are on the server's clock, which no test can move; a test moves them instead of waiting.
+    /// </summary>
+    public static async Task ShiftDeadlinesAsync(this IDatabase database, string queue, TimeSpan by) =>
+        await database.ScriptEvaluateAsync(ShiftDeadlines, [(RedisKey)$"cacheback:queue:{{{queue}}}:inflight"], [(long)by.TotalMilliseconds]);
 
     public static RefreshRequest Request(string key = "k", int attempt = 1) =>
         new("users", key, 7, [1, 2, 3], new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), attempt);

@@ -13,15 +13,6 @@ public class RedisRefreshQueueBatchTests(RedisServerFixture redis)
 {
     private static readonly TimeSpan Visibility = TimeSpan.FromMinutes(1);
 
-    // Every deadline of the in-flight set, moved back by ARGV[1] ms: as if that much server time passed.
-    private const string ShiftDeadlines = """
-        local members = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
-        for i = 1, #members, 2 do
-          redis.call('ZADD', KEYS[1], tonumber(members[i + 1]) - tonumber(ARGV[1]), members[i])
-        end
-        return #members / 2
-        """;
-
     private static RedisQueueOptions Options(FakeTimeProvider time, int takeBatch) =>
         new() { VisibilityTimeout = Visibility, TakeBatch = takeBatch, TimeProvider = time, PollInterval = TimeSpan.FromSeconds(1) };
 
@@ -164,7 +155,5 @@ public class RedisRefreshQueueBatchTests(RedisServerFixture redis)
         Assert.Equal("polled", (await take.WaitAsync(QueueTesting.Bound))?.Key);
     }
 
-    private async Task ShiftAsync(string queue, TimeSpan by) =>
-        await redis.Connection.GetDatabase().ScriptEvaluateAsync(
-            ShiftDeadlines, [(RedisKey)$"cacheback:queue:{{{queue}}}:inflight"], [(long)by.TotalMilliseconds]);
+    private Task ShiftAsync(string queue, TimeSpan by) => redis.Connection.GetDatabase().ShiftDeadlinesAsync(queue, by);
 }

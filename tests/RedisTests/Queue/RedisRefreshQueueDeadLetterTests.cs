@@ -76,7 +76,8 @@ public class RedisRefreshQueueDeadLetterTests(RedisServerFixture redis)
     [Fact]
     public async Task RequeueDeadLetters_IdleTaker_IsWokenAndTakesTheRequest()
     {
-        using var queue = Queue(new RedisQueueOptions { MaxAttempts = 1, PollInterval = TimeSpan.FromSeconds(30) });
+        // The poll runs on a clock that never moves: only the requeue's wake-up can end the take's wait.
+        using var queue = Queue(new RedisQueueOptions { MaxAttempts = 1, PollInterval = TimeSpan.FromSeconds(30), TimeProvider = new FakeTimeProvider() });
         await DeadLetterAsync(queue, "a");
         var idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         queue.Idle += () => idle.TrySetResult();

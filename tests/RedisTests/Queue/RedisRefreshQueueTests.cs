@@ -82,12 +82,13 @@ public class RedisRefreshQueueTests(RedisTopologyFixture topologies) : IAsyncLif
     [Fact]
     public async Task Take_NotCompletedWithinTheVisibilityTimeout_IsDeliveredAgain()
     {
-        using var queue = Queue(new RedisQueueOptions { VisibilityTimeout = TimeSpan.FromMilliseconds(200), PollInterval = TimeSpan.FromMilliseconds(50) });
+        using var queue = Queue(new RedisQueueOptions { VisibilityTimeout = TimeSpan.FromMilliseconds(200), TimeProvider = new FakeTimeProvider() });
         await queue.EnqueueAsync(QueueTesting.Request());
         var first = await queue.TakeNowAsync();
         Assert.NotNull(first);
 
         // The worker that took it "died": nobody completes it. A take reaps it once its deadline passes.
+        await PassServerTimeAsync(_redis, queue);
         var again = await queue.TakeWithinBoundAsync();
 
         Assert.Equal((first.Job, first.Key, 2), (again.Job, again.Key, again.Attempt));
@@ -101,10 +102,11 @@ public class RedisRefreshQueueTests(RedisTopologyFixture topologies) : IAsyncLif
     [Fact]
     public async Task Take_NeverCompletedOnItsLastAttempt_IsDeadLettered()
     {
-        using var queue = Queue(new RedisQueueOptions { VisibilityTimeout = TimeSpan.FromMilliseconds(200), PollInterval = TimeSpan.FromMilliseconds(50), MaxAttempts = 1 });
+        using var queue = Queue(new RedisQueueOptions { VisibilityTimeout = TimeSpan.FromMilliseconds(200), MaxAttempts = 1, TimeProvider = new FakeTimeProvider() });
         var reaped = await WhenPublished(queue, "reaped");
         await queue.EnqueueAsync(QueueTesting.Request());
         Assert.NotNull(await queue.TakeNowAsync());
+        await PassServerTimeAsync(_redis, queue);
         using var stop = new CancellationTokenSource();
         var taker = queue.TakeAsync(stop.Token).AsTask();
 
@@ -128,14 +130,15 @@ public class RedisRefreshQueueTests(RedisTopologyFixture topologies) : IAsyncLif
         using var queue = new RedisRefreshQueue(redis.Connection, name, new RedisQueueOptions
         {
             VisibilityTimeout = TimeSpan.FromMilliseconds(200),
-            PollInterval = TimeSpan.FromMilliseconds(50),
             MaxAttempts = 2,
+            TimeProvider = new FakeTimeProvider(),
         });
         await queue.EnqueueAsync(QueueTesting.Request());
         var first = await queue.TakeNowAsync();
         Assert.NotNull(first);
 
         // Its worker "died": a take reaps it once its deadline passes, and delivers it again.
+        await PassServerTimeAsync(redis, queue);
         var again = await queue.TakeWithinBoundAsync();
 
         Assert.Equal(("k", 2), (again.Key, again.Attempt));
@@ -143,6 +146,7 @@ public class RedisRefreshQueueTests(RedisTopologyFixture topologies) : IAsyncLif
         Assert.Equal(new RedisQueueCounts(0, 1, 0), await queue.CountsAsync());
         // Its last attempt is never completed either: the next reap dead-letters it, and says so on the wake channel.
         var reaped = await WhenPublished(redis, queue, "reaped");
+        await PassServerTimeAsync(redis, queue);
         using var stop = new CancellationTokenSource();
         var taker = queue.TakeAsync(stop.Token).AsTask();
         await reaped.WaitAsync(QueueTesting.Bound);
@@ -269,7 +273,7 @@ public class RedisRefreshQueueTests(RedisTopologyFixture topologies) : IAsyncLif
     [Fact]
     public async Task Take_Cancelled_ThrowsOperationCanceled()
     {
-        using var queue = Queue(new RedisQueueOptions { PollInterval = TimeSpan.FromSeconds(30) });
+        using var queue = Queue(new RedisQueueOptions { PollInterval = TimeSpan.FromSeconds(30), TimeProvider = new FakeTimeProvider() });
         var idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         queue.Idle += () => idle.TrySetResult();
         using var stop = new CancellationTokenSource();
@@ -284,7 +288,7 @@ public class RedisRefreshQueueTests(RedisTopologyFixture topologies) : IAsyncLif
     [Fact]
     public async Task Take_AfterDispose_ReturnsNull()
     {
-        var queue = Queue(new RedisQueueOptions { PollInterval = TimeSpan.FromSeconds(30) });
+        var queue = Queue(new RedisQueueOptions { PollInterval = TimeSpan.FromSeconds(30), TimeProvider = new FakeTimeProvider() });
         var idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         queue.Idle += () => idle.TrySetResult();
         var take = queue.TakeAsync(CancellationToken.None).AsTask();
@@ -371,6 +375,14 @@ public class RedisRefreshQueueTests(RedisTopologyFixture topologies) : IAsyncLif
         var names = await redis.OnEveryNodeAsync(i => $"{test}-{i}", name => $"cacheback:queue:{{{name}}}:pending");
         return names.Select((name, node) => (name, node)).ToArray();
     }
+
+    /// <summary>
+    /// Every in-flight deadline of <paramref name="queue"/> passes, as if a minute of the server's time
+    /// went by. The queue's own clock is a <see cref="FakeTimeProvider"/> that never moves: no poll
+    /// runs, so only a take the test makes looks at the deadlines, and it finds them passed.
+    /// </summary>
+    private static Task PassServerTimeAsync(IRedisTopology redis, RedisRefreshQueue queue) =>
+        redis.Connection.GetDatabase().ShiftDeadlinesAsync(queue.Name, TimeSpan.FromMinutes(1));
 
     /// <summary>Completes when the queue's wake channel carries <paramref name="message"/>.</summary>
     private Task<Task> WhenPublished(RedisRefreshQueue queue, string message) => WhenPublished(_redis, queue, message);

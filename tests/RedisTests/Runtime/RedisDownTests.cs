@@ -84,46 +84,67 @@ public class RedisDownTests
         var server = await RedisServer.StartAsync();
         using var connection = await server.ConnectAsync();
         var logs = new ListLoggerFactory();
-        using var queue = new RedisRefreshQueue(connection, "jobs", new RedisQueueOptions { PollInterval = TimeSpan.FromMilliseconds(100) }, logs.CreateLogger("queue"));
-        var idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // The queue's polls run on a clock the test moves: every look after the first is one the test asks for.
+        var time = new FakeTimeProvider();
+        var poll = TimeSpan.FromSeconds(1);
+        using var queue = new RedisRefreshQueue(connection, "jobs", new RedisQueueOptions { PollInterval = poll, TimeProvider = time }, logs.CreateLogger("queue"));
         Assert.Null(await queue.TakeNowAsync());
         await KillAsync(server, connection);
         server.Dispose();
-        queue.Idle += () => idle.TrySetResult();
+        using var idles = new SemaphoreSlim(0);
+        queue.Idle += () => idles.Release();
+        async Task LookedAsync(TimeSpan bound)
+        {
+            if (!await idles.WaitAsync(bound))
+                throw new TimeoutException($"The take did not look (and go idle) within {bound.TotalSeconds} s. Log: {string.Join(" | ", logs.Entries.Select(e => e.Message))}");
+        }
+
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
 
         var take = queue.TakeAsync(stop.Token).AsTask();
-        await idle.Task.WaitAsync(QueueTesting.Bound);
+        await LookedAsync(QueueTesting.Bound);
+        // Another poll while Redis is down: another failed look (each waits out the client's timeout), no second warning.
+        time.Advance(poll);
+        await LookedAsync(QueueTesting.Bound);
 
         Assert.Single(logs.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("cannot take from Redis"));
-        var recovered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        queue.Idle += () =>
+        var restored = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        connection.ConnectionRestored += (_, e) =>
         {
-            if (logs.Entries.Any(e => e.Message.Contains("taking from Redis again")))
-                recovered.TrySetResult();
+            if (e.ConnectionType == ConnectionType.Interactive)
+                restored.TrySetResult();
         };
         using var restarted = await RedisServer.StartAsync(server.Port);
-        // StackExchange.Redis reconnects on its own heartbeat (every second or so); the take keeps looking meanwhile.
-        await recovered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        // StackExchange.Redis reconnects on its own heartbeat (every second or so), and may say so
+        // before the connection takes commands again: a poll at a time, until a look gets through.
+        await restored.Task.WaitAsync(QueueTesting.ReconnectBound);
+        while (!logs.Entries.Any(e => e.Message.Contains("taking from Redis again")))
+        {
+            time.Advance(poll);
+            await LookedAsync(QueueTesting.ReconnectBound);
+        }
+
         await queue.EnqueueAsync(QueueTesting.Request());
+        // The enqueue's wake-up, or (if the subscription is not back yet) the next poll: either takes it.
+        time.Advance(poll);
         Assert.Equal("k", (await take.WaitAsync(QueueTesting.Bound))?.Key);
     }
 
-    /// <summary>Kills the server and waits until the client has noticed (no sleeping on a guess).</summary>
     [Fact]
     public async Task Get_RedisStopsAnswering_DegradesToFetchingAfterTheAsyncTimeout()
     {
-        // A server that keeps the socket open and answers nothing: CLIENT PAUSE holds every command.
+        // A server that keeps the socket open and answers nothing, until the test says: a proxy that
+        // holds its answers (CLIENT PAUSE would run out by itself after the time it is given).
         // The client's own asyncTimeout bounds the GET (checked on its heartbeat, once a second).
         using var server = await RedisServer.StartAsync();
-        using var connection = await RedisServer.ConnectedAsync($"127.0.0.1:{server.Port},abortConnect=false,connectTimeout=10000,asyncTimeout=1000");
-        using var admin = await RedisServer.ConnectedAsync($"127.0.0.1:{server.Port},abortConnect=false,connectTimeout=10000,allowAdmin=true");
+        using var proxy = new HoldingProxy(server.Port);
+        using var connection = await RedisServer.ConnectedAsync($"127.0.0.1:{proxy.Port},abortConnect=false,connectTimeout=10000,asyncTimeout=1000");
         using var h = new Harness(store: new RedisStore(connection, "app:"));
         var calls = 0;
         var cached = Cache.Wrap<string, string>((_, _) => Task.FromResult($"v{Interlocked.Increment(ref calls)}"), Policy, runtime: h.Runtime, name: "users");
         Assert.Equal("v1", await cached.GetAsync("k"));
 
-        await admin.GetDatabase().ExecuteAsync("CLIENT", "PAUSE", "5000");
+        proxy.Hold();
         try
         {
             var read = cached.GetAsync("k").AsTask();
@@ -136,16 +157,18 @@ public class RedisDownTests
         }
         finally
         {
-            await admin.GetDatabase().ExecuteAsync("CLIENT", "UNPAUSE");
+            proxy.Release();
         }
     }
 
     [Fact]
     public async Task Get_AfterReadsTimedOut_LaterReadsEachGetTheirOwnAnswer()
     {
-        // Timed-out reads are answered late, after Redis resumes; reads issued since must not receive those answers.
+        // Timed-out reads are answered late, once the proxy lets the answers through; reads issued
+        // since must not receive those answers.
         using var server = await RedisServer.StartAsync();
-        using var connection = await RedisServer.ConnectedAsync($"127.0.0.1:{server.Port},abortConnect=false,connectTimeout=10000,asyncTimeout=1000");
+        using var proxy = new HoldingProxy(server.Port);
+        using var connection = await RedisServer.ConnectedAsync($"127.0.0.1:{proxy.Port},abortConnect=false,connectTimeout=10000,asyncTimeout=1000");
         using var admin = await RedisServer.ConnectedAsync($"127.0.0.1:{server.Port},abortConnect=false,connectTimeout=10000,allowAdmin=true");
         var spec = new PartitionSpec<string>("users", JsonPayloadSerializer<string>.Default, (_, _, _) => { });
         var users = new RedisStore(connection, "app:").Partition(spec);
@@ -156,9 +179,9 @@ public class RedisDownTests
         for (var i = 0; i < 64; i++)
             await seed.WriteAsync($"k{i}", Envelope.Fresh(i + 1, $"value {i}", t0, t0.AddHours(1)), TimeSpan.FromHours(1));
 
-        await admin.GetDatabase().ExecuteAsync("CLIENT", "PAUSE", "5000");
+        proxy.Hold();
         var timedOut = await Task.WhenAll(Enumerable.Range(0, 64).Select(i => Assert.ThrowsAsync<RedisTimeoutException>(() => users.ReadAsync($"k{i}").AsTask())));
-        await admin.GetDatabase().ExecuteAsync("CLIENT", "UNPAUSE");
+        proxy.Release();
 
         for (var round = 0; round < 5; round++)
         {
@@ -169,6 +192,7 @@ public class RedisDownTests
         Assert.Equal(64, timedOut.Length);
     }
 
+    /// <summary>Kills the server and waits until the client has noticed (no sleeping on a guess).</summary>
     private static async Task KillAsync(RedisServer server, ConnectionMultiplexer connection)
     {
         var failed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -145,16 +145,47 @@ public sealed class RedisClusterTopology : IRedisTopology, IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>Assigns the slots, introduces the nodes to each other, and waits until every node says cluster_state:ok.</summary>
+    /// <summary>
+    /// Assigns the slots, introduces the nodes to each other, and waits until the cluster is ready:
+    /// every node says cluster_state:ok, knows every node and sees every slot served, and its bus
+    /// links to every other node are up.
+    /// </summary>
+    /// <remarks>
+    /// Redis announces none of this to clients (no event, no blocking command: redis-cli --cluster
+    /// create itself sleeps a second between looks), and the gossip that forms the cluster runs on
+    /// each server's own real-time cron, which no test can drive. So the wait asks the servers
+    /// (CLUSTER INFO and CLUSTER NODES, the truth), but only when one of them has said something:
+    /// while forming, the nodes log at debug level, where Redis logs every bus packet it handles,
+    /// every link it connects, every handshake it completes and every change of cluster state.
+    /// Redis is single-threaded, so once a line is out, the event that logged it is fully handled
+    /// before the next CLUSTER INFO is answered. Lines about client connections (our own queries)
+    /// wake nothing, or every look would wake the next. <see cref="FormTimeout"/> bounds the whole
+    /// wait and its failure shows what each node last answered.
+    /// </remarks>
     private async Task FormAsync(int[] busPorts)
     {
         using var deadline = new CancellationTokenSource(FormTimeout);
         var token = deadline.Token;
-        var infos = Array.Empty<string>();
+        var views = Array.Empty<string>();
+        using var said = new SemaphoreSlim(0, 1);
+        void OnLogged(string line)
+        {
+            if (line.Contains("Accepted ", StringComparison.Ordinal) || line.Contains("Client closed connection", StringComparison.Ordinal))
+                return;
+            lock (said)
+            {
+                if (said.CurrentCount == 0)
+                    said.Release();
+            }
+        }
+
+        foreach (var node in _nodes)
+            node.Logged += OnLogged;
         try
         {
             for (var i = 0; i < _nodes.Count; i++)
             {
+                await Command(i, "CONFIG", "SET", "loglevel", "debug");
                 await Command(i, "CLUSTER", "ADDSLOTSRANGE", Slots[i].First, Slots[i].Last);
                 // Distinct epochs, as redis-cli sets them: no collision for the nodes to resolve first.
                 await Command(i, "CLUSTER", "SET-CONFIG-EPOCH", i + 1);
@@ -163,30 +194,37 @@ public sealed class RedisClusterTopology : IRedisTopology, IAsyncDisposable
             for (var i = 1; i < _nodes.Count; i++)
                 await Command(0, "CLUSTER", "MEET", "127.0.0.1", _nodes[i].Port, busPorts[i]);
 
-            // A readiness wait: every node knows every node and sees every slot served, and its bus
-            // links to every other node are up. A node can say cluster_state:ok while a link to a node
-            // it learnt of by gossip is still in handshake; a PUBLISH on it then never reaches that
-            // node's subscribers (an L1 invalidation lost, seen once in a fresh-clone CI run).
+            // Every node knows every node and sees every slot served, and its bus links to every
+            // other node are up. A node can say cluster_state:ok while a link to a node it learnt of
+            // by gossip is still in handshake; a PUBLISH on it then never reaches that node's
+            // subscribers (an L1 invalidation lost, seen once in a fresh-clone CI run).
             while (true)
             {
-                infos = await Task.WhenAll(_nodes.Select(n => RawCommand.SendAsync(n.Port, token, "CLUSTER", "INFO")));
-                if (infos.All(info => info.Contains("cluster_state:ok", StringComparison.Ordinal)
+                views = await Task.WhenAll(_nodes.Select(n => RawCommand.SendAsync(n.Port, token, "CLUSTER", "INFO")));
+                if (views.All(info => info.Contains("cluster_state:ok", StringComparison.Ordinal)
                                       && info.Contains($"cluster_known_nodes:{_nodes.Count}", StringComparison.Ordinal)))
                 {
-                    var views = await Task.WhenAll(_nodes.Select(n => RawCommand.SendAsync(n.Port, token, "CLUSTER", "NODES")));
+                    views = await Task.WhenAll(_nodes.Select(n => RawCommand.SendAsync(n.Port, token, "CLUSTER", "NODES")));
                     if (views.All(AllLinksConnected))
-                        return;
-                    infos = views;
+                        break;
                 }
 
-                await Task.Delay(TimeSpan.FromMilliseconds(20), token);
+                await said.WaitAsync(token);
             }
+
+            for (var i = 0; i < _nodes.Count; i++)
+                await Command(i, "CONFIG", "SET", "loglevel", "notice");
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested)
         {
             throw new InvalidOperationException(
-                $"The cluster on ports {string.Join(", ", _nodes.Select(n => n.Port))} did not reach cluster_state:ok on every node within {FormTimeout.TotalSeconds} s. "
-                + $"Last CLUSTER INFO: {string.Join(" || ", infos.Select(i => i.ReplaceLineEndings(" ")))}");
+                $"The cluster on ports {string.Join(", ", _nodes.Select(n => n.Port))} was not ready (cluster_state:ok, {_nodes.Count} nodes known, every bus link connected) "
+                + $"on every node within {FormTimeout.TotalSeconds} s. What the nodes last answered: {string.Join(" || ", views.Select(v => v.ReplaceLineEndings(" ")))}");
+        }
+        finally
+        {
+            foreach (var node in _nodes)
+                node.Logged -= OnLogged;
         }
 
         Task<string> Command(int node, params object[] arguments) =>

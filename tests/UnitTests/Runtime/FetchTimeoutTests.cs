@@ -36,11 +36,11 @@ public class FetchTimeoutTests
         await fetch.Started.Task.WaitAsync(Bound);
         h.Time.Advance(Policy.RefreshTimeout);
 
-        var e = await Assert.ThrowsAsync<TimeoutException>(() => read.WaitAsync(Bound));
+        var e = await Assert.ThrowsAsync<TimeoutException>(() => read.Within(Bound));
         Assert.Contains("'slow-users'", e.Message);
         Assert.Contains("'k'", e.Message);
         Assert.Contains(Policy.RefreshTimeout.ToString(), e.Message);
-        await Assert.ThrowsAsync<TimeoutException>(() => joined.WaitAsync(Bound));
+        await Assert.ThrowsAsync<TimeoutException>(() => joined.Within(Bound));
         Assert.True(fetch.LastToken.IsCancellationRequested);
     }
 
@@ -55,7 +55,7 @@ public class FetchTimeoutTests
         await started.Task.WaitAsync(Bound);
         h.Time.Advance(Policy.RefreshTimeout);
 
-        var e = await Assert.ThrowsAsync<TimeoutException>(() => read.WaitAsync(Bound));
+        var e = await Assert.ThrowsAsync<TimeoutException>(() => read.Within(Bound));
         Assert.Contains("'deaf-users'", e.Message);
         Assert.Contains("'k'", e.Message);
     }
@@ -95,7 +95,7 @@ public class FetchTimeoutTests
         await started.Task.WaitAsync(Bound);
         h.Time.Advance(Policy.RefreshTimeout);
 
-        var e = await Assert.ThrowsAsync<TimeoutException>(() => refresh.WaitAsync(Bound));
+        var e = await Assert.ThrowsAsync<TimeoutException>(() => refresh.Within(Bound));
         Assert.Contains("'deaf-refresh'", e.Message);
         Assert.Null(await cached.RawGetAsync("k"));
     }
