@@ -1,5 +1,3 @@
-using System.Diagnostics.Contracts;
-
 namespace Cacheback;
 
 /// <summary>The outcome of reading bytes as an envelope: <see cref="Decoded"/> or <see cref="Failed"/>. Never an exception.</summary>
@@ -8,20 +6,6 @@ internal abstract record DecodeResult<T>
 {
     private DecodeResult()
     {
-    }
-
-    /// <summary>Runs the function for this case.</summary>
-    [Pure]
-    public TResult Match<TResult>(Func<Envelope<T>, TResult> Decoded, Func<DecodeError, string, TResult> Failed)
-    {
-        ArgumentNullException.ThrowIfNull(Decoded);
-        ArgumentNullException.ThrowIfNull(Failed);
-        return this switch
-        {
-            Decoded d => Decoded(d.Envelope),
-            Failed f => Failed(f.Error, f.Detail),
-            _ => throw new InvalidOperationException("DecodeResult is a closed union."),
-        };
     }
 
     /// <summary>The bytes held an envelope.</summary>

@@ -95,6 +95,17 @@ public class MessagePackPayloadSerializerTests
     }
 
     [Fact]
+    public void Deserialize_AFormattersFailure_IsWrapped_NamingTheType_WithTheCauseInside()
+    {
+        // Negative fixints where a string belongs: the string formatter refuses them.
+        var e = Assert.Throws<MessagePackSerializationException>(() =>
+            MessagePackPayloadSerializer<string>.Default.Deserialize(Convert.FromHexString("ffffffff")));
+
+        Assert.Equal("Failed to deserialize System.String value.", e.Message);
+        Assert.NotNull(e.InnerException);
+    }
+
+    [Fact]
     public void Deserialize_BytesAfterTheValue_AreRefusedSayingHowMany()
     {
         var e = Assert.Throws<MessagePackSerializationException>(() =>
