@@ -220,12 +220,12 @@ let ``Decide: nothing stored fetches now by default, or fills in the background`
     Assert.Equal("fetch Miss over v0", describe (Decide.read epoch nothing Policy.Default))
     Assert.Equal("return nothing Miss and enqueue over v0", describe (Decide.read epoch nothing (Policy.Default.With(fetchOnMiss = false))))
 
-/// A job class, written in F#: only Fetch is required, thresholds are properties.
+/// A job class, written in F#: only Fetch is required; the thresholds are its policy.
 type Greetings() =
     inherit Job<string, string>()
     let mutable calls = 0
     member _.Calls = calls
-    override _.Lifetime = TimeSpan.FromMinutes 5.
+    override this.Policy = this.Runtime.Options.DefaultPolicy.With(lifetime = TimeSpan.FromMinutes 5.)
     override _.Fetch(name, _) =
         calls <- calls + 1
         Task.FromResult $"hello {name}"

@@ -126,7 +126,7 @@ internal static class MemoryBenchmark
     {
         public override string Name => "bench.job";
 
-        public override TimeSpan Lifetime => Ttl;
+        public override Policy Policy => Runtime.Options.DefaultPolicy.With(lifetime: Ttl);
 
         protected override Task<string> Fetch(string args, CancellationToken cancellationToken) => Task.FromResult(Value);
     }

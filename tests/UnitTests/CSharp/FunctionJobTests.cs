@@ -206,9 +206,7 @@ public class FunctionJobTests
 
     public sealed class ConfiguredRepositoryJob : RepositoryJob
     {
-        public override TimeSpan Lifetime => TimeSpan.FromSeconds(30);
-
-        public override bool FetchOnMiss => false;
+        public override Policy Policy => Runtime.Options.DefaultPolicy.With(lifetime: TimeSpan.FromSeconds(30), fetchOnMiss: false);
 
         public override string StoreName => "secondary";
 

@@ -182,7 +182,7 @@ public class TaggedJobClassTests
 
         public int Calls => _calls;
 
-        public override TimeSpan Lifetime => TimeSpan.FromMinutes(10);
+        public override Policy Policy => Runtime.Options.DefaultPolicy.With(lifetime: TimeSpan.FromMinutes(10));
 
         protected override IEnumerable<string> Tags(string args) => ["products", "product:" + args];
 
