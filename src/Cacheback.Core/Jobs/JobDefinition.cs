@@ -62,7 +62,7 @@ public sealed record JobDefinition<TArgs, TResult>
     /// <value>
     /// Default null: generated from the fetch's declaring type and method (<c>#2</c>, <c>#3</c>... if taken).
     /// A lambda's is a compiler-generated name that changes when the code is edited, so a job whose
-    /// refreshes go to a queue other processes read (any queue but an <see cref="InProcessQueue"/>)
+    /// refreshes go to a queue other processes read (<see cref="IRefreshQueue.IsShared"/>: a Redis queue)
     /// must be named: wrapping it without a name throws.
     /// </value>
     public string? Name { get; init; }

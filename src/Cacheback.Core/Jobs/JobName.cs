@@ -51,10 +51,10 @@ public static class JobName
     /// this process: a generated name (a lambda's is the compiler's) changes when the code is edited,
     /// so a worker built from another commit, reading a shared queue, would not know the job.
     /// </summary>
-    /// <exception cref="ArgumentException"><paramref name="queue"/> is not an <see cref="InProcessQueue"/>; the message names the job and the queue.</exception>
+    /// <exception cref="ArgumentException"><paramref name="queue"/> is shared (<see cref="IRefreshQueue.IsShared"/>); the message names the job and the queue.</exception>
     internal static void EnsureLocal(string generated, string queueName, IRefreshQueue queue)
     {
-        if (queue is InProcessQueue)
+        if (!queue.IsShared)
             return;
         throw new ArgumentException(
             $"Job '{Display(generated)}' has no name of its own, and its refreshes go to the queue '{queueName}' ({queue.GetType().Name}), "
