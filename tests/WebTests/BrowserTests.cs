@@ -20,7 +20,7 @@ public sealed class BrowserTests
     {
         Assert.True(File.Exists(Chromium) && File.Exists(ChromeDriver),
             $"The browser test needs Debian's chromium and chromium-driver ({Chromium}, {ChromeDriver}): apt-get install chromium chromium-driver (eng/test.sh does, as root).");
-        using var app = SandboxFactory.OnKestrel();
+        await using var app = SandboxFactory.OnKestrel();
         var address = app.ServerAddress;
         using var client = new HttpClient { BaseAddress = address };
         using var browser = StartBrowser();

@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace Cacheback.Web.Tests;
 
 /// <summary>The live page and its event stream over HTTP, on the fake clock: each second's counts and events.</summary>
-public sealed class LivePageTests : IDisposable
+public sealed class LivePageTests : IAsyncLifetime
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
     private readonly SandboxFactory _app = SandboxFactory.OnFakeTime();
@@ -12,10 +12,13 @@ public sealed class LivePageTests : IDisposable
 
     public LivePageTests() => _client = _app.CreateClient();
 
-    public void Dispose()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    // Awaited, not blocked on: stopping the host must not hold one of xUnit's few test threads.
+    public async Task DisposeAsync()
     {
         _client.Dispose();
-        _app.Dispose();
+        await _app.DisposeAsync();
     }
 
     [Fact]

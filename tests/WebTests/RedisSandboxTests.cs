@@ -18,7 +18,7 @@ public sealed class RedisSandboxTests
     public async Task WebNodeOnRedis_LeavesTheFetchesToTheWorker()
     {
         using var redis = await RedisServer.StartAsync();
-        using var app = SandboxFactory.OnRedis(redis.ConnectionString);
+        await using var app = SandboxFactory.OnRedis(redis.ConnectionString);
         using var client = app.CreateClient(); // starts the web node: the database is created and seeded
         using var worker = ChildProcess.Start("worker", [$"--Cacheback:Redis={redis.ConnectionString}", $"--Sandbox:Database={app.Database}", "--Sandbox:SlowFetch=00:00:00.200"]);
         await worker.ExpectAsync("ready");

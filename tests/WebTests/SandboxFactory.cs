@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Cacheback.Web.Tests;
@@ -20,6 +21,7 @@ public sealed class SandboxFactory : WebApplicationFactory<Program>
     private readonly FakeTimeProvider? _time;
     private readonly bool _kestrel;
     private readonly string? _redis;
+    private RefreshTally? _refreshes;
 
     private SandboxFactory(FakeTimeProvider? time, bool kestrel, string? redis = null)
     {
@@ -46,6 +48,16 @@ public sealed class SandboxFactory : WebApplicationFactory<Program>
 
     public FetchCounter Fetches => Services.GetRequiredService<FetchCounter>();
 
+    /// <summary>The background refreshes that have ended (their values written), per job; from the host's start.</summary>
+    public RefreshTally Refreshes
+    {
+        get
+        {
+            StartServer();
+            return _refreshes!;
+        }
+    }
+
     /// <summary>The address a browser opens (Kestrel only).</summary>
     public Uri ServerAddress
     {
@@ -69,10 +81,19 @@ public sealed class SandboxFactory : WebApplicationFactory<Program>
             builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(_time));
     }
 
+    protected override IHost CreateHost(IHostBuilder builder)
+    {
+        var host = base.CreateHost(builder); // started: no read has been served yet, so no refresh has ended
+        _refreshes = new RefreshTally(host.Services.GetRequiredService<CachebackRuntime>());
+        return host;
+    }
+
     protected override void Dispose(bool disposing)
     {
+        _refreshes?.Dispose();
         base.Dispose(disposing);
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools(); // SQLite holds the file open otherwise
-        File.Delete(_database);
+        foreach (var file in new[] { _database, _database + "-wal", _database + "-shm" }) // a worker process may have used write-ahead logging
+            File.Delete(file);
     }
 }

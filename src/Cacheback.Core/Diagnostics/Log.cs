@@ -54,6 +54,6 @@ internal static partial class Log
     [LoggerMessage(15, LogLevel.Warning, "The runtime was disposed with {Count} refresh requests still in an in-process queue; they were not run")]
     public static partial void QueueDropped(ILogger logger, int count);
 
-    [LoggerMessage(16, LogLevel.Error, "Taking from the refresh queue failed ({Failures} in a row); trying again in {Backoff}")]
+    [LoggerMessage(17, LogLevel.Error, "Taking from the refresh queue failed ({Failures} in a row); trying again in {Backoff}")]
     public static partial void TakeFailed(ILogger logger, int failures, TimeSpan backoff, Exception error);
 }

@@ -199,7 +199,9 @@ public sealed class RefreshWorker : IDisposable
             .Concat()
             .TakeWhile(taken => taken.Request is not null)
             .Select(taken => taken.Request!)
-            .TakeUntil(Observable.Create<Unit>(o => stopTaking.Register(() => o.OnNext(Unit.Default))))
+            // The stop is seen on the scheduler, not inside the cancellation's callback: completing the
+            // pipeline there would wait on Dispose's abandon callback, which waits for this callback to end.
+            .TakeUntil(Observable.Create<Unit>(o => stopTaking.Register(() => o.OnNext(Unit.Default))).ObserveOn(_scheduler))
             .InTakeSpans();
 
     /// <summary>Takes the next request (null once the queue is closed); a take that throws is logged and tried again after a backoff.</summary>

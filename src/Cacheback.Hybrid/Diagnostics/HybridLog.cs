@@ -5,24 +5,24 @@ namespace Cacheback.Hybrid;
 /// <summary>Every log line Cacheback.Hybrid writes, source-generated (category <c>Cacheback.Hybrid</c>).</summary>
 internal static partial class HybridLog
 {
-    [LoggerMessage(101, LogLevel.Warning, "HybridCache key rejected ({Reason}): the factory runs without the cache")]
+    [LoggerMessage(301, LogLevel.Warning, "HybridCache key rejected ({Reason}): the factory runs without the cache")]
     public static partial void KeyRejected(ILogger logger, string reason);
 
-    [LoggerMessage(102, LogLevel.Warning, "HybridCache '{Key}': the value's payload is {Size} bytes, over MaximumPayloadBytes ({Maximum}); returned but not stored")]
+    [LoggerMessage(302, LogLevel.Warning, "HybridCache '{Key}': the value's payload is {Size} bytes, over MaximumPayloadBytes ({Maximum}); returned but not stored")]
     public static partial void PayloadTooLarge(ILogger logger, string key, long size, long maximum);
 
-    [LoggerMessage(103, LogLevel.Warning, "HybridCache '{Key}': the store failed to {Operation}; carrying on without it")]
+    [LoggerMessage(303, LogLevel.Warning, "HybridCache '{Key}': the store failed to {Operation}; carrying on without it")]
     public static partial void StoreFailed(ILogger logger, string key, string operation, Exception error);
 
-    [LoggerMessage(104, LogLevel.Warning, "HybridCache '{Key}': the background refresh failed; the stale value is served until the next read after its lease tries again")]
+    [LoggerMessage(304, LogLevel.Warning, "HybridCache '{Key}': the background refresh failed; the stale value is served until the next read after its lease tries again")]
     public static partial void RefreshFailed(ILogger logger, string key, Exception error);
 
-    [LoggerMessage(105, LogLevel.Warning, "HybridCache '{Key}': stored bytes are unreadable ({Error}: {Detail}); treated as a miss")]
+    [LoggerMessage(305, LogLevel.Warning, "HybridCache '{Key}': stored bytes are unreadable ({Error}: {Detail}); treated as a miss")]
     public static partial void Unreadable(ILogger logger, string key, DecodeError error, string detail);
 
-    [LoggerMessage(106, LogLevel.Debug, "HybridCache '{Key}': a refresh landed after another write and was dropped")]
+    [LoggerMessage(306, LogLevel.Debug, "HybridCache '{Key}': a refresh landed after another write and was dropped")]
     public static partial void RefreshSuperseded(ILogger logger, string key);
 
-    [LoggerMessage(107, LogLevel.Warning, "HybridCache '{Key}': the refresh queue would not take the refresh for factory '{Factory}'; refreshing here with the call's factory")]
+    [LoggerMessage(307, LogLevel.Warning, "HybridCache '{Key}': the refresh queue would not take the refresh for factory '{Factory}'; refreshing here with the call's factory")]
     public static partial void QueueFailed(ILogger logger, string key, string factory, Exception error);
 }

@@ -176,6 +176,34 @@ public class RefreshWorkerTests
         Assert.Equal(0, report.Completed);
     }
 
+    [Fact]
+    public async Task DisposeDuringStopAsync_DoesNotDeadlock()
+    {
+        // What a host does: StopAsync from the caller's thread while RunAsync's end disposes the
+        // services (the runtime and its worker) on another. The stop's cancellation completed the
+        // pipeline inside its callback and waited there for the abandon callback to end; the abandon
+        // callback, run by Dispose, waited for the stop's callback to end (a hang seen in CI, in
+        // WebTests). The window is narrow: a barrier lines the two up, many times over.
+        for (var i = 0; i < 2000; i++)
+        {
+            var worker = Worker(new InProcessQueue(), (_, _) => Task.FromResult(RefreshResult.Succeeded));
+            worker.Start();
+            using var together = new Barrier(2);
+            var stopping = Task.Run(() =>
+            {
+                together.SignalAndWait(Watchdog);
+                return worker.StopAsync(TimeSpan.FromSeconds(5));
+            });
+            var disposing = Task.Run(() =>
+            {
+                together.SignalAndWait(Watchdog);
+                worker.Dispose();
+            });
+
+            await Task.WhenAll(stopping, disposing).WaitAsync(Watchdog);
+        }
+    }
+
     /// <summary>A queue whose first takes throw (what a corrupted Redis entry did), then works.</summary>
     private sealed class FlakyQueue(IRefreshQueue inner, int failures) : IRefreshQueue
     {
