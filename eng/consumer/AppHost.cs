@@ -64,7 +64,7 @@ internal sealed class AppHost : IAsyncDisposable
         builder.Services.AddCachedFetch<string, string>(
             "consumer.greeting",
             (services, name, ct) => services.GetRequiredService<Source>().FetchAsync("function:" + name, ct),
-            Policy.Create(lifetime: Lifetime));
+            job => job with { Policy = Policy.Create(lifetime: Lifetime) });
         var host = builder.Build();
         try
         {

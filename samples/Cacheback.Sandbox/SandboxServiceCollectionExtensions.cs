@@ -33,8 +33,8 @@ public static class SandboxServiceCollectionExtensions
             // The seed's QuerySetFilterJob and QuerySetGetJob: no code of ours, the library's jobs over the context factory.
             .AddEntityFilterJob<SandboxDb, Item>(ItemQueries.FilterJob, ItemQueries.FilterPolicy)
             .AddEntityGetJob<SandboxDb, Item>(ItemQueries.GetJob, ItemQueries.GetPolicy)
-            .AddCachedFetch<ValueTuple, Item[]>(ItemFunctions.ContainingOneJob, ItemFunctions.ContainingOneAsync, ItemFunctions.Policy, empty: [])
-            .AddCachedFetch<string, Item[]>(ItemFunctions.ContainingJob, ItemFunctions.ContainingAsync, ItemFunctions.Policy, empty: []);
+            .AddCachedFetch<ValueTuple, Item[]>(ItemFunctions.ContainingOneJob, ItemFunctions.ContainingOneAsync, job => job with { Policy = ItemFunctions.Policy, Empty = () => [] })
+            .AddCachedFetch<string, Item[]>(ItemFunctions.ContainingJob, ItemFunctions.ContainingAsync, job => job with { Policy = ItemFunctions.Policy, Empty = () => [] });
         services.AddSingleton<DecoratedItems>();
         // Made when the host starts, like the others, so that requests naming it find it in a worker.
         services.AddSingleton<ICachebackJob>(provider => new StartWith(DecoratedItems.JobName, () => provider.GetRequiredService<DecoratedItems>()));

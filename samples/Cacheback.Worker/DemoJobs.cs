@@ -28,8 +28,8 @@ public sealed class DemoJobs : IDisposable
         ArgumentNullException.ThrowIfNull(runtime);
         ArgumentNullException.ThrowIfNull(connection);
         var database = connection.GetDatabase();
-        Profiles = runtime.Wrap<string, string>((key, cancellationToken) => FetchProfileAsync(database, prefix, key, cancellationToken), name: ProfilesJob);
-        Trivial = runtime.Wrap<string, string>(FetchTrivialAsync, name: TrivialJob);
+        Profiles = runtime.Wrap(new JobDefinition<string, string>((key, cancellationToken) => FetchProfileAsync(database, prefix, key, cancellationToken)) { Name = ProfilesJob });
+        Trivial = runtime.Wrap(new JobDefinition<string, string>(FetchTrivialAsync) { Name = TrivialJob });
     }
 
     public CachedFetch<string, string> Profiles { get; }

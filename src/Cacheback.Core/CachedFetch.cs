@@ -8,8 +8,13 @@ namespace Cacheback;
 public sealed class CachedFetch<TArgs, TResult> : IDisposable
 {
     private readonly Executor<TArgs, TResult> _executor;
+    private readonly Func<TResult, TArgs, CacheStatus, bool?, TResult>? _process;
 
-    internal CachedFetch(Executor<TArgs, TResult> executor) => _executor = executor;
+    internal CachedFetch(Executor<TArgs, TResult> executor, Func<TResult, TArgs, CacheStatus, bool?, TResult>? process = null)
+    {
+        _executor = executor;
+        _process = process;
+    }
 
     /// <summary>The job's registered name.</summary>
     public string Name => _executor.Name;
@@ -37,11 +42,21 @@ public sealed class CachedFetch<TArgs, TResult> : IDisposable
     /// <exception cref="TimeoutException">A fetch made for this read ran longer than the refresh timeout; the message names the job, the key and the timeout.</exception>
     /// <remarks>Only a synchronous fetch's own exception is thrown; store and queue failures are logged and worked around.</remarks>
     public ValueTask<TResult> GetAsync(TArgs args, CancellationToken cancellationToken = default) =>
-        _executor.GetAsync(args, cancellationToken);
+        GetByKeyAsync(_executor.KeyOf(args), args, cancellationToken);
 
     /// <summary><see cref="GetAsync"/> under a key the caller already has (skips building one).</summary>
     public ValueTask<TResult> GetByKeyAsync(string key, TArgs args, CancellationToken cancellationToken = default) =>
-        _executor.GetAsync(key, args, cancellationToken);
+        _process is null ? _executor.GetAsync(key, args, cancellationToken) : ProcessedAsync(key, args, cancellationToken);
+
+    /// <summary>A read through the definition's <c>ProcessResult</c>, which needs to know how the value was obtained.</summary>
+    private async ValueTask<TResult> ProcessedAsync(string key, TArgs args, CancellationToken cancellationToken)
+    {
+        var read = await _executor.GetReadAsync(key, args, cancellationToken).ConfigureAwait(false);
+        return _process!(read.Value, args, read.Status, read.SyncFetch);
+    }
+
+    /// <summary>Whether the job is tagged (its reads ask a tag book).</summary>
+    internal bool IsTagged => _executor.IsTagged;
 
     /// <summary>Stores <paramref name="value"/> for <paramref name="args"/> as if just fetched.</summary>
     public Task SetAsync(TArgs args, TResult value, CancellationToken cancellationToken = default) =>
@@ -91,7 +106,7 @@ public sealed class CachedFetch<TArgs, TResult> : IDisposable
     public void Dispose() => _executor.Dispose();
 
     /// <summary>This cached fetch as a delegate.</summary>
-    public Func<TArgs, CancellationToken, ValueTask<TResult>> AsFunc() => _executor.GetAsync;
+    public Func<TArgs, CancellationToken, ValueTask<TResult>> AsFunc() => GetAsync;
 
     /// <summary>This cached fetch as a delegate.</summary>
     public static implicit operator Func<TArgs, CancellationToken, ValueTask<TResult>>(CachedFetch<TArgs, TResult> cached) =>

@@ -5,6 +5,46 @@ open System.Threading
 open System.Threading.Tasks
 open Cacheback
 
+/// A job definition from F#: the fetch and a name, and, as named optional arguments, the policy, the
+/// empty value, the tags and django-cacheback's hooks as F# functions. Values are stored as JSON,
+/// as in every wrap of the <c>Cacheback</c> module.
+/// <code>Definition.Of("profiles", fetchProfile, policy = p, fetchOnMiss = fun user -> user <> "guest")</code>
+[<AbstractClass; Sealed>]
+type Definition =
+    /// A definition of the job <c>name</c> over <c>fetch</c>; what is left out takes the runtime's default.
+    static member Of
+        (
+            name: string,
+            fetch: 'Args -> Task<'T>,
+            ?policy: Policy,
+            ?empty: 'T,
+            ?tags: 'Args -> string list,
+            ?fetchOnMiss: 'Args -> bool,
+            ?fetchStale: 'Args -> TimeSpan -> bool,
+            ?expiry: 'Args -> DateTimeOffset -> DateTimeOffset,
+            ?timeout: 'Args -> DateTimeOffset -> DateTimeOffset,
+            ?processResult: 'T -> 'Args -> CacheStatus -> bool option -> 'T
+        ) : JobDefinition<'Args, 'T> =
+        JobDefinition<'Args, 'T>(
+            Func<'Args, CancellationToken, Task<'T>>(fun args _ -> fetch args),
+            Name = name,
+            Policy = Option.toObj policy,
+            ValueSerializer = JsonPayloadSerializer<'T>.Default,
+            Empty = Option.toObj (empty |> Option.map (fun value -> Func<'T>(fun () -> value))),
+            Tags = Option.toObj (tags |> Option.map (fun tagsOf -> Func<'Args, Collections.Generic.IEnumerable<string>>(fun args -> tagsOf args :> _))),
+            ShouldFetchOnMiss = Option.toObj (fetchOnMiss |> Option.map (fun hook -> Func<'Args, bool>(hook))),
+            ShouldFetchStale = Option.toObj (fetchStale |> Option.map (fun hook -> Func<'Args, TimeSpan, bool>(fun args delta -> hook args delta))),
+            Expiry = Option.toObj (expiry |> Option.map (fun hook -> Func<'Args, DateTimeOffset, DateTimeOffset>(fun args now -> hook args now))),
+            Timeout = Option.toObj (timeout |> Option.map (fun hook -> Func<'Args, DateTimeOffset, DateTimeOffset>(fun args now -> hook args now))),
+            ProcessResult =
+                Option.toObj (
+                    processResult
+                    |> Option.map (fun hook ->
+                        Func<'T, 'Args, CacheStatus, Nullable<bool>, 'T>(fun value args status sync ->
+                            hook value args status (Option.ofNullable sync)))
+                )
+        )
+
 /// Cached functions for F#: wrap a <c>'Args -> Task&lt;'T&gt;</c> or <c>'Args -> Async&lt;'T&gt;</c>, then read
 /// it with Async (get, rawGet, ...) or Task (getAsync, rawGetAsync) and options instead of nulls.
 [<RequireQualifiedAccess>]
@@ -54,6 +94,11 @@ module Cacheback =
     /// cancelled when it outlasts the policy's refresh timeout.
     let wrapAsync (fetch: 'Args -> Async<'T>) (policy: Policy) : CachedFetch<'Args, 'T> =
         Cache.Wrap(ofAsync fetch, policy, name = nameOf fetch, serializer = json ())
+
+    /// Runs <c>definition</c> (see <c>Definition.Of</c>) on <c>runtime</c>: the same job a C# <c>Job</c> class
+    /// or <c>Cache.Wrap</c> makes, its hooks F# functions.
+    let wrapDefinition (runtime: CachebackRuntime) (definition: JobDefinition<'Args, 'T>) : CachedFetch<'Args, 'T> =
+        Cache.Wrap(definition, runtime)
 
     /// The cached value as a Task: fresh, stale while one refresh runs, or fetched now on a miss.
     let getAsync (args: 'Args) (cached: CachedFetch<'Args, 'T>) : Task<'T> = cached.GetAsync(args).AsTask()

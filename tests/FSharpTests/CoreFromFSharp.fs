@@ -220,12 +220,12 @@ let ``Decide: nothing stored fetches now by default, or fills in the background`
     Assert.Equal("fetch Miss over v0", describe (Decide.read epoch nothing Policy.Default))
     Assert.Equal("return nothing Miss and enqueue over v0", describe (Decide.read epoch nothing (Policy.Default.With(fetchOnMiss = false))))
 
-/// A job class, written in F#: only Fetch is required, thresholds are properties.
+/// A job class, written in F#: only Fetch is required; the thresholds are its policy.
 type Greetings() =
     inherit Job<string, string>()
     let mutable calls = 0
     member _.Calls = calls
-    override _.Lifetime = TimeSpan.FromMinutes 5.
+    override this.Policy = this.Runtime.Options.DefaultPolicy.With(lifetime = TimeSpan.FromMinutes 5.)
     override _.Fetch(name, _) =
         calls <- calls + 1
         Task.FromResult $"hello {name}"
@@ -246,4 +246,36 @@ let ``a job subclass written in F# caches its fetch`` () =
         Assert.Equal(1, job.Calls)
         Assert.Equal(TimeSpan.FromMinutes 5., job.Policy.Lifetime)
         Assert.Equal(Some "hello ada", stored |> Option.ofObj |> Option.bind Envelope.value)
+    }
+
+[<Fact>]
+let ``a job defined in F# takes its hooks as F# functions`` () =
+    task {
+        let clock = FakeTimeProvider(epoch)
+        use runtime = new CachebackRuntime(CachebackRuntimeOptions(TimeProvider = clock, RunRefreshWorker = false))
+        let calls = ref 0
+        let seen = ResizeArray<CacheStatus * bool option>()
+        let definition =
+            Definition.Of(
+                "fsharp-hooks",
+                fetchProfile calls,
+                policy = Policy.Create(lifetime = TimeSpan.FromMinutes 1.),
+                empty = "nobody",
+                fetchOnMiss = (fun user -> user <> "guest"),
+                expiry = (fun _ now -> now.AddMinutes 3.),
+                processResult = (fun value _ status sync -> seen.Add((status, sync)); value.ToUpperInvariant())
+            )
+        use profiles = Cacheback.wrapDefinition runtime definition
+
+        let! guest = profiles |> Cacheback.getAsync "guest"
+        let! ada = profiles |> Cacheback.getAsync "ada"
+        let! again = profiles |> Cacheback.getAsync "ada"
+        let! stored = profiles |> Cacheback.rawGetAsync "ada"
+
+        Assert.Equal("NOBODY", guest)
+        Assert.Equal("PROFILE OF ADA #1", ada)
+        Assert.Equal("PROFILE OF ADA #1", again)
+        Assert.Equal(1, calls.Value)
+        Assert.Equal(Some(epoch.AddMinutes 3.), stored |> Option.map (fun envelope -> envelope.FreshUntil))
+        Assert.Equal<(CacheStatus * bool option) list>([ (CacheStatus.Miss, Some false); (CacheStatus.Miss, Some true); (CacheStatus.Hit, None) ], List.ofSeq seen)
     }

@@ -19,8 +19,16 @@ public class ExecutorHookProperties
         var store = new MemoryStore(time);
         using var runtime = new CachebackRuntime(new CachebackRuntimeOptions { TimeProvider = time, Store = store, Queue = new InProcessQueue(), RunRefreshWorker = false });
         var fetches = 0;
+        // The hooks as a definition gives them: functions, only those drawn (the others fall back to the policy).
+        var definition = new JobDefinition<string, string>(_ => Task.FromResult("fetched"))
+        {
+            ShouldFetchOnMiss = hooks.FetchOnMiss is { } miss ? _ => miss : null,
+            ShouldFetchStale = hooks.FetchStale is { } stale ? (_, _) => stale : null,
+            Expiry = hooks.Expiry is { } expiry ? (_, _) => DateTimeOffset.FromUnixTimeMilliseconds(expiry) : null,
+            Timeout = hooks.LeaseUntil is { } lease ? (_, _) => DateTimeOffset.FromUnixTimeMilliseconds(lease) : null,
+        };
         var spec = new JobSpec<string, string>("hooks", (_, _) => { fetches++; return Task.FromResult("fetched"); }, policy, k => k, () => "empty",
-            JsonPayloadSerializer<string>.Default, JsonPayloadSerializer<string>.Default) { Hooks = new Answering(policy, hooks) };
+            JsonPayloadSerializer<string>.Default, JsonPayloadSerializer<string>.Default) { Hooks = DefinedHooks<string, string>.Of(definition, policy) };
         using var executor = new Executor<string, string>(runtime, spec);
         var partition = store.Partition(new PartitionSpec<string>("hooks", JsonPayloadSerializer<string>.Default, (_, _, _) => { }));
         partition.WriteAsync("k", stored, TimeSpan.FromDays(3650)).AsTask().GetAwaiter().GetResult();
@@ -45,20 +53,5 @@ public class ExecutorHookProperties
                 && after.FreshUntilMs == Decide.Write(now, "fetched", 1, null, rules).Envelope.FreshUntilMs,
             _ => false,
         };
-    }
-
-    /// <summary>Hooks that give the answers drawn; where none was drawn, what the policy says (as <c>Job</c>'s defaults do).</summary>
-    private sealed class Answering(Policy policy, HookAnswers answers) : IJobHooks<string>
-    {
-        public bool ShouldFetchOnMiss(string args) => answers.FetchOnMiss ?? policy.FetchOnMiss;
-
-        public bool ShouldFetchStale(string args, TimeSpan delta) =>
-            answers.FetchStale ?? (policy.FetchOnStaleThreshold is { } t && delta + policy.Lifetime > t);
-
-        public DateTimeOffset Expiry(string args, DateTimeOffset now) =>
-            answers.Expiry is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : now + policy.Lifetime;
-
-        public DateTimeOffset Timeout(string args, DateTimeOffset now) =>
-            answers.LeaseUntil is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : now + policy.RefreshTimeout;
     }
 }

@@ -112,6 +112,8 @@ public sealed class CountingQueue(IRefreshQueue inner) : IRefreshQueue
 
     public int Count => Volatile.Read(ref _count);
 
+    public bool IsShared => inner.IsShared;
+
     public ConcurrentQueue<RefreshRequest> Received { get; } = new();
 
     /// <summary>The next request to arrive.</summary>

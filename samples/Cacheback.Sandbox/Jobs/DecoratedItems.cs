@@ -5,7 +5,7 @@ namespace Cacheback.Sandbox.Jobs;
 
 /// <summary>
 /// The seed's <c>@cacheback(5) def decorated(q)</c>: a method turned into a cached function by the
-/// decorator, <c>fetch.Cached(policy, name:, runtime:)</c>, on the app's runtime. One instance
+/// decorator's definition, <c>runtime.Wrap(new JobDefinition(fetch) { Name = ..., Policy = ... })</c>, on the app's runtime. One instance
 /// (a singleton), made when the host starts, so a worker that registers it too refreshes it.
 /// </summary>
 public sealed class DecoratedItems : IDisposable
@@ -17,8 +17,7 @@ public sealed class DecoratedItems : IDisposable
     public DecoratedItems(CachebackRuntime runtime, IServiceProvider services)
     {
         _services = services;
-        Func<string, CancellationToken, Task<Item[]>> decorated = FetchAsync;
-        Cached = decorated.Cached(Policy.Create(lifetime: TimeSpan.FromSeconds(5)), name: JobName, runtime: runtime);
+        Cached = runtime.Wrap(new JobDefinition<string, Item[]>(FetchAsync) { Policy = Policy.Create(lifetime: TimeSpan.FromSeconds(5)), Name = JobName });
     }
 
     /// <summary>The job behind the function: <c>GetAsync</c>, <c>InvalidateAsync</c>, <c>RawGetAsync</c>...</summary>

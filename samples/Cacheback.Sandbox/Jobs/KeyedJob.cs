@@ -13,9 +13,7 @@ public sealed class KeyedJob(IDbContextFactory<SandboxDb> db, FetchCounter count
 
     public override string Name => JobName;
 
-    public override TimeSpan Lifetime => TimeSpan.FromSeconds(5);
-
-    public override TimeSpan? FetchOnStaleThreshold => TimeSpan.FromSeconds(10);
+    public override Policy Policy => Runtime.Options.DefaultPolicy.With(lifetime: TimeSpan.FromSeconds(5), fetchOnStaleThreshold: TimeSpan.FromSeconds(10));
 
     public override string Key(string args) => args;
 

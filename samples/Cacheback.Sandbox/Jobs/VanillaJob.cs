@@ -16,9 +16,7 @@ public sealed class VanillaJob(IDbContextFactory<SandboxDb> db, FetchCounter cou
 
     public override string Name => JobName;
 
-    public override bool FetchOnMiss => false;
-
-    public override TimeSpan RefreshTimeout => SandboxSettings.VanillaRefreshTimeout;
+    public override Policy Policy => Runtime.Options.DefaultPolicy.With(fetchOnMiss: false, refreshTimeout: SandboxSettings.VanillaRefreshTimeout);
 
     public override Item[] Empty() => [];
 

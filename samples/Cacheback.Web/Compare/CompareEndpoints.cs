@@ -30,7 +30,7 @@ internal static class CompareEndpoints
         services.AddHybridCache();
         // Cacheback: stale after the expiry, served while one refresh runs behind.
         services.AddCachedFetch<string, string>(Job, (provider, _, cancellationToken) => FetchAsync(provider, "cacheback", cancellationToken),
-            Policy.Create(lifetime: settings.Expiry, refreshTimeout: TimeSpan.FromSeconds(30)));
+            job => job with { Policy = Policy.Create(lifetime: settings.Expiry, refreshTimeout: TimeSpan.FromSeconds(30)) });
         return services;
     }
 

@@ -115,7 +115,7 @@ public static class CachebackServiceCollectionExtensions
     private static CachebackRuntime CreateRuntime(IServiceProvider provider)
     {
         var options = provider.GetRequiredService<IOptions<CachebackOptions>>().Value;
-        var time = provider.GetService<TimeProvider>() ?? Clock.System;
+        var time = provider.GetService<TimeProvider>() ?? new CachebackRuntimeOptions().TimeProvider;
         var policy = options.ToPolicy();
         // Names may come from the configuration and from code alike; a store given in code wins.
         var stores = new Dictionary<string, ICacheStore>(StringComparer.Ordinal);
@@ -129,7 +129,7 @@ public static class CachebackServiceCollectionExtensions
         foreach (var (name, queue) in options.Queues)
             queues[name] = queue;
         queues.Remove(CachebackRuntimeOptions.DefaultName, out var defaultQueue);
-        var runtime = new CachebackRuntime(new CachebackRuntimeOptions
+        return new CachebackRuntime(new CachebackRuntimeOptions
         {
             TimeProvider = time,
             LoggerFactory = provider.GetService<ILoggerFactory>(),
@@ -151,9 +151,8 @@ public static class CachebackServiceCollectionExtensions
             // the worker can run at once, host or no host. A shared queue may hold requests for
             // jobs not registered yet, so then the hosted service starts it after registering them.
             RunRefreshWorker = options.RunRefreshWorker && queues.Values.Append(defaultQueue).All(q => q is null or InProcessQueue),
+            IsHosted = true,
         });
-        runtime.MarkHosted();
-        return runtime;
     }
 
     /// <summary>Binds the "Cacheback" section when the container has a configuration; a value of the wrong type fails like any bad setting.</summary>

@@ -17,27 +17,17 @@ public static class CachedFetchServiceCollectionExtensions
     /// <param name="services">The services.</param>
     /// <param name="name">The job's name: its store partition and its name in refresh requests; the same on every node.</param>
     /// <param name="fetch">The expensive read, given the services of a DI scope of its own (scoped services such as a DbContext are new for each fetch, and disposed after it: a fetch is shared by concurrent callers and may run in the background).</param>
-    /// <param name="policy">The thresholds (default: the runtime's default policy, from the <c>"Cacheback"</c> section).</param>
-    /// <param name="key">The key of a call's arguments (default: <see cref="KeyEncoding.For{TArgs}"/>).</param>
-    /// <param name="empty">What a miss returns when the policy does not fetch on a miss.</param>
-    /// <param name="serializer">How values are encoded for stores that keep bytes (default: the runtime's).</param>
-    /// <param name="argumentSerializer">How arguments travel in refresh requests (default: JSON).</param>
-    /// <param name="storeName">Which of the runtime's stores to use.</param>
-    /// <param name="queueName">Which of the runtime's queues refreshes go to.</param>
-    /// <param name="tags">The tags of a call's arguments (default: none); see <see cref="CachedFetch{TArgs, TResult}.InvalidateByTagAsync"/>.</param>
+    /// <param name="define">
+    /// Sets the rest of the job on the definition made of the name and the fetch (policy, key, empty
+    /// value, serializers, store, queue, tags, hooks): <c>job =&gt; job with { Policy = ..., Tags = ... }</c>.
+    /// Default: the runtime's defaults (the policy from the <c>"Cacheback"</c> section). The name and the fetch it returns are ignored.
+    /// </param>
     /// <exception cref="ArgumentException">The name is unusable, or another cached function registered here has it.</exception>
     public static IServiceCollection AddCachedFetch<TArgs, TResult>(
         this IServiceCollection services,
         string name,
         Func<IServiceProvider, TArgs, CancellationToken, Task<TResult>> fetch,
-        Policy? policy = null,
-        Func<TArgs, string>? key = null,
-        TResult? empty = default,
-        IPayloadSerializer<TResult>? serializer = null,
-        IPayloadSerializer<TArgs>? argumentSerializer = null,
-        string storeName = CachebackRuntimeOptions.DefaultName,
-        string queueName = CachebackRuntimeOptions.DefaultName,
-        Func<TArgs, IEnumerable<string>?>? tags = null)
+        Func<JobDefinition<TArgs, TResult>, JobDefinition<TArgs, TResult>>? define = null)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(fetch);
@@ -48,9 +38,10 @@ public static class CachedFetchServiceCollectionExtensions
         services.AddKeyedSingleton(name, (provider, _) =>
         {
             var scopes = provider.GetRequiredService<IServiceScopeFactory>();
-            return Cache.Wrap<TArgs, TResult>(
-                (args, cancellationToken) => FetchInScopeAsync(scopes, fetch, args, cancellationToken),
-                policy, key, name, empty, provider.GetRequiredService<CachebackRuntime>(), serializer, argumentSerializer, storeName, queueName, tags);
+            Func<TArgs, CancellationToken, Task<TResult>> scoped = (args, cancellationToken) => FetchInScopeAsync(scopes, fetch, args, cancellationToken);
+            var definition = new JobDefinition<TArgs, TResult>(scoped);
+            definition = (define?.Invoke(definition) ?? definition) with { Name = name, Fetch = scoped };
+            return Cache.Wrap(definition, provider.GetRequiredService<CachebackRuntime>());
         });
         services.AddSingleton(new CachedFetchName<TArgs, TResult>(name));
         services.TryAddSingleton(TheOnlyOne<TArgs, TResult>);

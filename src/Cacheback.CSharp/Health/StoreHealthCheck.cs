@@ -23,10 +23,10 @@ internal sealed class StoreHealthCheck(CachebackRuntime runtime, CachebackHealth
             // Both calls within one timeout, on the runtime's clock (a test's FakeTimeProvider too).
             using var timer = new CancellationTokenSource(options.Timeout, runtime.Options.TimeProvider);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
-            var now = runtime.Clock.NowMs();
-            var written = Envelope.FromMs(Envelope.NewVersion(), true, "written", now, now, 0);
+            var now = runtime.Options.TimeProvider.GetUtcNow();
+            var written = Envelope.Fresh(Envelope.NewVersion(), "written", now, now);
             await store.WriteAsync(ProbeKey, written, ProbeTtl, timeout.Token).AsTask().WaitAsync(timeout.Token).ConfigureAwait(false);
-            var kept = await store.CompareAndSetAsync(ProbeKey, written.Version, Envelope.FromMs(Envelope.NewVersion(), true, "read back", now, now, 0), ProbeTtl, timeout.Token)
+            var kept = await store.CompareAndSetAsync(ProbeKey, written.Version, Envelope.Fresh(Envelope.NewVersion(), "read back", now, now), ProbeTtl, timeout.Token)
                 .AsTask().WaitAsync(timeout.Token).ConfigureAwait(false);
             return kept
                 ? HealthCheckResult.Healthy($"The store '{options.StoreName}' answered a write and a compare-and-set.", data)

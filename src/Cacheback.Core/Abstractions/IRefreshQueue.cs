@@ -16,4 +16,12 @@ public interface IRefreshQueue
 
     /// <summary>Told of each request's outcome, so that a reliable queue can acknowledge or dead-letter it.</summary>
     ValueTask CompleteAsync(RefreshOutcome outcome, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Whether a request put here may be taken by another process (a worker built from another
+    /// commit, say): then the jobs whose refreshes go here must have names of their own, since a
+    /// generated name (a lambda's) changes when the code is edited.
+    /// </summary>
+    /// <value>Default true: a queue is taken to be shared unless it says it is not (<see cref="InProcessQueue"/>).</value>
+    bool IsShared => true;
 }

@@ -1,8 +1,8 @@
 namespace Cacheback;
 
 /// <summary>
-/// Per-call overrides of the policy, as a job class may define them (django-cacheback's
-/// overridable methods). The executor asks them only off the hit path.
+/// Per-call overrides of the policy: a definition's hook functions (<see cref="DefinedHooks{TArgs, TResult}"/>),
+/// django-cacheback's overridable methods. The executor asks them only off the hit path.
 /// </summary>
 internal interface IJobHooks<in TArgs>
 {

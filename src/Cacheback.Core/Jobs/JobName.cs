@@ -1,7 +1,7 @@
 namespace Cacheback;
 
 /// <summary>Rules for job names: they travel in refresh requests and prefix store keys.</summary>
-internal static class JobName
+public static class JobName
 {
     /// <summary>The longest name accepted.</summary>
     public const int MaxLength = 200;
@@ -44,5 +44,22 @@ internal static class JobName
         var owner = method.DeclaringType?.FullName ?? "global";
         var name = $"{owner}.{method.Name}";
         return name.Length <= MaxLength ? name : name[^MaxLength..];
+    }
+
+    /// <summary>
+    /// Throws unless a job with the generated name <paramref name="generated"/> keeps its refresh requests in
+    /// this process: a generated name (a lambda's is the compiler's) changes when the code is edited,
+    /// so a worker built from another commit, reading a shared queue, would not know the job.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="queue"/> is shared (<see cref="IRefreshQueue.IsShared"/>); the message names the job and the queue.</exception>
+    internal static void EnsureLocal(string generated, string queueName, IRefreshQueue queue)
+    {
+        if (!queue.IsShared)
+            return;
+        throw new ArgumentException(
+            $"Job '{Display(generated)}' has no name of its own, and its refreshes go to the queue '{queueName}' ({queue.GetType().Name}), "
+            + "which other processes read: a generated name comes from the compiler and changes when the code is edited, so a worker built "
+            + "from another commit would not find the job. Give it a stable name (name: \"...\" or JobDefinition.Name).",
+            "name");
     }
 }

@@ -1,6 +1,9 @@
 namespace Cacheback;
 
-/// <summary>Everything an executor needs to know about one job.</summary>
+/// <summary>
+/// A <see cref="JobDefinition{TArgs, TResult}"/> resolved by <c>Cache.Wrap</c> for the executor: the name
+/// chosen, every default filled in from the runtime, the hook functions as <see cref="IJobHooks{TArgs}"/>.
+/// </summary>
 internal sealed record JobSpec<TArgs, T>(
     string Name,
     Func<TArgs, CancellationToken, Task<T>> Fetch,
@@ -10,7 +13,7 @@ internal sealed record JobSpec<TArgs, T>(
     IPayloadSerializer<T> ValueSerializer,
     IPayloadSerializer<TArgs> ArgumentSerializer)
 {
-    /// <summary>Per-call overrides of the policy (a job class's hooks); none for a wrapped function.</summary>
+    /// <summary>Per-call overrides of the policy (the definition's hook functions); null when it gives none.</summary>
     public IJobHooks<TArgs>? Hooks { get; init; }
 
     /// <summary>The job's tags for a call's arguments (null: an untagged job, whose reads never ask a tag book).</summary>

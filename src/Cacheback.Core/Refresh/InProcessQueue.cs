@@ -24,6 +24,9 @@ public sealed class InProcessQueue : IRefreshQueue, IMonitoredQueue
         });
     }
 
+    /// <summary>False: its requests never leave this process.</summary>
+    public bool IsShared => false;
+
     /// <summary>How many requests may wait.</summary>
     public int Capacity { get; }
 

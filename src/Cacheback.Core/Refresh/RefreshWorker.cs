@@ -79,16 +79,16 @@ public sealed class RefreshWorker : IDisposable
     public bool IsRunning => Volatile.Read(ref _running) is { Stopping: false } running && Array.TrueForAll(running.Loops, loop => !loop.IsCompleted);
 
     /// <summary>What stopped a queue's loop, when an error did; null otherwise.</summary>
-    internal Exception? Failure { get; private set; }
+    public Exception? Failure { get; private set; }
 
     /// <summary>
     /// Why the last take failed, while takes keep failing (the loop goes on, with backoff); null
     /// once a take succeeds. A worker whose queue cannot be read is running, but not draining.
     /// </summary>
-    internal Exception? TakeFailure { get; private set; }
+    public Exception? TakeFailure { get; private set; }
 
     /// <summary>Whether it was ever started (so a worker that is not running has stopped, or died).</summary>
-    internal bool WasStarted { get; private set; }
+    public bool WasStarted { get; private set; }
 
     /// <summary>Completes when the loops of the last start have all ended (stopped, or died): what tests await instead of sleeping.</summary>
     internal Task Completion => Volatile.Read(ref _running)?.Drained ?? Task.CompletedTask;

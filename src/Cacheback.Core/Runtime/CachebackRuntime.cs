@@ -14,7 +14,6 @@ public sealed class CachebackRuntime : IDisposable
     private readonly Dictionary<string, ICacheStore> _stores;
     private readonly Dictionary<string, IRefreshQueue> _queues;
     private readonly ILogger _refreshLogger;
-    private readonly Dictionary<string, (Type Owner, object Executor)> _jobExecutors = new(StringComparer.Ordinal);
     private readonly StoreClockSync? _clockSync;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ITagBook> _tagBooks = new(StringComparer.Ordinal);
     private IDisposable? _hosted;
@@ -57,6 +56,8 @@ public sealed class CachebackRuntime : IDisposable
         Metrics.ObserveStores(_stores.Values);
         if (options.RunRefreshWorker)
             Worker.Start();
+        if (options.IsHosted)
+            MarkHosted();
     }
 
     /// <summary>The embedded runtime: memory store, in-process queue, system clock, no logging.</summary>
@@ -99,7 +100,7 @@ public sealed class CachebackRuntime : IDisposable
     internal CachebackMetrics Metrics { get; }
 
     /// <summary>Every queue, by name (the default one as <see cref="CachebackRuntimeOptions.DefaultName"/>).</summary>
-    internal IReadOnlyDictionary<string, IRefreshQueue> Queues => _queues;
+    public IReadOnlyDictionary<string, IRefreshQueue> Queues => _queues;
 
     /// <summary>The store configured under <paramref name="name"/>.</summary>
     /// <exception cref="ArgumentException">No store has that name.</exception>
@@ -151,34 +152,11 @@ public sealed class CachebackRuntime : IDisposable
     public IRefreshQueue QueueNamed(string name) => Lookup(_queues, name, "queue");
 
     /// <summary>
-    /// The executor of the job class <paramref name="owner"/> registered as <paramref name="name"/>:
-    /// instances of one job class share one (the first one creates it), as django-cacheback jobs
-    /// made anew for every call share their cache.
-    /// </summary>
-    /// <exception cref="ArgumentException">Another job class, or other types, already use the name.</exception>
-    internal Executor<TArgs, T> ExecutorFor<TArgs, T>(string name, Type owner, Func<Executor<TArgs, T>> create)
-    {
-        lock (_jobExecutors)
-        {
-            if (!_jobExecutors.TryGetValue(name, out var existing))
-            {
-                var created = create();
-                _jobExecutors[name] = (owner, created);
-                return created;
-            }
-
-            return existing.Owner == owner && existing.Executor is Executor<TArgs, T> shared
-                ? shared
-                : throw new ArgumentException($"The job name '{name}' is already used by {existing.Owner}; {owner} needs another name.", nameof(name));
-        }
-    }
-
-    /// <summary>
     /// Marks this runtime as a host's (made by <c>AddCacheback</c>): the jobs already on
     /// <see cref="Default"/> (made before the host, in a static field, say) are reported to its log
     /// now, and those made on it later as they are made, until this runtime is disposed.
     /// </summary>
-    internal void MarkHosted()
+    private void MarkHosted()
     {
         var logger = LoggerFactory.CreateLogger("Cacheback");
         var watch = HostedRuntimes.Watch(logger);

@@ -60,6 +60,14 @@ public sealed record CachebackRuntimeOptions
     public bool RunRefreshWorker { get; init; } = true;
 
     /// <summary>
+    /// Whether this is a host's runtime (<c>AddCacheback</c> sets it): while it lives, jobs made on
+    /// <see cref="CachebackRuntime.Default"/> (before it, in a static field, or after it) are reported to its log
+    /// as warnings, since they would be a second cache beside the app's.
+    /// </summary>
+    /// <value>Default false.</value>
+    public bool IsHosted { get; init; }
+
+    /// <summary>
     /// Whether <c>SetAsync</c> and <c>RefreshAsync</c> read their write back and throw
     /// <see cref="CacheWriteNotVerifiedException"/> when it is not there (django-cacheback's
     /// <c>CACHEBACK_VERIFY_CACHE_WRITE</c>): a store that is full or misconfigured may drop writes

@@ -41,7 +41,7 @@ public sealed class MemoryStoreOptions
     public int SweepBatchSize { get; set; } = 50_000;
 
     /// <summary>What is wrong with these options, each problem naming its field (after <paramref name="prefix"/>) and its limits; empty when nothing is.</summary>
-    internal IEnumerable<string> Problems(string prefix) => Bounds.Problems(prefix, MaxEntries, SweepInterval, SweepBatchSize);
+    public IEnumerable<string> Problems(string prefix) => Bounds.Problems(prefix, MaxEntries, SweepInterval, SweepBatchSize);
 
     /// <exception cref="ArgumentException">An option is out of its bounds; the message names each one.</exception>
     internal void Validate() => Bounds.Throw(Problems(nameof(MemoryStoreOptions) + "."));

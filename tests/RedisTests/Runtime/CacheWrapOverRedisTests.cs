@@ -11,6 +11,25 @@ public class CacheWrapOverRedisTests(RedisTopologyFixture topologies)
     private static readonly Policy Policy = Cacheback.Policy.Create(
         lifetime: TimeSpan.FromSeconds(10), refreshTimeout: TimeSpan.FromSeconds(30), cacheTtl: TimeSpan.FromHours(1));
 
+    /// <summary>
+    /// A job whose refreshes go to Redis is read by workers built from other commits: a generated
+    /// name (a lambda's, the compiler's) would not be found there, so it is refused at once, naming the job.
+    /// </summary>
+    [Fact]
+    public async Task Wrap_UnnamedLambdaOnARedisQueue_ThrowsNamingTheJob_AndANamedOneRuns()
+    {
+        var redis = await topologies.GetAsync(Topology.Single);
+        using var queue = new RedisRefreshQueue(redis.Connection, nameof(Wrap_UnnamedLambdaOnARedisQueue_ThrowsNamingTheJob_AndANamedOneRuns));
+        using var node = new Harness(store: new RedisStore(redis.Connection, redis.Prefix()), queue: queue, runRefreshes: false);
+
+        var e = Assert.Throws<ArgumentException>(() => Cache.Wrap<string, string>((key, _) => Task.FromResult(key), Policy, runtime: node.Runtime));
+        using var named = Cache.Wrap<string, string>((key, _) => Task.FromResult("v:" + key), Policy, runtime: node.Runtime, name: "redis.named");
+
+        Assert.Contains("Job 'Cacheback.Tests.Redis.Runtime.CacheWrapOverRedisTests", e.Message, StringComparison.Ordinal);
+        Assert.Contains("stable name", e.Message, StringComparison.Ordinal);
+        Assert.Equal("v:a", await named.GetAsync("a"));
+    }
+
     /// <summary>On one server, many readers of one key; on the cluster, keys on every node, each read by several.</summary>
     [Theory]
     [InlineData(Topology.Single, 1, 40)]

@@ -23,12 +23,12 @@ public class BaseJobTests
 
     public sealed class EmptyDummyJob : DummyJob
     {
-        public override bool FetchOnMiss => false;
+        public override Policy Policy => Runtime.Options.DefaultPolicy.With(fetchOnMiss: false);
     }
 
     public sealed class StaleDummyJob : DummyJob
     {
-        public override TimeSpan? FetchOnStaleThreshold => TimeSpan.FromSeconds(900);
+        public override Policy Policy => Runtime.Options.DefaultPolicy.With(fetchOnStaleThreshold: TimeSpan.FromSeconds(900));
     }
 
     public sealed class FailJob : Job<string, string>

@@ -25,7 +25,7 @@ public class DependencyInjectionTests
 
         public override string Name => "gated";
 
-        public override bool FetchOnMiss => false;
+        public override Policy Policy => Runtime.Options.DefaultPolicy.With(fetchOnMiss: false);
 
         protected override async Task<string> Fetch(string args, CancellationToken cancellationToken)
         {

@@ -29,8 +29,9 @@ public class FunctionJobTests
         using var h = new Harness(
             stores: new Dictionary<string, ICacheStore> { ["secondary"] = new MemoryStore() },
             queues: new Dictionary<string, IRefreshQueue> { ["foo"] = new InProcessQueue() });
-        var job = ((Func<string, Task<string>>)DummyFunction).Cached(
-            Policy.Create(lifetime: TimeSpan.FromSeconds(30), fetchOnMiss: false), runtime: h.Runtime, storeName: "secondary", queueName: "foo");
+        var job = Cache.Wrap(
+            new JobDefinition<string, string>(DummyFunction) { Policy = Policy.Create(lifetime: TimeSpan.FromSeconds(30), fetchOnMiss: false), StoreName = "secondary", QueueName = "foo" },
+            h.Runtime);
 
         Assert.Equal(TimeSpan.FromSeconds(30), job.Policy.Lifetime);
         Assert.False(job.Policy.FetchOnMiss);
@@ -70,7 +71,7 @@ public class FunctionJobTests
     public async Task RefreshRequest_CarriesNameKeyAndArgumentsOnly()
     {
         using var h = new Harness(runRefreshes: false);
-        var job = ((Func<string, Task<string>>)DummyFunction).Cached(Policy.Create(fetchOnMiss: false), runtime: h.Runtime, name: "tweets");
+        var job = Cache.Wrap(new JobDefinition<string, string>(DummyFunction) { Policy = Policy.Create(fetchOnMiss: false), Name = "tweets" }, h.Runtime);
 
         await job.EnqueueRefreshAsync("foo");
 
@@ -89,8 +90,8 @@ public class FunctionJobTests
     {
         var job = new RepositoryJob();
 
-        Assert.Equal(TimeSpan.FromSeconds(600), job.Lifetime);
-        Assert.True(job.FetchOnMiss);
+        Assert.Equal(TimeSpan.FromSeconds(600), job.Policy.Lifetime);
+        Assert.True(job.Policy.FetchOnMiss);
         Assert.Equal("default", job.StoreName);
         Assert.Equal("default", job.QueueName);
     }
@@ -100,8 +101,8 @@ public class FunctionJobTests
     {
         var job = new ConfiguredRepositoryJob();
 
-        Assert.Equal(TimeSpan.FromSeconds(30), job.Lifetime);
-        Assert.False(job.FetchOnMiss);
+        Assert.Equal(TimeSpan.FromSeconds(30), job.Policy.Lifetime);
+        Assert.False(job.Policy.FetchOnMiss);
         Assert.Equal("secondary", job.StoreName);
         Assert.Equal("foo", job.QueueName);
     }
@@ -129,8 +130,9 @@ public class FunctionJobTests
     public async Task Decorator_MissNoFetch_ReturnsEmptyAndEnqueuesOne()
     {
         using var h = new Harness(runRefreshes: false);
-        var cached = ((Func<string, Task<string?>>)(p => Task.FromResult<string?>($"JOB-EXECUTED:{p}")))
-            .Cached(Policy.Create(fetchOnMiss: false), runtime: h.Runtime, name: "no-fetch-miss");
+        var cached = Cache.Wrap(
+            new JobDefinition<string, string?>(p => Task.FromResult<string?>($"JOB-EXECUTED:{p}")) { Policy = Policy.Create(fetchOnMiss: false), Name = "no-fetch-miss" },
+            h.Runtime);
         var enqueued = h.NextEnqueue();
 
         Assert.Null(await cached.GetAsync("foo"));
@@ -152,7 +154,7 @@ public class FunctionJobTests
     {
         var secondary = new MemoryStore();
         using var h = new Harness(stores: new Dictionary<string, ICacheStore> { ["secondary"] = secondary });
-        var cached = ((Func<string, Task<string>>)DummyFunction).Cached(runtime: h.Runtime, storeName: "secondary", name: "alias");
+        var cached = Cache.Wrap(new JobDefinition<string, string>(DummyFunction) { StoreName = "secondary", Name = "alias" }, h.Runtime);
 
         Assert.Equal("JOB-EXECUTED:foo", await cached.GetAsync("foo"));
         var spec = new PartitionSpec<string>("alias", JsonPayloadSerializer<string>.Default, (_, _, _) => { });
@@ -185,8 +187,9 @@ public class FunctionJobTests
     public async Task Decorator_Hit_AfterTheBackgroundFill()
     {
         using var h = NewHarness();
-        var cached = ((Func<string, Task<string?>>)(p => Task.FromResult<string?>($"JOB-EXECUTED:{p}")))
-            .Cached(Policy.Create(fetchOnMiss: false), runtime: h.Runtime, name: "hit");
+        var cached = Cache.Wrap(
+            new JobDefinition<string, string?>(p => Task.FromResult<string?>($"JOB-EXECUTED:{p}")) { Policy = Policy.Create(fetchOnMiss: false), Name = "hit" },
+            h.Runtime);
         var filled = h.NextOutcome();
 
         Assert.Null(await cached.GetAsync("foo"));
@@ -206,9 +209,7 @@ public class FunctionJobTests
 
     public sealed class ConfiguredRepositoryJob : RepositoryJob
     {
-        public override TimeSpan Lifetime => TimeSpan.FromSeconds(30);
-
-        public override bool FetchOnMiss => false;
+        public override Policy Policy => Runtime.Options.DefaultPolicy.With(lifetime: TimeSpan.FromSeconds(30), fetchOnMiss: false);
 
         public override string StoreName => "secondary";
 

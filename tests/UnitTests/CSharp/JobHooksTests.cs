@@ -9,7 +9,7 @@ public class JobHooksTests
 
         public int Calls => _calls;
 
-        public override TimeSpan Lifetime => TimeSpan.FromMinutes(10);
+        public override Policy Policy => Runtime.Options.DefaultPolicy.With(lifetime: TimeSpan.FromMinutes(10));
 
         // usage.rst: usernames starting with "a" are cached for 20 minutes, and fetched synchronously on a miss.
         public override DateTimeOffset Expiry(string args, DateTimeOffset now) =>
@@ -108,9 +108,7 @@ public class JobHooksTests
 
         public int Calls => _calls;
 
-        public override TimeSpan Lifetime => TimeSpan.FromMinutes(1);
-
-        public override TimeSpan CacheTtl => TimeSpan.FromMinutes(10);
+        public override Policy Policy => Runtime.Options.DefaultPolicy.With(lifetime: TimeSpan.FromMinutes(1), cacheTtl: TimeSpan.FromMinutes(10));
 
         // api.rst: a job decides per item whether stale data is too stale to serve.
         public override bool ShouldStaleItemBeFetchedSynchronously(TimeSpan delta, string args) => args == "strict";

@@ -33,7 +33,7 @@ public class JobInstanceTests
 
         public TaskCompletionSource Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public override TimeSpan RefreshTimeout => TimeSpan.FromMinutes(10);
+        public override Policy Policy => Runtime.Options.DefaultPolicy.With(refreshTimeout: TimeSpan.FromMinutes(10));
 
         protected override async Task<string> Fetch(string args, CancellationToken cancellationToken)
         {
@@ -66,7 +66,7 @@ public class JobInstanceTests
 
         public int Calls => _calls;
 
-        public override TimeSpan? FetchOnStaleThreshold => TimeSpan.FromSeconds(900);
+        public override Policy Policy => Runtime.Options.DefaultPolicy.With(fetchOnStaleThreshold: TimeSpan.FromSeconds(900));
 
         protected override Task<string> Fetch(string args, CancellationToken cancellationToken) =>
             Task.FromResult($"v{Interlocked.Increment(ref _calls)}");

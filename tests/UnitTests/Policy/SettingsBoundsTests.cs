@@ -67,9 +67,7 @@ public class SettingsBoundsTests
 
     private sealed class MillenniaJob : Job<string, string>
     {
-        public override TimeSpan Lifetime => TimeSpan.FromDays(9_000 * 365.0);
-
-        public override TimeSpan CacheTtl => TimeSpan.FromDays(9_000 * 365.0);
+        public override Policy Policy => Runtime.Options.DefaultPolicy.With(lifetime: TimeSpan.FromDays(9_000 * 365.0), cacheTtl: TimeSpan.FromDays(9_000 * 365.0));
 
         protected override Task<string> Fetch(string args, CancellationToken cancellationToken) => Task.FromResult("v");
     }
@@ -94,9 +92,7 @@ public class SettingsBoundsTests
 
         public int Calls { get; private set; }
 
-        public override TimeSpan Lifetime => TimeSpan.FromSeconds(10);
-
-        public override TimeSpan CacheTtl => TimeSpan.FromHours(1);
+        public override Policy Policy => Runtime.Options.DefaultPolicy.With(lifetime: TimeSpan.FromSeconds(10), cacheTtl: TimeSpan.FromHours(1));
 
         public override DateTimeOffset Expiry(string args, DateTimeOffset now) => ExpiryAnswer;
 

@@ -182,7 +182,7 @@ public class TaggedJobClassTests
 
         public int Calls => _calls;
 
-        public override TimeSpan Lifetime => TimeSpan.FromMinutes(10);
+        public override Policy Policy => Runtime.Options.DefaultPolicy.With(lifetime: TimeSpan.FromMinutes(10));
 
         protected override IEnumerable<string> Tags(string args) => ["products", "product:" + args];
 
@@ -221,8 +221,8 @@ public class TaggedJobClassTests
         var product = new ProductJob();
         product.AttachTo(h.Runtime);
 
-        Assert.False(plain.Executor.IsTagged);
-        Assert.True(product.Executor.IsTagged);
+        Assert.False(plain.Cached.IsTagged);
+        Assert.True(product.Cached.IsTagged);
     }
 
     [Fact]
@@ -230,7 +230,7 @@ public class TaggedJobClassTests
     {
         var calls = 0;
         using var host = TestHost.Build([], s => s.AddCachedFetch<string, string>(
-            "tagged-greetings", (_, name, _) => Task.FromResult($"hello {name} #{Interlocked.Increment(ref calls)}"), tags: name => ["greetings"]));
+            "tagged-greetings", (_, name, _) => Task.FromResult($"hello {name} #{Interlocked.Increment(ref calls)}"), job => job with { Tags = name => ["greetings"] }));
         await host.StartAsync();
         var greetings = host.Services.GetRequiredKeyedService<CachedFetch<string, string>>("tagged-greetings");
         var runtime = host.Services.GetRequiredService<CachebackRuntime>();

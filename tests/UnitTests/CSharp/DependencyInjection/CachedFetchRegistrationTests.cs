@@ -80,7 +80,7 @@ public class CachedFetchRegistrationTests
         using var host = TestHost.Build([], s => s.AddCacheback(o => o.Stores[CachebackRuntimeOptions.DefaultName] = store));
         var runtime = host.Services.GetRequiredService<CachebackRuntime>();
 
-        using var cached = runtime.Wrap<string, string>((name, _) => Task.FromResult($"hello {name}"), name: "wrapped-on-the-app");
+        using var cached = runtime.Wrap(new JobDefinition<string, string>((name, _) => Task.FromResult($"hello {name}")) { Name = "wrapped-on-the-app" });
 
         Assert.Equal("hello ada", await cached.GetAsync("ada"));
         Assert.Single(store.Ttls);
