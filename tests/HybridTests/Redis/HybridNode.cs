@@ -20,7 +20,11 @@ internal sealed class HybridNode : IDisposable
 
     public static async Task<HybridNode> StartAsync(ConnectionMultiplexer connection, string prefix, TimeProvider time, bool withL1)
     {
-        var redis = new RedisStore(connection, prefix);
+        // The runtime follows Redis's clock: measured once when it is built, then every ClockSyncInterval
+        // on the runtime's clock. On the test's fake clock, an Advance past that interval re-measures, and
+        // pulls the runtime back to Redis's real time while the test's reads run (a read then saw the
+        // entry fresh, another stale). At 1 h, no test's Advance reaches it: the fake clock's moves stand.
+        var redis = new RedisStore(connection, prefix) { ClockSyncInterval = TimeSpan.FromHours(1) };
         L1Store? l1 = null;
         if (withL1)
         {
