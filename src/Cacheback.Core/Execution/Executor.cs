@@ -4,64 +4,49 @@ using Microsoft.Extensions.Logging;
 namespace Cacheback;
 
 /// <summary>
-/// Carries out the decisions of one job against its store and the runtime's queue: the only place
-/// that awaits. A read never fails because of the store or the queue; only a synchronous fetch's
-/// own exception reaches its callers.
+/// One job as the runtime runs it: its read path (read, decide, carry out) and the entry to its other
+/// operations, refreshes and tags. A read never fails because of the store or the queue; only a
+/// synchronous fetch's own exception reaches its callers.
 /// </summary>
-internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
+internal sealed class Executor<TArgs, T> : IRefreshHandler, IDisposable
 {
     private readonly CachebackRuntime _runtime;
     private readonly JobFetch<TArgs, T> _fetch;
-    private readonly IPayloadSerializer<TArgs> _argsSerializer;
     private readonly IEnvelopeStore<T> _store;
-    private readonly IRefreshQueue _queue;
-    private readonly IJobHooks<TArgs>? _hooks;
-    private readonly SingleFlight<T> _flights = new();
-    private readonly SingleFlight<RefreshResult> _refreshesHere = new();
     private readonly Clock _clock;
     private readonly Rules _rules;
+    private readonly CallRules<TArgs> _callRules;
     private readonly bool _earlyRefresh;
-    private readonly bool _jitter;
     private readonly Random _random;
-    private readonly ILogger _logger;
-    private readonly KeyValuePair<string, object?> _tag;
-    private readonly CachebackMetrics _metrics;
-    private readonly Func<TArgs, IEnumerable<string>?>? _tagsOf;
-    private readonly ITagBook? _tagBook;
+    private readonly JobTelemetry _telemetry;
+    private readonly JobTags<TArgs>? _tags;
+    private readonly SyncFetch<TArgs, T> _syncFetch;
+    private readonly BackgroundRefresh<TArgs, T> _refresh;
+    private readonly JobOperations<TArgs, T> _operations;
 
     public Executor(CachebackRuntime runtime, JobSpec<TArgs, T> spec)
     {
         _runtime = runtime;
-        _argsSerializer = spec.ArgumentSerializer;
-        _hooks = spec.Hooks;
         KeyOf = spec.Key;
         Empty = spec.Empty;
         Policy = spec.Policy;
         _rules = spec.Policy.Rules;
+        _callRules = new CallRules<TArgs>(_rules, spec.Hooks);
         _earlyRefresh = _rules.EarlyRefreshBeta > 0;
-        _jitter = _rules.LifetimeJitter > 0;
         _random = runtime.Options.Random;
         _clock = runtime.Clock;
-        _metrics = runtime.Metrics;
-        _queue = runtime.QueueNamed(spec.QueueName);
+        var queue = runtime.QueueNamed(spec.QueueName);
         var store = runtime.StoreNamed(spec.StoreName);
+        var tagBook = spec.Tags is null ? null : runtime.TagBookFor(spec.StoreName);
         StoreName = spec.StoreName;
-        if (spec.Tags is not null)
-        {
-            _tagsOf = spec.Tags;
-            _tagBook = runtime.TagBookFor(spec.StoreName);
-        }
-
         QueueName = spec.QueueName;
         Name = spec.RenameIfTaken ? runtime.Registry.RegisterUnique(spec.Name, this) : Register(runtime.Registry, spec.Name);
-        _logger = runtime.LoggerFactory.CreateLogger("Cacheback.Job." + Name);
-        _tag = CachebackMetrics.JobTag(Name);
-        _fetch = new JobFetch<TArgs, T>(Name, spec.Fetch, Policy.RefreshTimeout, _clock.TimeProvider, _metrics.FetchDuration, _tag);
+        _telemetry = new JobTelemetry(Name, runtime);
         if (runtime.IsAmbient)
             HostedRuntimes.AmbientJobMade(Name);
         try
         {
-            _store = store.Partition(new PartitionSpec<T>(Name, spec.ValueSerializer, OnUnreadable));
+            _store = store.Partition(new PartitionSpec<T>(Name, spec.ValueSerializer, _telemetry.Unreadable));
         }
         catch
         {
@@ -69,6 +54,13 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
             runtime.Registry.Unregister(Name);
             throw;
         }
+
+        _fetch = new JobFetch<TArgs, T>(Name, spec.Fetch, Policy.RefreshTimeout, _clock.TimeProvider, _telemetry.Metrics.FetchDuration, _telemetry.Tag);
+        _tags = spec.Tags is { } tagsOf ? new JobTags<TArgs>(tagsOf, tagBook!, _telemetry) : null;
+        var writes = new FreshWrites<TArgs, T>(_store, _clock, _callRules, _random);
+        _syncFetch = new SyncFetch<TArgs, T>(_fetch, writes, _tags, _telemetry);
+        _refresh = new BackgroundRefresh<TArgs, T>(_store, queue, spec.ArgumentSerializer, _clock, _fetch, writes, _tags, _telemetry);
+        _operations = new JobOperations<TArgs, T>(_store, _clock, _callRules, _fetch, writes, _refresh, _tags, runtime.Options.VerifyCacheWrite, _telemetry);
     }
 
     public string Name { get; }
@@ -78,6 +70,9 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
     public string QueueName { get; }
     public Func<TArgs, string> KeyOf { get; }
     public Func<T> Empty { get; }
+
+    /// <summary>Whether the job declared tags: its entries carry a stamp and its reads ask the tag book.</summary>
+    public bool IsTagged => _tags is not null;
 
     /// <summary>A fetch, synchronous or in the background, may run as long as the refresh lease: the job's refresh timeout.</summary>
     public TimeSpan? Timeout => Policy.RefreshTimeout;
@@ -147,9 +142,30 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
     /// <summary>Decides on what a read found at <paramref name="now"/>: a tagged job asks its tags first.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ValueTask<CacheRead<T>> Decided(long now, Envelope<T>? stored, string key, TArgs args, CancellationToken cancellationToken) =>
-        _tagsOf is null
+        _tags is null
             ? DecidedBy(now, stored, key, args, TagVerdict.Valid, cancellationToken)
             : DecidedTagged(now, stored, key, args, cancellationToken);
+
+    /// <summary>
+    /// A tagged job's read, once the store answered: the verdict of the entry's tags (asked only of a
+    /// stored value), then the one decision.
+    /// </summary>
+    private ValueTask<CacheRead<T>> DecidedTagged(long now, Envelope<T>? stored, string key, TArgs args, CancellationToken cancellationToken)
+    {
+        if (stored is not { HasValue: true })
+            return DecidedBy(now, stored, key, args, TagVerdict.Valid, cancellationToken);
+        var verdict = _tags!.VerdictAsync(stored.Tags, key, args, cancellationToken);
+        return verdict.IsCompletedSuccessfully
+            ? DecidedBy(now, stored, key, args, verdict.Result, cancellationToken)
+            : DecidedLateAsync(verdict, stored, key, args, cancellationToken);
+    }
+
+    /// <summary>The decision once a tag book that did not answer at once has: at the time it answered.</summary>
+    private async ValueTask<CacheRead<T>> DecidedLateAsync(ValueTask<TagVerdict> verdict, Envelope<T> stored, string key, TArgs args, CancellationToken cancellationToken)
+    {
+        var tags = await verdict.ConfigureAwait(false);
+        return await DecidedBy(_clock.NowMs(), stored, key, args, tags, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>
     /// Decides on what a read found at <paramref name="now"/> (its tags saying <paramref name="tags"/>) and carries it out. A hit is Decide's
@@ -171,18 +187,11 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
 
         if (stored is not null && tags == TagVerdict.Valid && Decide.IsHit(now, stored, _rules.CacheTtlMs, headStart))
         {
-            CountHit(key);
+            _telemetry.CountHit(key);
             return new ValueTask<CacheRead<T>>(new CacheRead<T>(stored.RawValue, CacheStatus.Hit, null));
         }
 
-        return Interpret(Decide.Read(now, stored, ReadRules(args, now, stored, fetchMs), draw, tags), key, args, cancellationToken);
-    }
-
-    private void CountHit(string key)
-    {
-        _metrics.Hits.Add(1, _tag);
-        if (_runtime.EventHub.IsObserved)
-            Publish(CacheEventKind.Hit, key);
+        return Interpret(Decide.Read(now, stored, _callRules.Read(args, now, stored, fetchMs), draw, tags), key, args, cancellationToken);
     }
 
     /// <summary>The value of a read that did not complete at once (a remote store's, always): pooled, like <see cref="ReadSlowAsync"/>, so that a Redis hit allocates no state machine.</summary>
@@ -205,7 +214,7 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             // The store is down: a read never fails because of it.
-            StoreFailed(key, "read", e);
+            _telemetry.StoreFailed(key, "read", e);
             return result(await Interpret(Decide.StoreUnavailable<T>(), key, args, cancellationToken).ConfigureAwait(false));
         }
 
@@ -216,7 +225,7 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
     /// <summary>Carries out what <see cref="Decide"/> said: serve the effect's value (or the empty value on a miss), claim, fetch.</summary>
     private ValueTask<CacheRead<T>> Interpret(Effect<T> effect, string key, TArgs args, CancellationToken cancellationToken)
     {
-        Count(effect.Status, key);
+        _telemetry.Count(effect.Status, key);
         switch (effect)
         {
             case Effect<T>.Return r:
@@ -224,102 +233,37 @@ internal sealed partial class Executor<TArgs, T> : IRefreshHandler, IDisposable
                 return new(new CacheRead<T>(r.TryGetValue(out var value) ? value : Empty(), r.Status, r.HasValue ? null : false));
             case Effect<T>.ReturnAndEnqueue e:
                 // The claim is a compare-and-set; what follows it never holds the caller up, and its failures are logged, not thrown.
-                _ = ClaimAndEnqueueAsync(key, args, e.Claim);
+                _ = _refresh.ClaimAndEnqueueAsync(key, args, e.Claim);
                 return new(new CacheRead<T>(e.TryGetValue(out var stale) ? stale : Empty(), e.Status, false));
             case Effect<T>.FetchSync f:
-                return FetchShared(key, args, f.ExpectedVersion, f.Status, cancellationToken, storeDown: !f.WriteBack);
+                return _syncFetch.RunAsync(key, args, f.ExpectedVersion, f.Status, storeDown: !f.WriteBack, cancellationToken);
             default:
                 throw new InvalidOperationException("Effect is a closed union.");
         }
     }
 
-    /// <summary>
-    /// Joins or starts the fetch of <paramref name="key"/>; the caller's token only stops this caller waiting.
-    /// When the read found the store failing (<paramref name="storeDown"/>), the value is returned
-    /// without writing it back: a store that stopped answering would hold every caller a second
-    /// timeout (issue 10, defect 12). The next read that finds the store answering fetches and stores.
-    /// </summary>
-    private async ValueTask<CacheRead<T>> FetchShared(string key, TArgs args, long expectedVersion, CacheStatus status, CancellationToken cancellationToken, bool storeDown = false)
-    {
-        var flight = _flights.Run(key, (Self: this, Key: key, Args: args, Expected: expectedVersion, Status: status, StoreDown: storeDown),
-            static s => s.Self.FetchAndStoreAsync(s.Key, s.Args, s.Expected, s.Status, s.StoreDown));
-        var value = await flight.WaitAsync(cancellationToken).ConfigureAwait(false);
-        return new CacheRead<T>(value, status, true);
-    }
+    /// <inheritdoc cref="JobOperations{TArgs, T}.SetAsync"/>
+    public Task SetAsync(string key, TArgs args, T value, CancellationToken cancellationToken) => _operations.SetAsync(key, args, value, cancellationToken);
 
-    private async Task<T> FetchAndStoreAsync(string key, TArgs args, long expectedVersion, CacheStatus status, bool storeDown)
-    {
-        // One span per flight, however many callers share it; the caller that started it is its parent.
-        using var activity = CachebackTracing.Start(CachebackTracing.Fetch, Name, key);
-        activity?.SetTag(CachebackTracing.StatusTag, status == CacheStatus.Miss ? "miss" : "stale");
-        // The tags' stamp before the fetch runs; a book that cannot say leaves the value unstored
-        // (it could not be shown fresh later), as a store that is down does.
-        TagStamp? stamp = null;
-        if (_tagsOf is not null && !storeDown)
-        {
-            try
-            {
-                stamp = await StampAsync(args, CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                StoreFailed(key, "read tags", e);
-                storeDown = true;
-            }
-        }
+    /// <inheritdoc cref="JobOperations{TArgs, T}.DeleteAsync"/>
+    public Task<bool> DeleteAsync(string key, CancellationToken cancellationToken) => _operations.DeleteAsync(key, cancellationToken);
 
-        T value;
-        try
-        {
-            value = await _fetch.WithinTimeoutAsync(key, args).ConfigureAwait(false);
-        }
-        catch (Exception e)
-        {
-            Log.FetchFailed(_logger, Name, key, e);
-            Publish(CacheEventKind.FetchFailed, key, error: e);
-            activity.Failed(e, e is TimeoutException ? "timed_out" : "failed");
-            throw;
-        }
+    /// <inheritdoc cref="JobOperations{TArgs, T}.RawGetAsync"/>
+    public Task<Envelope<T>?> RawGetAsync(string key, CancellationToken cancellationToken) => _operations.RawGetAsync(key, cancellationToken);
 
-        if (storeDown)
-        {
-            activity.Ended("store_down_not_written");
-            return value;
-        }
+    /// <inheritdoc cref="JobOperations{TArgs, T}.InvalidateAsync"/>
+    public Task<bool> InvalidateAsync(string key, TArgs args, CancellationToken cancellationToken) => _operations.InvalidateAsync(key, args, cancellationToken);
 
-        try
-        {
-            activity.Ended(CachebackTracing.Outcome(await StoreFreshAsync(key, args, value, expectedVersion, stamp, CancellationToken.None).ConfigureAwait(false)));
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            StoreFailed(key, "write", e);
-            // The callers get their value; the span says it was not kept.
-            activity.Ended("store_failed");
-        }
+    /// <inheritdoc cref="JobOperations{TArgs, T}.RefreshAsync"/>
+    public Task<T> RefreshAsync(string key, TArgs args, CancellationToken cancellationToken) => _operations.RefreshAsync(key, args, cancellationToken);
 
-        return value;
-    }
+    /// <inheritdoc cref="JobOperations{TArgs, T}.EnqueueRefreshAsync"/>
+    public Task EnqueueRefreshAsync(string key, TArgs args, CancellationToken cancellationToken) => _operations.EnqueueRefreshAsync(key, args, cancellationToken);
 
-    /// <summary>
-    /// Stores a fetched value: unconditionally when <paramref name="expectedVersion"/> is null, else
-    /// only over that version; a tagged job's value with <paramref name="stamp"/>, its tags' stamp read before the fetch.
-    /// </summary>
-    private async Task<RefreshResult> StoreFreshAsync(string key, TArgs args, T value, long? expectedVersion, TagStamp? stamp, CancellationToken cancellationToken) =>
-        (await StoreFreshCheckedAsync(key, args, value, expectedVersion, stamp, cancellationToken).ConfigureAwait(false)).Result;
+    /// <summary>Runs a refresh request taken from the queue (the pipeline calls this).</summary>
+    public Task<RefreshResult> RefreshAsync(RefreshRequest request, CancellationToken cancellationToken) => _refresh.RunAsync(request, cancellationToken);
 
-    /// <summary><see cref="StoreFreshAsync"/>, also giving the envelope written, for a read-back to compare.</summary>
-    private async Task<(RefreshResult Result, Envelope<T> Written)> StoreFreshCheckedAsync(string key, TArgs args, T value, long? expectedVersion, TagStamp? stamp, CancellationToken cancellationToken)
-    {
-        var now = _clock.NowMs();
-        var write = Decide.Write(now, value, Envelope.NewVersion(), expectedVersion, WriteRules(args, now), _jitter ? _random.NextDouble() : 0, stamp);
-        if (write.ExpectedVersion is not { } expected)
-        {
-            await _store.WriteAsync(key, write.Envelope, write.Ttl, cancellationToken).ConfigureAwait(false);
-            return (RefreshResult.Succeeded, write.Envelope);
-        }
-
-        var stored = await _store.CompareAndSetAsync(key, expected, write.Envelope, write.Ttl, cancellationToken).ConfigureAwait(false);
-        return (stored ? RefreshResult.Succeeded : RefreshResult.Superseded, write.Envelope);
-    }
+    /// <summary>Invalidates <paramref name="tag"/> in this job's store: every job (and HybridCache) on it sees it.</summary>
+    public ValueTask BumpTagAsync(string tag, bool remove, CancellationToken cancellationToken) =>
+        _runtime.BumpTagAsync(StoreName, tag, remove, cancellationToken);
 }
