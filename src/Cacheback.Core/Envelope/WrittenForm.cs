@@ -5,41 +5,41 @@ namespace Cacheback;
 
 /// <summary>
 /// The read path's shortcut (see the format in EnvelopeCodec.cs): the header in exactly the forms
-/// this codec writes, read straight from the span.
+/// the codec writes (format 1), read straight from the span.
 /// </summary>
 /// <remarks>
-/// Every cache hit on a remote store decodes one envelope, and <see cref="Reader"/>'s checks (the
+/// Every cache hit on a remote store decodes one envelope, and <see cref="CheckedReader"/>'s checks (the
 /// next element's type before each read, exceptions turned into errors) cost more than the rest of
 /// the decode of a small value (measured: ~2.5x a 100-byte UTF-8 string's decode). Bytes in any other
-/// form, legal or not, are left to <see cref="Reader"/>, which decodes the other legal forms and
+/// form, legal or not, are left to <see cref="CheckedReader"/>, which decodes the other legal forms and
 /// says why the rest are not an envelope: for every input the shortcut accepts, it finds the same
-/// fields that <see cref="Reader"/> would (a property test checks both on the same bytes).
+/// fields that <see cref="CheckedReader"/> would (a property test checks both on the same bytes).
 /// </remarks>
-internal static partial class EnvelopeCodec
+internal static class WrittenForm
 {
     // fixarray of six elements, then the format version as a positive fixint.
-    private const byte WrittenArrayHeader = 0x90 | Fields;
+    private const byte ArrayHeader = 0x90 | EnvelopeCodec.Fields;
 
     /// <summary>
     /// The header of <paramref name="bytes"/>, when it is in the written forms (fixarray, positive
     /// fixint or uint 8-64 fields, a bin 8/16/32 or nil payload that ends the bytes) and its fields are
-    /// valid; otherwise false, and <see cref="Reader"/> decides.
+    /// valid; otherwise false, and <see cref="CheckedReader"/> decides.
     /// </summary>
-    private static bool TryReadWritten(ReadOnlySpan<byte> bytes, int maxPayloadBytes, out Header header)
+    public static bool TryRead(ReadOnlySpan<byte> bytes, int maxPayloadBytes, out EnvelopeHeader header)
     {
         header = default;
-        if (bytes.Length < 7 || bytes[0] != WrittenArrayHeader || bytes[1] != FormatVersion)
+        if (bytes.Length < 7 || bytes[0] != ArrayHeader || bytes[1] != EnvelopeCodec.FormatVersion)
             return false;
         var at = 2;
         if (!TryReadUnsigned(bytes, ref at, out var version) || !TryReadUnsigned(bytes, ref at, out var fetched)
             || !TryReadUnsigned(bytes, ref at, out var fresh) || !TryReadUnsigned(bytes, ref at, out var lease)
-            || !AreValid(version, fetched, fresh, lease) || at >= bytes.Length)
+            || !EnvelopeCodec.AreValid(version, fetched, fresh, lease) || at >= bytes.Length)
             return false;
 
         var code = bytes[at++];
         if (code == MessagePackCode.Nil)
         {
-            header = new Header(version, fetched, fresh, lease, HasPayload: false, 0, 0);
+            header = new EnvelopeHeader(version, fetched, fresh, lease, HasPayload: false, 0, 0);
             return at == bytes.Length;
         }
 
@@ -56,7 +56,7 @@ internal static partial class EnvelopeCodec
         at += width;
         if (length > maxPayloadBytes || length != bytes.Length - at)
             return false;
-        header = new Header(version, fetched, fresh, lease, HasPayload: true, at, (int)length);
+        header = new EnvelopeHeader(version, fetched, fresh, lease, HasPayload: true, at, (int)length);
         return true;
     }
 
@@ -92,6 +92,4 @@ internal static partial class EnvelopeCodec
         return true;
     }
 
-    /// <summary>An envelope's fields once read, and where its payload lies in the bytes.</summary>
-    private readonly record struct Header(long Version, long FetchedAtMs, long FreshUntilMs, long LeaseUntilMs, bool HasPayload, int PayloadStart, int PayloadLength);
 }
