@@ -1,13 +1,15 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using StackExchange.Redis;
 
 namespace Cacheback;
 
 /// <summary>
-/// Taking: atomic moves into flight, a buffer of prefetched requests whose deadlines are renewed while
-/// they wait, pub/sub wake-ups, a fallback poll, and riding out outages and hostile contents.
+/// The taking side of a <see cref="RedisRefreshQueue"/>: atomic moves into flight, a buffer of
+/// prefetched requests whose deadlines are renewed while they wait, pub/sub wake-ups, a fallback
+/// poll, and riding out outages and hostile contents. <see cref="RedisRefreshQueue.TakeAsync"/> documents it.
 /// </summary>
-public sealed partial class RedisRefreshQueue
+internal sealed class QueueTaker : IDisposable
 {
     // How many expired in-flight requests one take reaps; the rest go on the next takes.
     private const int ReapBatch = 100;
@@ -22,24 +24,39 @@ public sealed partial class RedisRefreshQueue
     private int _failing;
     private int _subscribeFailing;
     private int _disposed;
+    private readonly IConnectionMultiplexer _connection;
+    private readonly QueueStore _queue;
+    private readonly IDatabase _database;
+    private readonly RedisQueueKeys _keys;
+    private readonly RedisQueueOptions _options;
+    private readonly RedisValue _wakeChannel;
+    private readonly ConditionalWeakTable<RefreshRequest, QueueDelivery> _deliveries;
+    private readonly ITimer _renewer;
+
+    public QueueTaker(IConnectionMultiplexer connection, QueueStore queue, ConditionalWeakTable<RefreshRequest, QueueDelivery> deliveries)
+    {
+        _connection = connection;
+        _queue = queue;
+        _database = queue.Database;
+        _keys = queue.Keys;
+        _options = queue.Options;
+        _wakeChannel = queue.WakeChannel;
+        _deliveries = deliveries;
+        _renewer = _options.TimeProvider.CreateTimer(static self => ((QueueTaker)self!).OnRenewTick(), this, _options.RenewPeriod, _options.RenewPeriod);
+    }
+
+    private string Name => _queue.Name;
 
     /// <summary>Raised each time a take finds nothing and starts waiting: lets tests know a taker is idle without sleeping.</summary>
-    internal event Action? Idle;
+    public event Action? Idle;
 
     /// <summary>The latest renewal of the prefetched requests' deadlines (tests await it after moving the clock).</summary>
-    internal Task Renewal => Volatile.Read(ref _renewal);
+    public Task Renewal => Volatile.Read(ref _renewal);
 
     /// <summary>How many taken requests wait in this process for a slot.</summary>
-    internal int Prefetched => _prefetched.Count;
+    public int Prefetched => _prefetched.Count;
 
-    /// <inheritdoc />
-    /// <remarks>
-    /// Waits for a wake-up or <see cref="RedisQueueOptions.PollInterval"/>, whichever comes first.
-    /// While Redis is unreachable it logs once and keeps trying every poll interval rather than
-    /// throwing, so a worker outlives an outage. A request it cannot read (its body, its job name or
-    /// its attempts value) is dead-lettered with why, and logged; it never stops the take. Returns
-    /// null once the queue is disposed.
-    /// </remarks>
+    /// <summary>The next request: see <see cref="RedisRefreshQueue.TakeAsync"/>.</summary>
     public async ValueTask<RefreshRequest?> TakeAsync(CancellationToken cancellationToken)
     {
         while (true)
@@ -69,11 +86,7 @@ public sealed partial class RedisRefreshQueue
         }
     }
 
-    /// <summary>
-    /// Stops taking: a waiting <see cref="TakeAsync"/> returns null, and the prefetched requests go
-    /// back to the front of the pending list for other workers (on the same attempt; if Redis cannot
-    /// be reached they are delivered again once their deadline passes). Does not close the connection.
-    /// </summary>
+    /// <summary>Stops taking: see <see cref="RedisRefreshQueue.Dispose"/>.</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -127,7 +140,7 @@ public sealed partial class RedisRefreshQueue
         {
             if (Interlocked.Exchange(ref _failing, 1) == 0)
             {
-                RedisLog.TakeFailing(_logger, Name, _options.PollInterval, e);
+                RedisLog.TakeFailing(_queue.Logger, Name, _options.PollInterval, e);
                 using var failed = StartTakeSpan(sentAt);
                 failed.Failed(e);
             }
@@ -136,14 +149,14 @@ public sealed partial class RedisRefreshQueue
         }
 
         if (Interlocked.Exchange(ref _failing, 0) == 1)
-            RedisLog.TakeRecovered(_logger, Name);
+            RedisLog.TakeRecovered(_queue.Logger, Name);
         // {dead letters dropped, {id, payload, attempt, ...}, {id, why dead-lettered, ...}}: our
         // script's shape, whatever the data in Redis held.
         var parts = (RedisResult[])taken!;
-        DroppedDeadLetters((long)parts[0]);
+        _queue.DroppedDeadLetters((long)parts[0]);
         var rejected = (RedisResult[])parts[2]!;
         for (var at = 0; at + 1 < rejected.Length; at += 2)
-            RedisLog.Unreadable(_logger, Name, Bounded.Text((string?)rejected[at]), Bounded.Text((string?)rejected[at + 1]));
+            RedisLog.Unreadable(_queue.Logger, Name, Bounded.Text((string?)rejected[at]), Bounded.Text((string?)rejected[at + 1]));
         var requests = (RedisResult[])parts[1]!;
         if (requests.Length > 0)
         {
@@ -183,21 +196,21 @@ public sealed partial class RedisRefreshQueue
         if (error is null)
         {
             var request = queued!.ToRequest(attempt);
-            _deliveries.AddOrUpdate(request, new Delivery(id, attempt));
+            _deliveries.AddOrUpdate(request, new QueueDelivery(id, attempt));
             return request;
         }
 
         // Not ours to run, but not ours to drop either: keep it, with why, for whoever looks.
         error = Bounded.Text(error);
-        RedisLog.Unreadable(_logger, Name, Bounded.Text(id), error);
+        RedisLog.Unreadable(_queue.Logger, Name, Bounded.Text(id), error);
         try
         {
-            await Complete(new Delivery(id, attempt), "dead", $"unreadable request: {error}").ConfigureAwait(false);
+            await _queue.Complete(new QueueDelivery(id, attempt), "dead", $"unreadable request: {error}").ConfigureAwait(false);
         }
         catch (Exception e) when (RedisCall.IsUnavailable(e))
         {
             // Still in flight: reaped and read again once its deadline passes.
-            RedisLog.DeadLetterFailed(_logger, Name, Bounded.Text(id), e);
+            RedisLog.DeadLetterFailed(_queue.Logger, Name, Bounded.Text(id), e);
         }
 
         return null;
@@ -232,7 +245,7 @@ public sealed partial class RedisRefreshQueue
         catch (Exception e) when (RedisCall.IsUnavailable(e))
         {
             // Retried on the next tick; a request whose deadline passes meanwhile is dropped then.
-            RedisLog.RenewFailed(_logger, Name, e);
+            RedisLog.RenewFailed(_queue.Logger, Name, e);
             return;
         }
 
@@ -240,7 +253,7 @@ public sealed partial class RedisRefreshQueue
         if (ids.Count == 0)
             return;
         _prefetched.RemoveWhere(request => _deliveries.TryGetValue(request, out var delivery) && ids.Contains(delivery.Id));
-        RedisLog.PrefetchedLost(_logger, Name, ids.Count);
+        RedisLog.PrefetchedLost(_queue.Logger, Name, ids.Count);
     }
 
     private static long Milliseconds(TimeSpan span) => (long)Math.Ceiling(span.TotalMilliseconds);
@@ -266,7 +279,7 @@ public sealed partial class RedisRefreshQueue
         {
             // Polling still works; try again on the next take.
             if (Interlocked.Exchange(ref _subscribeFailing, 1) == 0)
-                RedisLog.SubscribeFailed(_logger, Name, _keys.Wake, _options.PollInterval, e);
+                RedisLog.SubscribeFailed(_queue.Logger, Name, _keys.Wake, _options.PollInterval, e);
         }
     }
 

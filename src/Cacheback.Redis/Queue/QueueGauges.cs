@@ -1,25 +1,21 @@
 namespace Cacheback;
 
 /// <summary>
-/// The queue's gauges (depth, dead letters) for the runtime's meter. A gauge is read on the
+/// A queue's gauges (depth, dead letters) for the runtime's meter. A gauge is read on the
 /// collector's thread, which must not wait for Redis: each read answers with the counts last
 /// sampled and starts the next sample (one at a time), so a gauge lags one collection behind.
 /// </summary>
-public sealed partial class RedisRefreshQueue : IMonitoredQueue
+internal sealed class QueueGauges(Func<Task<RedisQueueCounts>> counts)
 {
     private RedisQueueCounts? _sampled;
     private Task _sampling = Task.CompletedTask;
     private int _sampleRunning;
 
-    long? IMonitoredQueue.Depth => SampleCounts()?.Pending;
-
-    long? IMonitoredQueue.DeadLetters => SampleCounts()?.DeadLettered;
-
     /// <summary>The sample running or last run (tests await it instead of sleeping).</summary>
-    internal Task Sampling => Volatile.Read(ref _sampling);
+    public Task Sampling => Volatile.Read(ref _sampling);
 
     /// <summary>The counts last sampled (null before the first sample lands); starts a sample unless one runs.</summary>
-    internal RedisQueueCounts? SampleCounts()
+    public RedisQueueCounts? SampleCounts()
     {
         if (Interlocked.CompareExchange(ref _sampleRunning, 1, 0) == 0)
             Volatile.Write(ref _sampling, SampleAsync());
@@ -30,7 +26,7 @@ public sealed partial class RedisRefreshQueue : IMonitoredQueue
     {
         try
         {
-            Volatile.Write(ref _sampled, await CountsAsync().ConfigureAwait(false));
+            Volatile.Write(ref _sampled, await counts().ConfigureAwait(false));
         }
         catch (Exception e) when (RedisCall.IsUnavailable(e))
         {
