@@ -140,11 +140,11 @@ internal sealed class BackgroundRefresh<TArgs, T>(
     /// job's refresh timeout; <paramref name="cancellationToken"/> only stops this caller waiting.
     /// Failures are logged, never thrown.
     /// </summary>
-    private Task RefreshHereAsync(string key, TArgs args, long? expectedVersion, CancellationToken cancellationToken) =>
-        _refreshesHere.Run(key, (Self: this, Key: key, Args: args, Expected: expectedVersion), static s => s.Self.RefreshHereOnceAsync(s.Key, s.Args, s.Expected))
-            .WaitAsync(cancellationToken);
+    private async Task RefreshHereAsync(string key, TArgs args, long? expectedVersion, CancellationToken cancellationToken) =>
+        await _refreshesHere.Run(key, (Self: this, Key: key, Args: args, Expected: expectedVersion), static s => s.Self.RefreshHereOnceAsync(s.Key, s.Args, s.Expected), cancellationToken)
+            .ConfigureAwait(false);
 
-    private async Task<RefreshResult> RefreshHereOnceAsync(string key, TArgs args, long? expectedVersion)
+    private async ValueTask<RefreshResult> RefreshHereOnceAsync(string key, TArgs args, long? expectedVersion)
     {
         using var activity = CachebackTracing.Start(CachebackTracing.Refresh, telemetry.Job, key);
         activity?.SetTag("cacheback.refresh.here", true);

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Cacheback;
 
 /// <summary>
@@ -12,11 +14,13 @@ internal sealed class FreshWrites<TArgs, T>(IEnvelopeStore<T> store, Clock clock
     /// Stores <paramref name="value"/>: unconditionally when <paramref name="expectedVersion"/> is null, else
     /// only over that version; a tagged job's value with <paramref name="stamp"/>, its tags' stamp read before the fetch.
     /// </summary>
-    public async Task<RefreshResult> StoreAsync(string key, TArgs args, T value, long? expectedVersion, TagStamp? stamp, CancellationToken cancellationToken) =>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<RefreshResult> StoreAsync(string key, TArgs args, T value, long? expectedVersion, TagStamp? stamp, CancellationToken cancellationToken) =>
         (await StoreCheckedAsync(key, args, value, expectedVersion, stamp, cancellationToken).ConfigureAwait(false)).Result;
 
     /// <summary><see cref="StoreAsync"/>, also giving the envelope written, for a read-back to compare.</summary>
-    public async Task<(RefreshResult Result, Envelope<T> Written)> StoreCheckedAsync(string key, TArgs args, T value, long? expectedVersion, TagStamp? stamp, CancellationToken cancellationToken)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<(RefreshResult Result, Envelope<T> Written)> StoreCheckedAsync(string key, TArgs args, T value, long? expectedVersion, TagStamp? stamp, CancellationToken cancellationToken)
     {
         var now = clock.NowMs();
         var write = Decide.Write(now, value, Envelope.NewVersion(), expectedVersion, rules.Write(args, now), _jitter ? random.NextDouble() : 0, stamp);

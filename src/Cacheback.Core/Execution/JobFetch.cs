@@ -20,7 +20,9 @@ internal sealed class JobFetch<TArgs, T>(
     /// <summary>
     /// The fetch, bounded by the refresh timeout (like a background refresh: a fetch that never
     /// returns must not hold its key, and the callers joined to it, forever). One timer both cancels
-    /// the fetch and ends the wait, so a fetch that ignores its token is abandoned too.
+    /// the fetch and ends the wait, so a fetch that ignores its token is abandoned too. The timer is
+    /// set only when the fetch has not finished by the time it returns (for the time left from its
+    /// start): a fetch that answers at once (from memory, say) costs no timer.
     /// </summary>
     /// <param name="key">For the message of a timeout.</param>
     /// <param name="args">The fetch's arguments.</param>
@@ -30,24 +32,31 @@ internal sealed class JobFetch<TArgs, T>(
     /// who never cancelled would take for their own).
     /// </exception>
     /// <exception cref="OperationCanceledException">The caller cancelled (with their token).</exception>
-    public async Task<T> WithinTimeoutAsync(string key, TArgs args, CancellationToken callerToken = default)
+    public ValueTask<T> WithinTimeoutAsync(string key, TArgs args, CancellationToken callerToken = default)
     {
-        using var timer = new CancellationTokenSource(timeout, time);
-        using var linked = callerToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(timer.Token, callerToken) : null;
-        var token = linked?.Token ?? timer.Token;
+        if (callerToken.CanBeCanceled)
+            return new(WithinTimeoutOrCancelledAsync(key, args, callerToken));
+        var timer = new CancellationTokenSource();
+        var started = time.GetTimestamp();
+        Task<T> fetching;
         try
         {
-            return await TimedAsync(args, token).WaitAsync(token).ConfigureAwait(false);
+            fetching = fetch(args, timer.Token);
         }
-        catch (OperationCanceledException) when (callerToken.IsCancellationRequested)
+#pragma warning disable CA1031 // As an async fetch's would: the exception is the task's.
+        catch (Exception e)
+#pragma warning restore CA1031
         {
-            throw new OperationCanceledException(callerToken);
+            fetching = Task.FromException<T>(e);
         }
-        catch (OperationCanceledException e) when (timer.IsCancellationRequested)
-        {
-            throw new TimeoutException(
-                $"Job '{job}': the fetch of key '{key}' did not finish within the refresh timeout ({timeout}) and was cancelled.", e);
-        }
+
+        if (!fetching.IsCompleted)
+            return new(WaitWithinTimeoutAsync(key, fetching, timer, started));
+        timer.Dispose();
+        if (!fetching.IsCompletedSuccessfully)
+            return new(fetching);
+        Measured(started);
+        return new(fetching.Result);
     }
 
     /// <summary>The fetch under <paramref name="cancellationToken"/> alone (the refresh pipeline times it out), timed.</summary>
@@ -55,12 +64,63 @@ internal sealed class JobFetch<TArgs, T>(
     {
         var started = time.GetTimestamp();
         var value = await fetch(args, cancellationToken).ConfigureAwait(false);
+        Measured(started);
+        return value;
+    }
+
+    /// <summary>A fetch still running when it returned: its timer is set for what is left of the timeout.</summary>
+    private async Task<T> WaitWithinTimeoutAsync(string key, Task<T> fetching, CancellationTokenSource timer, long started)
+    {
+        var left = timeout - time.GetElapsedTime(started);
+        using var cancelling = time.CreateTimer(
+            static source => ((CancellationTokenSource)source!).Cancel(), timer, left > TimeSpan.Zero ? left : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+        try
+        {
+            var value = await fetching.WaitAsync(timer.Token).ConfigureAwait(false);
+            Measured(started);
+            return value;
+        }
+        catch (OperationCanceledException e) when (timer.IsCancellationRequested)
+        {
+            throw TimedOut(key, e);
+        }
+        finally
+        {
+            // The timer first: a callback that runs now finds the source still there.
+            await cancelling.DisposeAsync().ConfigureAwait(false);
+            timer.Dispose();
+        }
+    }
+
+    /// <summary>An explicit refresh's fetch: bounded by the timeout and by its caller's token.</summary>
+    private async Task<T> WithinTimeoutOrCancelledAsync(string key, TArgs args, CancellationToken callerToken)
+    {
+        using var timer = new CancellationTokenSource(timeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timer.Token, callerToken);
+        try
+        {
+            return await TimedAsync(args, linked.Token).WaitAsync(linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (callerToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(callerToken);
+        }
+        catch (OperationCanceledException e) when (timer.IsCancellationRequested)
+        {
+            throw TimedOut(key, e);
+        }
+    }
+
+    private TimeoutException TimedOut(string key, Exception cancelled) =>
+        new($"Job '{job}': the fetch of key '{key}' did not finish within the refresh timeout ({timeout}) and was cancelled.", cancelled);
+
+    private void Measured(long started)
+    {
         var elapsed = time.GetElapsedTime(started);
         duration.Record(elapsed.TotalSeconds, tag);
         // Racing updates may lose one sample; an average needs no more.
         var ms = (long)elapsed.TotalMilliseconds;
         var average = Volatile.Read(ref _averageMs);
         Volatile.Write(ref _averageMs, average == 0 ? ms : average + ((ms - average) / 4));
-        return value;
     }
 }

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Cacheback;
 
 /// <summary>
@@ -15,15 +17,19 @@ internal sealed class SyncFetch<TArgs, T>(JobFetch<TArgs, T> fetch, FreshWrites<
     /// without writing it back: a store that stopped answering would hold every caller a second
     /// timeout (issue 10, defect 12). The next read that finds the store answering fetches and stores.
     /// </summary>
-    public async ValueTask<CacheRead<T>> RunAsync(string key, TArgs args, long expectedVersion, CacheStatus status, bool storeDown, CancellationToken cancellationToken)
+    /// <remarks>A fetch that completed at once, stored by a store that answered at once, costs no await and no task.</remarks>
+    public ValueTask<CacheRead<T>> RunAsync(string key, TArgs args, long expectedVersion, CacheStatus status, bool storeDown, CancellationToken cancellationToken)
     {
         var flight = _flights.Run(key, (Self: this, Key: key, Args: args, Expected: expectedVersion, Status: status, StoreDown: storeDown),
-            static s => s.Self.FetchAndStoreAsync(s.Key, s.Args, s.Expected, s.Status, s.StoreDown));
-        var value = await flight.WaitAsync(cancellationToken).ConfigureAwait(false);
-        return new CacheRead<T>(value, status, true);
+            static s => s.Self.FetchAndStoreAsync(s.Key, s.Args, s.Expected, s.Status, s.StoreDown), cancellationToken);
+        return flight.IsCompletedSuccessfully ? new(new CacheRead<T>(flight.Result, status, true)) : ReadOf(flight, status);
     }
 
-    private async Task<T> FetchAndStoreAsync(string key, TArgs args, long expectedVersion, CacheStatus status, bool storeDown)
+    private static async ValueTask<CacheRead<T>> ReadOf(ValueTask<T> flight, CacheStatus status) =>
+        new(await flight.ConfigureAwait(false), status, true);
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<T> FetchAndStoreAsync(string key, TArgs args, long expectedVersion, CacheStatus status, bool storeDown)
     {
         // One span per flight, however many callers share it; the caller that started it is its parent.
         using var activity = CachebackTracing.Start(CachebackTracing.Fetch, telemetry.Job, key);

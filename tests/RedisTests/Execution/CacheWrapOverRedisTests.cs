@@ -2,7 +2,7 @@ using System.Reactive.Linq;
 using System.Reactive.Threading.Tasks;
 using Cacheback.Tests.Redis.Queue;
 
-namespace Cacheback.Tests.Redis.Runtime;
+namespace Cacheback.Tests.Redis.Execution;
 
 /// <summary>Cache.Wrap on two "nodes" (runtimes with their own connections) sharing one Redis store and queue.</summary>
 [Collection(RedisTopologyCollection.Name)]

@@ -2,7 +2,7 @@ using Cacheback.Tests.Redis.Queue;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
-namespace Cacheback.Tests.Redis.Runtime;
+namespace Cacheback.Tests.Redis.Execution;
 
 /// <summary>Each test kills a redis-server of its own (the shared fixture's server stays up).</summary>
 public class RedisDownTests

@@ -1,6 +1,6 @@
 using Cacheback.Tests.Redis.Queue;
 
-namespace Cacheback.Tests.Redis.Runtime;
+namespace Cacheback.Tests.Redis.Execution;
 
 /// <summary>
 /// Issue 10, defect 12: a read that found Redis failing returns what it fetched without waiting on

@@ -1,4 +1,4 @@
-namespace Cacheback.Tests.Redis.Runtime;
+namespace Cacheback.Tests.Redis.Execution;
 
 /// <summary>
 /// Issue 10, defect 7: a writer and a reader on one Redis whose own clocks are 20 s apart. The

@@ -1,4 +1,4 @@
-namespace Cacheback.Tests.Runtime;
+namespace Cacheback.Tests.Execution;
 
 public class ExecutorOperationsTests
 {

@@ -1,4 +1,4 @@
-namespace Cacheback.Tests.Runtime;
+namespace Cacheback.Tests.Execution;
 
 /// <summary>
 /// Issue 10, defect 5: the refresh made here when the queue refuses is bounded by the job's

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Cacheback.Tests.Runtime;
+namespace Cacheback.Tests.Execution;
 
 public class FaultTests
 {

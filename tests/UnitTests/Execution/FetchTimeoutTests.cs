@@ -1,4 +1,4 @@
-namespace Cacheback.Tests.Runtime;
+namespace Cacheback.Tests.Execution;
 
 /// <summary>
 /// Issue 10, defect 11: a synchronous fetch that outlasts the refresh timeout reaches its callers

@@ -1,4 +1,4 @@
-namespace Cacheback.Tests.Runtime;
+namespace Cacheback.Tests.Execution;
 
 /// <summary>Found by the multi-process tests: a claim whose reply is lost must still start its refresh.</summary>
 public class LostClaimReplyTests

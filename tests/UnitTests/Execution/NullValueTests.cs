@@ -1,4 +1,4 @@
-namespace Cacheback.Tests.Runtime;
+namespace Cacheback.Tests.Execution;
 
 /// <summary>A fetched null is a value, not a miss.</summary>
 public class NullValueTests

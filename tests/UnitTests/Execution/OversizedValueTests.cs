@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace Cacheback.Tests.Runtime;
+namespace Cacheback.Tests.Execution;
 
 /// <summary>Issue 10, defect 10: a value over the store's read limit was written, then never read back.</summary>
 public class OversizedValueTests

@@ -1,4 +1,4 @@
-namespace Cacheback.Tests.Runtime;
+namespace Cacheback.Tests.Execution;
 
 /// <summary>
 /// Issue 10, defect 12: a read that found the store failing returns what it fetched without

@@ -1,4 +1,4 @@
-namespace Cacheback.Tests.Runtime;
+namespace Cacheback.Tests.Execution;
 
 /// <summary>
 /// Issue 10, defect 6: a queued refresh whose claim is no longer the stored one does not call the

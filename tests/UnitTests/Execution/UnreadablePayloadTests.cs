@@ -1,4 +1,4 @@
-namespace Cacheback.Tests.Runtime;
+namespace Cacheback.Tests.Execution;
 
 /// <summary>Stored bytes this job cannot read (another deploy, another type) are a miss, never an error.</summary>
 public class UnreadablePayloadTests

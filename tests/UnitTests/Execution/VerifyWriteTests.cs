@@ -1,4 +1,4 @@
-namespace Cacheback.Tests.Runtime;
+namespace Cacheback.Tests.Execution;
 
 /// <summary>Issue 10, defect 13: on a store that silently drops writes, SetAsync and RefreshAsync returned normally.</summary>
 public class VerifyWriteTests

@@ -1,4 +1,4 @@
-namespace Cacheback.Tests.Runtime;
+namespace Cacheback.Tests.Execution;
 
 /// <summary>Newer writes win: a refresh never overwrites a set made while it fetched.</summary>
 public class WriteOrderTests

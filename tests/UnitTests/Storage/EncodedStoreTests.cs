@@ -1,4 +1,4 @@
-namespace Cacheback.Tests.Runtime;
+namespace Cacheback.Tests.Storage;
 
 /// <summary>What a custom <see cref="IBinaryStore"/> needs from the encoded store.</summary>
 public class EncodedStoreTests
