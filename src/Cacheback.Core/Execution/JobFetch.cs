@@ -72,8 +72,12 @@ internal sealed class JobFetch<TArgs, T>(
     private async Task<T> WaitWithinTimeoutAsync(string key, Task<T> fetching, CancellationTokenSource timer, long started)
     {
         var left = timeout - time.GetElapsedTime(started);
-        using var cancelling = time.CreateTimer(
-            static source => ((CancellationTokenSource)source!).Cancel(), timer, left > TimeSpan.Zero ? left : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+        // Spent already before the fetch returned: cancelled now, with no timer.
+        if (left <= TimeSpan.Zero)
+            await timer.CancelAsync().ConfigureAwait(false);
+        using var cancelling = left > TimeSpan.Zero
+            ? time.CreateTimer(static source => ((CancellationTokenSource)source!).Cancel(), timer, left, Timeout.InfiniteTimeSpan)
+            : null;
         try
         {
             var value = await fetching.WaitAsync(timer.Token).ConfigureAwait(false);
@@ -87,7 +91,8 @@ internal sealed class JobFetch<TArgs, T>(
         finally
         {
             // The timer first: a callback that runs now finds the source still there.
-            await cancelling.DisposeAsync().ConfigureAwait(false);
+            if (cancelling is not null)
+                await cancelling.DisposeAsync().ConfigureAwait(false);
             timer.Dispose();
         }
     }

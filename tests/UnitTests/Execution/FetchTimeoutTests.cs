@@ -115,4 +115,44 @@ public class FetchTimeoutTests
         var e = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => refresh.WaitAsync(Bound));
         Assert.Equal(caller.Token, e.CancellationToken);
     }
+
+    [Fact]
+    public async Task Get_FetchSpendsTheTimeoutBeforeItReturns_TimesOutWithoutMoreTime()
+    {
+        using var h = new Harness();
+        var never = new TaskCompletionSource<string>();
+        CancellationToken seen = default;
+        var cached = Cache.Wrap<string, string>((_, token) =>
+        {
+            // The timeout counts from the fetch's start: its synchronous part spends all of it.
+            seen = token;
+            h.Time.Advance(Policy.RefreshTimeout);
+            return never.Task;
+        }, Policy, runtime: h.Runtime, name: "blocking-users");
+
+        var e = await Assert.ThrowsAsync<TimeoutException>(() => cached.GetAsync("k").AsTask().WaitAsync(Bound));
+        Assert.Contains("'blocking-users'", e.Message);
+        Assert.True(seen.IsCancellationRequested);
+    }
+
+    [Fact]
+    public async Task Get_FetchReturnsHalfwayThroughTheTimeout_TimesOutWhenTheRestHasPassed()
+    {
+        using var h = new Harness();
+        var fetch = new GatedFetch<string>(_ => "late");
+        var half = TimeSpan.FromTicks(Policy.RefreshTimeout.Ticks / 2);
+        var cached = Cache.Wrap<string, string>((args, token) =>
+        {
+            h.Time.Advance(half);
+            return fetch.Fetch(args, token);
+        }, Policy, runtime: h.Runtime, name: "halfway-users");
+
+        var read = cached.GetAsync("k").AsTask();
+        await fetch.Started.Task.WaitAsync(Bound);
+        h.Time.Advance(Policy.RefreshTimeout - half - TimeSpan.FromMilliseconds(1));
+        Assert.False(read.IsCompleted);
+        h.Time.Advance(TimeSpan.FromMilliseconds(1));
+
+        await Assert.ThrowsAsync<TimeoutException>(() => read.WaitAsync(Bound));
+    }
 }
