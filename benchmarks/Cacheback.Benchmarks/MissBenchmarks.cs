@@ -56,14 +56,15 @@ public class MissBenchmarks
 
     /// <summary>
     /// The same two misses in a timed loop, interleaved round by round in one process: per round, the
-    /// median ns and the bytes allocated per miss on this thread. A quicker look than BenchmarkDotNet,
-    /// and a check of its figures.
+    /// wall time, the process's CPU time (every thread: the GCs and the runtime's worker count too) and
+    /// the bytes allocated on this thread, per miss. On a shared machine the CPU time is the steadier
+    /// figure: other processes stretch the wall time, not this process's CPU.
     /// </summary>
     public static void RunInterleaved(TextWriter output, int rounds)
     {
         var bench = new MissBenchmarks();
-        var memory = new List<(double Ns, double Bytes)>();
-        var cacheback = new List<(double Ns, double Bytes)>();
+        var memory = new List<Round>();
+        var cacheback = new List<Round>();
         for (var round = 0; round < rounds; round++)
         {
             memory.Add(Measure(bench, static b => b.MemoryCache_GetOrCreateAsync()));
@@ -71,29 +72,39 @@ public class MissBenchmarks
         }
 
         bench.Cleanup();
-        // The first rounds warm the JIT up: the median of the rest.
-        var (mNs, mBytes) = Median(memory.Skip(rounds / 3).ToList());
-        var (cNs, cBytes) = Median(cacheback.Skip(rounds / 3).ToList());
-        output.WriteLine($"{"",-30} {"ns/miss",10} {"B/miss",8}");
-        output.WriteLine($"{"MemoryCache_GetOrCreateAsync",-30} {mNs,10:F0} {mBytes,8:F0}");
-        output.WriteLine($"{"Cacheback_Wrap_Miss",-30} {cNs,10:F0} {cBytes,8:F0}");
-        output.WriteLine($"ratio (Cacheback / MemoryCache): time {cNs / mNs:F2}x, bytes {cBytes / mBytes:F2}x");
+        // The first third warms the JIT up. Noise moves both alike within a round pair, so each ratio
+        // is the median of the rounds' own ratios, not a ratio of medians.
+        var kept = Enumerable.Range(rounds / 3, rounds - (rounds / 3)).ToList();
+        double Median(IEnumerable<double> values)
+        {
+            var sorted = values.Order().ToList();
+            return sorted[sorted.Count / 2];
+        }
+
+        output.WriteLine($"medians of {kept.Count} rounds of {Misses} misses each (after {rounds / 3} warm-up rounds)");
+        output.WriteLine($"{"",-30} {"wall ns",8} {"CPU ns",8} {"B",6}");
+        foreach (var (name, runs) in new[] { ("MemoryCache_GetOrCreateAsync", memory), ("Cacheback_Wrap_Miss", cacheback) })
+            output.WriteLine($"{name,-30} {Median(kept.Select(i => runs[i].WallNs)),8:F0} {Median(kept.Select(i => runs[i].CpuNs)),8:F0} {Median(kept.Select(i => runs[i].Bytes)),6:F0}");
+        output.WriteLine(
+            $"Cacheback / MemoryCache, median of the rounds' ratios: wall {Median(kept.Select(i => cacheback[i].WallNs / memory[i].WallNs)):F2}x, "
+            + $"CPU {Median(kept.Select(i => cacheback[i].CpuNs / memory[i].CpuNs)):F2}x, bytes {Median(kept.Select(i => cacheback[i].Bytes / memory[i].Bytes)):F2}x");
     }
 
-    private static (double Ns, double Bytes) Measure(MissBenchmarks bench, Func<MissBenchmarks, string?> miss)
+    private static Round Measure(MissBenchmarks bench, Func<MissBenchmarks, string?> miss)
     {
         bench.Setup();
         GC.Collect();
         GC.WaitForPendingFinalizers();
-        var bytes = GC.GetAllocatedBytesForCurrentThread();
+        var cpu = Environment.CpuUsage.TotalTime;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var bytes = GC.GetAllocatedBytesForCurrentThread();
         for (var i = 0; i < Misses; i++)
             miss(bench);
-        var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
         var allocated = GC.GetAllocatedBytesForCurrentThread() - bytes;
-        return (elapsed.TotalNanoseconds / Misses, (double)allocated / Misses);
+        var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        var cpuElapsed = Environment.CpuUsage.TotalTime - cpu;
+        return new Round(elapsed.TotalNanoseconds / Misses, cpuElapsed.TotalNanoseconds / Misses, (double)allocated / Misses);
     }
 
-    private static (double Ns, double Bytes) Median(List<(double Ns, double Bytes)> runs) =>
-        (runs.Select(r => r.Ns).Order().ElementAt(runs.Count / 2), runs.Select(r => r.Bytes).Order().ElementAt(runs.Count / 2));
+    private readonly record struct Round(double WallNs, double CpuNs, double Bytes);
 }

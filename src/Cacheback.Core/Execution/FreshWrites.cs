@@ -14,23 +14,41 @@ internal sealed class FreshWrites<TArgs, T>(IEnvelopeStore<T> store, Clock clock
     /// Stores <paramref name="value"/>: unconditionally when <paramref name="expectedVersion"/> is null, else
     /// only over that version; a tagged job's value with <paramref name="stamp"/>, its tags' stamp read before the fetch.
     /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<RefreshResult> StoreAsync(string key, TArgs args, T value, long? expectedVersion, TagStamp? stamp, CancellationToken cancellationToken) =>
-        (await StoreCheckedAsync(key, args, value, expectedVersion, stamp, cancellationToken).ConfigureAwait(false)).Result;
+    public ValueTask<RefreshResult> StoreAsync(string key, TArgs args, T value, long? expectedVersion, TagStamp? stamp, CancellationToken cancellationToken)
+    {
+        var storing = StoreCheckedAsync(key, args, value, expectedVersion, stamp, cancellationToken);
+        return storing.IsCompletedSuccessfully ? new(storing.Result.Result) : ResultOf(storing);
+    }
 
-    /// <summary><see cref="StoreAsync"/>, also giving the envelope written, for a read-back to compare.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<(RefreshResult Result, Envelope<T> Written)> StoreCheckedAsync(string key, TArgs args, T value, long? expectedVersion, TagStamp? stamp, CancellationToken cancellationToken)
+    /// <summary><see cref="StoreAsync"/>, also giving the envelope written, for a read-back to compare. A store that answers at once costs no await.</summary>
+    public ValueTask<(RefreshResult Result, Envelope<T> Written)> StoreCheckedAsync(string key, TArgs args, T value, long? expectedVersion, TagStamp? stamp, CancellationToken cancellationToken)
     {
         var now = clock.NowMs();
         var write = Decide.Write(now, value, Envelope.NewVersion(), expectedVersion, rules.Write(args, now), _jitter ? random.NextDouble() : 0, stamp);
         if (write.ExpectedVersion is not { } expected)
         {
-            await store.WriteAsync(key, write.Envelope, write.Ttl, cancellationToken).ConfigureAwait(false);
-            return (RefreshResult.Succeeded, write.Envelope);
+            var writing = store.WriteAsync(key, write.Envelope, write.Ttl, cancellationToken);
+            return writing.IsCompletedSuccessfully ? new((RefreshResult.Succeeded, write.Envelope)) : WrittenAsync(writing, write.Envelope);
         }
 
-        var stored = await store.CompareAndSetAsync(key, expected, write.Envelope, write.Ttl, cancellationToken).ConfigureAwait(false);
-        return (stored ? RefreshResult.Succeeded : RefreshResult.Superseded, write.Envelope);
+        var setting = store.CompareAndSetAsync(key, expected, write.Envelope, write.Ttl, cancellationToken);
+        return setting.IsCompletedSuccessfully ? new((Result(setting.Result), write.Envelope)) : SetAsync(setting, write.Envelope);
     }
+
+    private static RefreshResult Result(bool stored) => stored ? RefreshResult.Succeeded : RefreshResult.Superseded;
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<RefreshResult> ResultOf(ValueTask<(RefreshResult Result, Envelope<T> Written)> storing) =>
+        (await storing.ConfigureAwait(false)).Result;
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<(RefreshResult Result, Envelope<T> Written)> WrittenAsync(ValueTask writing, Envelope<T> written)
+    {
+        await writing.ConfigureAwait(false);
+        return (RefreshResult.Succeeded, written);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<(RefreshResult Result, Envelope<T> Written)> SetAsync(ValueTask<bool> setting, Envelope<T> written) =>
+        (Result(await setting.ConfigureAwait(false)), written);
 }
