@@ -57,7 +57,7 @@ public class CodecProperties
     public bool TryReadVersion_AgreesWithDecode(Envelope<string> envelope) =>
         EnvelopeCodec.TryReadVersion(EnvelopeCodec.Encode(envelope, Json), out var version) && version == envelope.Version;
 
-    // The shortcut for the written forms (EnvelopeCodec.Written.cs) and the general reader agree on
+    // The shortcut for the written forms (WrittenForm.cs) and the general reader agree on
     // every input: the same envelope, or the same error with the same detail.
     private static bool SameAsReader(ReadOnlyMemory<byte> bytes, int maxPayloadBytes = EnvelopeCodec.DefaultMaxPayloadBytes) =>
         (EnvelopeCodec.Decode(bytes, MessagePack, maxPayloadBytes), EnvelopeCodec.DecodeByReader(bytes, MessagePack, maxPayloadBytes)) switch

@@ -6,7 +6,7 @@ public class WriteOrderTests
     private static readonly Policy Policy = Cacheback.Policy.Create(
         lifetime: TimeSpan.FromSeconds(10), refreshTimeout: TimeSpan.FromSeconds(30), cacheTtl: TimeSpan.FromHours(1));
 
-    // EnqueueRefresh over a newer set: Runtime/ExecutorOperationsTests.Refresh_NeverOverwritesASetThatHappenedWhileItRan("enqueue refresh").
+    // EnqueueRefresh over a newer set: Execution/ExecutorOperationsTests.Refresh_NeverOverwritesASetThatHappenedWhileItRan("enqueue refresh").
 
     [Fact]
     public async Task Refresh_NeverOverwritesASetMadeWhileItFetched()
