@@ -11,6 +11,14 @@ switch (args.FirstOrDefault())
     case "hit":
         var summary = BenchmarkRunner.Run<HitBenchmarks>(args: args[1..]);
         return summary.HasCriticalValidationErrors ? 1 : 0;
+    case "miss" when args.Skip(1).FirstOrDefault() == "--interleaved":
+        // miss --interleaved [rounds]: the same two misses in a timed loop, round by round in one process.
+        MissBenchmarks.RunInterleaved(Console.Out, args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 30);
+        return 0;
+    case "miss":
+        // miss [BenchmarkDotNet args]: a miss on a new key with an already-completed fetch, against IMemoryCache.GetOrCreateAsync.
+        var misses = BenchmarkRunner.Run<MissBenchmarks>(args: args[1..]);
+        return misses.HasCriticalValidationErrors ? 1 : 0;
     case "serializers" when args.Skip(1).FirstOrDefault() == "--interleaved":
         SerializerBenchmarks.PrintSizes(Console.Out);
         Console.WriteLine();
@@ -46,6 +54,6 @@ switch (args.FirstOrDefault())
         await ScenarioRunner.RunAsync(Console.Out);
         return 0;
     default:
-        Console.Error.WriteLine("usage: Cacheback.Benchmarks hit [BenchmarkDotNet args] | serializers [--interleaved | BenchmarkDotNet args] | memory [--layout | sizes...] | scenarios | hybrid-hit [BenchmarkDotNet args] | hybrid-scenarios [episodes] | hybrid-redis REDIS [episodes]");
+        Console.Error.WriteLine("usage: Cacheback.Benchmarks hit [BenchmarkDotNet args] | miss [--interleaved [rounds] | BenchmarkDotNet args] | serializers [--interleaved | BenchmarkDotNet args] | memory [--layout | sizes...] | scenarios | hybrid-hit [BenchmarkDotNet args] | hybrid-scenarios [episodes] | hybrid-redis REDIS [episodes]");
         return 2;
 }

@@ -192,7 +192,7 @@ public static class Decide
     {
         var version = stored?.Version ?? 0;
         if (rules.FetchOnMiss)
-            return new Effect<T>.FetchSync(CacheStatus.Miss, version);
+            return version == 0 ? Absent<T>.Fetch : new Effect<T>.FetchSync(CacheStatus.Miss, version);
         // A lease held is a fill (or refresh) running, until the lease ends (then the next read claims
         // again: no limbo); past the TTL too, since a store may still hold what another clock, or a
         // reader that read long ago, leased and stamped.
@@ -215,5 +215,11 @@ public static class Decide
             ? EnvelopeTime.FromHook(hook, nowMs, rules.CacheTtlMs)
             : EnvelopeTime.Add(nowMs, rules.RefreshTimeoutMs);
         return new Claim<T>(expectedVersion, DateTimeOffset.FromUnixTimeMilliseconds(leaseUntil), TimeSpan.FromMilliseconds(ttlMs), leased);
+    }
+
+    /// <summary>The effect of a miss on an absent key, made once per value type: every miss would otherwise allocate an equal one.</summary>
+    private static class Absent<T>
+    {
+        public static readonly Effect<T> Fetch = new Effect<T>.FetchSync(CacheStatus.Miss, 0);
     }
 }

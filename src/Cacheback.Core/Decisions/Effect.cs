@@ -8,7 +8,7 @@ namespace Cacheback;
 /// <see cref="Return"/>, <see cref="ReturnAndEnqueue"/> and <see cref="FetchSync"/>.
 /// </summary>
 /// <typeparam name="T">The cached value's type.</typeparam>
-public abstract partial record Effect<T>
+public abstract record Effect<T>
 {
     private Effect()
     {
@@ -39,7 +39,7 @@ public abstract partial record Effect<T>
     /// <summary>Return what is stored; touch nothing.</summary>
     /// <param name="Value">The stored value; <see langword="default"/> when <paramref name="Status"/> is <see cref="CacheStatus.Miss"/> (a placeholder: the read returns the job's empty value).</param>
     /// <param name="Status">What the read found.</param>
-    public sealed partial record Return(T? Value, CacheStatus Status) : Effect<T>
+    public sealed record Return(T? Value, CacheStatus Status) : Effect<T>
     {
         /// <inheritdoc />
         public override CacheStatus Status { get; } = Status;

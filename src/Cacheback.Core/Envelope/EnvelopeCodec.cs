@@ -6,8 +6,10 @@ using MessagePack;
 namespace Cacheback;
 
 /// <summary>
-/// Reads and writes envelopes in the MessagePack format (https://github.com/msgpack/msgpack/blob/master/spec.md),
-/// with MessagePack-CSharp's <see cref="MessagePackWriter"/> and <see cref="MessagePackReader"/>.
+/// Reads and writes envelopes in the MessagePack format (https://github.com/msgpack/msgpack/blob/master/spec.md):
+/// written with MessagePack-CSharp's <see cref="MessagePackWriter"/>; read straight from the span when
+/// in the forms written (<see cref="WrittenForm"/>), and in any other form by a checked
+/// <see cref="MessagePackReader"/> (<see cref="CheckedReader"/>).
 /// </summary>
 /// <remarks>
 /// <para>Format version 1: a MessagePack array of six elements.</para>
@@ -34,7 +36,7 @@ namespace Cacheback;
 /// because Redis's cmsgpack cannot read a bin payload. It is tested against the same fixtures.</para>
 /// <para>Sample bytes of each version are kept as test fixtures (tests/UnitTests/Envelope/Fixtures).</para>
 /// </remarks>
-internal static partial class EnvelopeCodec
+internal static class EnvelopeCodec
 {
     /// <summary>The format version this build writes.</summary>
     public const int FormatVersion = 1;
@@ -45,7 +47,8 @@ internal static partial class EnvelopeCodec
     /// <summary>The largest payload read by default: 64 MiB.</summary>
     public const int DefaultMaxPayloadBytes = 64 * 1024 * 1024;
 
-    private const int Fields = 6;
+    /// <summary>The elements of a format-1 envelope.</summary>
+    internal const int Fields = 6;
     private const int TaggedFields = 8;
 
     // Room for the header (at most 1 + 5 * 9 + 5 bytes); reused by each thread so an encode
@@ -118,12 +121,12 @@ internal static partial class EnvelopeCodec
         ArgumentNullException.ThrowIfNull(serializer);
         envelope = null;
         (error, detail) = (default, "");
-        return TryReadWritten(bytes.Span, maxPayloadBytes, out var written)
+        return WrittenForm.TryRead(bytes.Span, maxPayloadBytes, out var written)
             ? TryOpen(bytes.Slice(written.PayloadStart, written.PayloadLength), written, serializer, out envelope, out error, out detail)
             : TryDecodeByReader(bytes, serializer, maxPayloadBytes, out envelope, out error, out detail);
     }
 
-    /// <summary><see cref="Decode{T}"/> by the general <see cref="Reader"/> alone, without the shortcut of the written forms (tests compare the two).</summary>
+    /// <summary><see cref="Decode{T}"/> by the general <see cref="CheckedReader"/> alone, without the shortcut of the written forms (tests compare the two).</summary>
     internal static DecodeResult<T> DecodeByReader<T>(ReadOnlyMemory<byte> bytes, IPayloadSerializer<T> serializer, int maxPayloadBytes = DefaultMaxPayloadBytes) =>
         TryDecodeByReader(bytes, serializer, maxPayloadBytes, out var envelope, out var error, out var detail)
             ? new DecodeResult<T>.Decoded(envelope)
@@ -137,7 +140,7 @@ internal static partial class EnvelopeCodec
         (error, detail) = (default, "");
         if (bytes.IsEmpty)
             return Fail(DecodeError.Empty, "no bytes", out error, out detail);
-        var reader = new Reader(bytes);
+        var reader = new CheckedReader(bytes);
         if (ReadHeader(ref reader, out var tagged) is { } headerError)
             return Fail(headerError.Error, headerError.Detail, out error, out detail);
         if (!reader.TryReadInt(out var version) || !reader.TryReadInt(out var fetched)
@@ -159,12 +162,12 @@ internal static partial class EnvelopeCodec
 
         if (!reader.AtEnd)
             return Fail(DecodeError.TrailingBytes, $"{reader.Remaining} bytes after the envelope", out error, out detail);
-        return TryOpen(payload, new Header(version, fetched, fresh, lease, hasPayload, 0, 0), serializer, out envelope, out error, out detail, tags);
+        return TryOpen(payload, new EnvelopeHeader(version, fetched, fresh, lease, hasPayload, 0, 0), serializer, out envelope, out error, out detail, tags);
     }
 
     /// <summary>The envelope of a read header: its payload deserialized (none for the placeholder); a tagged entry's stamp (format 2) with it.</summary>
     private static bool TryOpen<T>(
-        ReadOnlyMemory<byte> payload, in Header header, IPayloadSerializer<T> serializer,
+        ReadOnlyMemory<byte> payload, in EnvelopeHeader header, IPayloadSerializer<T> serializer,
         [NotNullWhen(true)] out Envelope<T>? envelope, out DecodeError error, out string detail, TagStamp? tags = null)
     {
         (envelope, error, detail) = (null, default, "");
@@ -194,7 +197,7 @@ internal static partial class EnvelopeCodec
     }
 
     /// <summary>Whether the header's fields are what an envelope can hold: a version in [1, 2^53), times after 1970, a lease of 0 or a time.</summary>
-    private static bool AreValid(long version, long fetched, long fresh, long lease) =>
+    internal static bool AreValid(long version, long fetched, long fresh, long lease) =>
         version is >= 1 and < Envelope.MaxVersion && IsTime(fetched) && IsTime(fresh) && (lease == 0 || IsTime(lease));
 
     /// <summary>
@@ -203,12 +206,12 @@ internal static partial class EnvelopeCodec
     /// </summary>
     public static bool TryReadVersion(ReadOnlyMemory<byte> bytes, out long version)
     {
-        var reader = new Reader(bytes);
+        var reader = new CheckedReader(bytes);
         version = 0;
         return ReadHeader(ref reader, out _) is null && reader.TryReadInt(out version) && version is >= 1 and < Envelope.MaxVersion;
     }
 
-    private static (DecodeError Error, string Detail)? ReadHeader(ref Reader reader, out bool tagged)
+    private static (DecodeError Error, string Detail)? ReadHeader(ref CheckedReader reader, out bool tagged)
     {
         tagged = false;
         if (!reader.TryReadArrayHeader(out var count))

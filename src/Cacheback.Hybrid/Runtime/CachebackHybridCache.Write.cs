@@ -38,11 +38,12 @@ public sealed partial class CachebackHybridCache
         var flight = FlightsOf<T>().Run(
             key,
             (Self: this, Key: key, State: state, Factory: factory, Policy: policy, Flags: flags, Tags: TagRules.Normalize(tags), Expected: expected),
-            static s => s.Self.FetchAndStoreAsync(s.Key, s.State, s.Factory, s.Policy, s.Flags, s.Tags, s.Expected));
-        return await flight.WaitAsync(cancellationToken).ConfigureAwait(false);
+            static s => s.Self.FetchAndStoreAsync(s.Key, s.State, s.Factory, s.Policy, s.Flags, s.Tags, s.Expected),
+            cancellationToken);
+        return await flight.ConfigureAwait(false);
     }
 
-    private async Task<T> FetchAndStoreAsync<TState, T>(
+    private async ValueTask<T> FetchAndStoreAsync<TState, T>(
         string key,
         TState state,
         Func<TState, CancellationToken, ValueTask<T>> factory,

@@ -47,7 +47,7 @@ internal sealed class PrefetchBuffer
     }
 
     /// <summary>(id, attempt) of every waiting request, as script arguments; emptied when <paramref name="clear"/>.</summary>
-    public RedisValue[] Deliveries(ConditionalWeakTable<RefreshRequest, RedisRefreshQueue.Delivery> deliveries, bool clear)
+    public RedisValue[] Deliveries(ConditionalWeakTable<RefreshRequest, QueueDelivery> deliveries, bool clear)
     {
         lock (_requests)
         {

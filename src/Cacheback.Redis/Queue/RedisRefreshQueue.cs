@@ -33,16 +33,18 @@ namespace Cacheback;
 /// <c>:dead</c>. Requests travel as JSON naming their job; a worker finds the job in its registry
 /// by that name.</para>
 /// </remarks>
-public sealed partial class RedisRefreshQueue : IRefreshQueue, IDisposable
+public sealed class RedisRefreshQueue : IRefreshQueue, IMonitoredQueue, IDisposable
 {
-    private readonly IConnectionMultiplexer _connection;
     private readonly IDatabase _database;
     private readonly RedisQueueKeys _keys;
     private readonly RedisQueueOptions _options;
     private readonly ILogger _logger;
     private readonly RedisValue _wakeChannel;
-    private readonly ConditionalWeakTable<RefreshRequest, Delivery> _deliveries = new();
-    private readonly ITimer _renewer;
+    private readonly ConditionalWeakTable<RefreshRequest, QueueDelivery> _deliveries = new();
+    private readonly QueueStore _queue;
+    private readonly QueueTaker _taker;
+    private readonly DeadLetterOperations _deadLetters;
+    private readonly QueueGauges _gauges;
 
     /// <summary>Creates the queue over an open connection, which it does not own.</summary>
     /// <param name="connection">The connection; its default database is used.</param>
@@ -57,7 +59,6 @@ public sealed partial class RedisRefreshQueue : IRefreshQueue, IDisposable
         options ??= new RedisQueueOptions();
         options.Validate();
         RedisCluster.RequireDatabaseZero(connection);
-        _connection = connection;
         _database = connection.GetDatabase();
         _options = options;
         _logger = logger ?? NullLogger.Instance;
@@ -65,7 +66,10 @@ public sealed partial class RedisRefreshQueue : IRefreshQueue, IDisposable
         _keys = new RedisQueueKeys(options.KeyPrefix, name);
         // Scripts PUBLISH raw; a subscriber's channel gets the connection's channelPrefix, so add it here too.
         _wakeChannel = RedisCall.ChannelPrefix(connection) + _keys.Wake;
-        _renewer = options.TimeProvider.CreateTimer(static self => ((RedisRefreshQueue)self!).OnRenewTick(), this, options.RenewPeriod, options.RenewPeriod);
+        _queue = new QueueStore(_database, _keys, options, _logger, name, _wakeChannel);
+        _taker = new QueueTaker(connection, _queue, _deliveries);
+        _deadLetters = new DeadLetterOperations(_queue);
+        _gauges = new QueueGauges(CountsAsync);
     }
 
     /// <summary>The queue's name.</summary>
@@ -124,7 +128,7 @@ public sealed partial class RedisRefreshQueue : IRefreshQueue, IDisposable
             RefreshResult.UnknownJob => ("dead", $"no job named '{job}' is registered on the worker that took it"),
             _ => ("retry", Bounded.Text(outcome.Error is { } e ? $"{e.GetType().Name}: {e.Message}" : outcome.Result.ToString())),
         };
-        var result = await Complete(delivery, action, error).ConfigureAwait(false);
+        var result = await _queue.Complete(delivery, action, error).ConfigureAwait(false);
         _deliveries.Remove(request);
         switch (result)
         {
@@ -141,31 +145,92 @@ public sealed partial class RedisRefreshQueue : IRefreshQueue, IDisposable
     }
 
     /// <summary>How many requests are pending, in flight and dead-lettered.</summary>
-    public async Task<RedisQueueCounts> CountsAsync()
+    public Task<RedisQueueCounts> CountsAsync() => _queue.CountsAsync();
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Waits for a wake-up or <see cref="RedisQueueOptions.PollInterval"/>, whichever comes first.
+    /// While Redis is unreachable it logs once and keeps trying every poll interval rather than
+    /// throwing, so a worker outlives an outage. A request it cannot read (its body, its job name or
+    /// its attempts value) is dead-lettered with why, and logged; it never stops the take. Returns
+    /// null once the queue is disposed.
+    /// </remarks>
+    public ValueTask<RefreshRequest?> TakeAsync(CancellationToken cancellationToken) => _taker.TakeAsync(cancellationToken);
+
+    /// <summary>
+    /// Stops taking: a waiting <see cref="TakeAsync"/> returns null, and the prefetched requests go
+    /// back to the front of the pending list for other workers (on the same attempt; if Redis cannot
+    /// be reached they are delivered again once their deadline passes). Does not close the connection.
+    /// </summary>
+    public void Dispose() => _taker.Dispose();
+
+    /// <summary>The newest dead letters, newest first; entries that are not the queue's own are skipped.</summary>
+    /// <param name="count">How many to read at most.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is not positive.</exception>
+    public Task<IReadOnlyList<RedisDeadLetter>> DeadLettersAsync(int count = 100) => _deadLetters.ReadAsync(count);
+
+    /// <summary>
+    /// Queues the oldest dead letters again, oldest first, as if they had just been enqueued: same
+    /// id and request, attempt 1 (they get <see cref="RedisQueueOptions.MaxAttempts"/> new
+    /// attempts). One atomic step; idle takers are woken.
+    /// </summary>
+    /// <remarks>
+    /// It stops once the pending list holds <see cref="RedisQueueOptions.MaxLength"/> requests (the
+    /// rest stay dead). A dead letter whose request is empty or unreadable, or whose id is queued
+    /// already, stays dead; it is skipped, not counted in <paramref name="count"/>, and the number
+    /// skipped is logged as a warning. (A request the script reads but a worker cannot, such as one
+    /// with a malformed date, is dead-lettered again on its next take.)
+    /// </remarks>
+    /// <param name="count">How many to requeue at most.</param>
+    /// <param name="cancellationToken">Checked before Redis is called; the atomic step itself is not cancelled.</param>
+    /// <returns>How many were queued again.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is not positive.</exception>
+    /// <exception cref="RefreshQueueUnavailableException">Redis cannot be reached (when it did not answer in time, the requeue may have happened nonetheless).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before Redis was called.</exception>
+    public Task<int> RequeueDeadLettersAsync(int count = 100, CancellationToken cancellationToken = default) => _deadLetters.RequeueAsync(count, cancellationToken);
+
+    /// <summary>
+    /// Queues one dead letter again, as <see cref="RequeueDeadLettersAsync"/> does: same id and
+    /// request, attempt 1.
+    /// </summary>
+    /// <param name="id">Its id (<see cref="RedisDeadLetter.Id"/>).</param>
+    /// <param name="cancellationToken">Checked before Redis is called; the atomic step itself is not cancelled.</param>
+    /// <returns>True when it was queued again; false when no dead letter has this id, or when its
+    /// request is unreadable or its id is queued already (logged as a warning; it stays dead).</returns>
+    /// <exception cref="ArgumentException"><paramref name="id"/> is null or empty.</exception>
+    /// <exception cref="RefreshQueueUnavailableException">The queue is full (<see cref="RedisQueueOptions.MaxLength"/>; the dead letter stays), or Redis cannot be reached.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before Redis was called.</exception>
+    public Task<bool> RequeueDeadLetterAsync(string id, CancellationToken cancellationToken = default) => _deadLetters.RequeueOneAsync(id, cancellationToken);
+
+    /// <summary>Removes every dead letter, in one atomic step.</summary>
+    /// <param name="cancellationToken">Checked before Redis is called; the atomic step itself is not cancelled.</param>
+    /// <returns>How many were removed.</returns>
+    /// <exception cref="RefreshQueueUnavailableException">Redis cannot be reached (when it did not answer in time, the purge may have happened nonetheless).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before Redis was called.</exception>
+    public Task<long> PurgeDeadLettersAsync(CancellationToken cancellationToken = default) => _deadLetters.PurgeAsync(cancellationToken);
+
+    long? IMonitoredQueue.Depth => _gauges.SampleCounts()?.Pending;
+
+    long? IMonitoredQueue.DeadLetters => _gauges.SampleCounts()?.DeadLettered;
+
+    /// <summary>The gauges' sample running or last run (tests await it instead of sleeping).</summary>
+    internal Task Sampling => _gauges.Sampling;
+
+    /// <summary>The counts last sampled (null before the first sample lands); starts a sample unless one runs.</summary>
+    internal RedisQueueCounts? SampleCounts() => _gauges.SampleCounts();
+
+    /// <summary>Raised each time a take finds nothing and starts waiting: lets tests know a taker is idle without sleeping.</summary>
+    internal event Action? Idle
     {
-        var pending = _database.ListLengthAsync(_keys.Pending);
-        var inFlight = _database.SortedSetLengthAsync(_keys.InFlight);
-        var dead = _database.ListLengthAsync(_keys.Dead);
-        // All three observed, whichever fails.
-        await Task.WhenAll(pending, inFlight, dead).ConfigureAwait(false);
-        return new RedisQueueCounts(pending.Result, inFlight.Result, dead.Result);
+        add => _taker.Idle += value;
+        remove => _taker.Idle -= value;
     }
 
-    /// <summary>Runs the complete script: 0 (not this delivery), 1 (acknowledged), 2 (queued again), 3 (dead-lettered).</summary>
-    private async Task<long> Complete(Delivery delivery, string action, string error)
-    {
-        var result = (RedisResult[])(await _database.ScriptEvaluateAsync(
-            LuaScripts.Complete, _keys.All, [delivery.Id, delivery.Attempt, action, _options.MaxAttempts, error, _wakeChannel, _options.MaxDeadLetters]).ConfigureAwait(false))!;
-        DroppedDeadLetters((long)result[1]);
-        return (long)result[0];
-    }
+    /// <summary>The latest renewal of the prefetched requests' deadlines (tests await it after moving the clock).</summary>
+    internal Task Renewal => _taker.Renewal;
 
-    /// <summary>Says when a script dropped the oldest dead letters to keep within <see cref="RedisQueueOptions.MaxDeadLetters"/>.</summary>
-    private void DroppedDeadLetters(long dropped)
-    {
-        if (dropped > 0)
-            RedisLog.DeadLettersDropped(_logger, Name, dropped, _options.MaxDeadLetters);
-    }
+    /// <summary>How many taken requests wait in this process for a slot.</summary>
+    internal int Prefetched => _taker.Prefetched;
 
     private static void ValidateName(string name)
     {
@@ -173,7 +238,4 @@ public sealed partial class RedisRefreshQueue : IRefreshQueue, IDisposable
         if (!name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':'))
             throw new ArgumentException($"The queue name '{name}' may hold only ASCII letters, digits and '-', '_', '.', ':' (it is part of Redis keys and a pub/sub channel).", nameof(name));
     }
-
-    /// <summary>Which delivery of which request a taken <see cref="RefreshRequest"/> is.</summary>
-    internal sealed record Delivery(string Id, int Attempt);
 }
