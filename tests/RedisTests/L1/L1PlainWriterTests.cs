@@ -95,7 +95,10 @@ public class L1PlainWriterTests(RedisServerFixture redis)
     private async Task<Listener> ListenAsync(string prefix)
     {
         var listener = new Listener();
-        await redis.Connection.GetSubscriber().SubscribeAsync(RedisChannel.Literal(prefix + "l1"), (_, value) => listener.Add(L1Message.TryParse(value)!));
+        // A message queue, not a handler: the client may run handlers concurrently, out of the order
+        // Redis delivered the messages in; the queue hands them over one at a time, in that order.
+        var queue = await redis.Connection.GetSubscriber().SubscribeAsync(RedisChannel.Literal(prefix + "l1"));
+        queue.OnMessage(m => listener.Add(L1Message.TryParse(m.Message)!));
         return listener;
     }
 
