@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -13,7 +12,7 @@ namespace Cacheback.Hybrid;
 /// invalidation counters in the store, checked on read, never a scan of keys.
 /// <c>services.AddCachebackHybridCache()</c> registers it as <see cref="HybridCache"/>.
 /// </summary>
-public sealed partial class CachebackHybridCache : HybridCache, IDisposable
+public sealed class CachebackHybridCache : HybridCache, IDisposable
 {
     /// <summary>HybridCache's default expiration when neither the call nor the defaults give one.</summary>
     public static readonly TimeSpan DefaultExpiration = TimeSpan.FromMinutes(5);
@@ -22,19 +21,13 @@ public sealed partial class CachebackHybridCache : HybridCache, IDisposable
     private readonly CachebackRuntime _runtime;
     private readonly bool _ownsRuntime;
     private readonly CachebackHybridCacheOptions _options;
-    private readonly IEnvelopeStore<HybridEntry> _store;
     private readonly bool _sharedStore;
     private readonly ITagBook _tags;
-    private readonly Clock _clock;
     private readonly ILogger _logger;
-    private readonly HybridSerializers _serializers;
-    private readonly HybridCacheEntryFlags _defaultFlags;
-    private readonly TimeSpan _defaultExpiration;
-    private readonly Policy _defaultPolicy;
-    private readonly ConcurrentDictionary<TimeSpan, Policy> _policies = new();
-    private readonly ConcurrentDictionary<Type, object> _flights = new();
-    private readonly ConcurrentDictionary<string, Task<Envelope<HybridEntry>?>> _reads = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, byte> _claiming = new(StringComparer.Ordinal);
+    private readonly HybridCallRules _rules;
+    private readonly HybridWriter _writer;
+    private readonly HybridRefresher _refresher;
+    private readonly HybridReader _reader;
     private readonly HybridFactory[] _factories;
     private int _disposed;
 
@@ -76,29 +69,31 @@ public sealed partial class CachebackHybridCache : HybridCache, IDisposable
         }
 
         _runtime = runtime;
-        _clock = runtime.Clock;
+        var clock = runtime.Clock;
         _logger = (services?.GetService<ILoggerFactory>() ?? runtime.Options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Cacheback.Hybrid");
-        _serializers = new HybridSerializers(services);
-        var store = runtime.StoreNamed(options.StoreName);
-        _sharedStore = store is not MemoryStore;
-        _store = store.Partition(new PartitionSpec<HybridEntry>(EmbeddedPartition, HybridEntrySerializer.Instance, OnUnreadable));
+        var serializers = new HybridSerializers(services);
+        var shared = runtime.StoreNamed(options.StoreName);
+        _sharedStore = shared is not MemoryStore;
+        var store = shared.Partition(new PartitionSpec<HybridEntry>(EmbeddedPartition, HybridEntrySerializer.Instance, OnUnreadable));
         // The runtime's tag book, shared with the Cacheback jobs on the same store: a tag invalidated
         // through either reaches both. On a shared store the counters live in the store, so a book
         // of our own (for this cache's retention) reads and bumps the same ones.
         _tags = _sharedStore
-            ? new StoreTagBook(store, _clock, options.TagRetention, OnUnreadable)
+            ? new StoreTagBook(shared, clock, options.TagRetention, OnUnreadable)
             : runtime.TagBookFor(options.StoreName);
 
         // Factories registered by name: their refreshes travel through the runtime's queue (a shared
         // store only: with the embedded one, no other process could run them), and this process runs
         // those it takes, so a worker host with the same registrations refreshes for the web hosts.
         _factories = _sharedStore && services is not null ? [.. services.GetServices<HybridFactory>()] : [];
+
+        _rules = new HybridCallRules(options, _sharedStore, _logger);
+        var tagVersions = new HybridTagVersions(_tags, _logger);
+        _writer = new HybridWriter(store, _sharedStore, serializers, _rules, tagVersions, clock, options, _logger);
+        _refresher = new HybridRefresher(store, runtime, _writer, _rules, _factories, clock, _logger);
+        _reader = new HybridReader(store, _sharedStore, serializers, _rules, tagVersions, _writer, _refresher, clock, _logger);
         foreach (var factory in _factories)
             runtime.Registry.Register(factory.RequestName, factory.HandlerFor(this, services!));
-
-        _defaultFlags = options.DefaultEntryOptions?.Flags ?? HybridCacheEntryFlags.None;
-        _defaultExpiration = options.DefaultEntryOptions?.Expiration ?? DefaultExpiration;
-        _defaultPolicy = PolicyFor(_defaultExpiration);
     }
 
     /// <summary>The Cacheback runtime underneath: its store, events and metrics.</summary>
@@ -111,10 +106,44 @@ public sealed partial class CachebackHybridCache : HybridCache, IDisposable
     public bool IsStoreShared => _sharedStore;
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Fresh: the stored value. Past its expiration (within <see cref="CachebackHybridCacheOptions.StaleFor"/>)
+    /// or its tag invalidated as stale: the stored value at once, while this call claims the one
+    /// background refresh of the key (across every process sharing the store) and runs
+    /// <paramref name="factory"/> for it, in this process, bounded by
+    /// <see cref="CachebackHybridCacheOptions.RefreshTimeout"/>. Missing, too old, or removed by a
+    /// tag: <paramref name="factory"/> now, one call shared by every concurrent caller of the key in
+    /// this process; a caller that cancels stops waiting, the factory carries on for the others.
+    /// </remarks>
+    public override ValueTask<T> GetOrCreateAsync<TState, T>(
+        string key,
+        TState state,
+        Func<TState, CancellationToken, ValueTask<T>> factory,
+        HybridCacheEntryOptions? options = null,
+        IEnumerable<string>? tags = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        cancellationToken.ThrowIfCancellationRequested();
+        return _reader.GetOrCreateAsync(key, state, factory, options, tags, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>The value is stored as freshly fetched, over whatever is there; a refresh running meanwhile no longer lands.</remarks>
+    public override ValueTask SetAsync<T>(string key, T value, HybridCacheEntryOptions? options = null, IEnumerable<string>? tags = null, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var flags = _rules.FlagsOf(options);
+        if (!_rules.KeyUsable(key) || !_rules.CanWrite(flags))
+            return default;
+        return _writer.SetAsync(key, value, _rules.PolicyOf(options), TagRules.Normalize(tags), cancellationToken);
+    }
+
+    /// <inheritdoc />
     public override ValueTask RemoveAsync(string key, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
-        return RemoveCoreAsync(key, cancellationToken);
+        return _writer.RemoveAsync(key, cancellationToken);
     }
 
     /// <summary>
@@ -153,71 +182,23 @@ public sealed partial class CachebackHybridCache : HybridCache, IDisposable
             _runtime.Dispose();
     }
 
-    private async ValueTask RemoveCoreAsync(string key, CancellationToken cancellationToken) =>
-        await _store.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
+    /// <summary>Raised when this process enqueued the refresh of a key with a named factory: tests wait on it.</summary>
+    internal event Action<string>? RefreshEnqueued
+    {
+        add => _refresher.RefreshEnqueued += value;
+        remove => _refresher.RefreshEnqueued -= value;
+    }
+
+    /// <summary>Raised when a background refresh this process claimed has ended (landed, superseded or failed): tests and benchmarks wait on it.</summary>
+    internal event Action<string>? RefreshEnded
+    {
+        add => _refresher.RefreshEnded += value;
+        remove => _refresher.RefreshEnded -= value;
+    }
+
+    /// <summary>Runs a queued refresh of a named factory: the runtime's refresh worker calls this, through the factory's handler.</summary>
+    internal Task<RefreshResult> RunNamedRefreshAsync<T>(RefreshRequest request, HybridFactory<T> named, IServiceProvider services, CancellationToken cancellationToken) =>
+        _refresher.RunNamedAsync(request, named, services, cancellationToken);
 
     private void OnUnreadable(string key, DecodeError error, string detail) => HybridLog.Unreadable(_logger, key, error, detail);
-
-    /// <summary>The thresholds of an entry expiring after <paramref name="expiration"/>: fresh for it, served stale for <see cref="CachebackHybridCacheOptions.StaleFor"/> more.</summary>
-    private Policy PolicyFor(TimeSpan expiration) =>
-        _policies.GetOrAdd(expiration, static (lifetime, options) =>
-        {
-            var ttl = lifetime + options.StaleFor;
-            if (ttl > options.TagRetention)
-                ttl = options.TagRetention > lifetime ? options.TagRetention : lifetime;
-            var refreshTimeout = options.RefreshTimeout < ttl ? options.RefreshTimeout : ttl;
-            return Policy.Create(lifetime, ttl, refreshTimeout, fetchOnMiss: true);
-        }, _options);
-
-    private Policy PolicyOf(HybridCacheEntryOptions? options) =>
-        options?.Expiration is { } expiration
-            ? PolicyFor(CachebackHybridCacheOptions.EntryExpiration(expiration, "options.Expiration")!.Value)
-            : _defaultPolicy;
-
-    private HybridCacheEntryFlags FlagsOf(HybridCacheEntryOptions? options) => options?.Flags ?? _defaultFlags;
-
-    /// <summary>
-    /// Whether a call may read the store. The embedded store is HybridCache's local cache; a shared
-    /// store (with or without an L1 in front, kept coherent by pub/sub) is its distributed cache,
-    /// skipped only when the call disables both levels.
-    /// </summary>
-    private bool CanRead(HybridCacheEntryFlags flags) =>
-        _sharedStore
-            ? (flags & (HybridCacheEntryFlags.DisableLocalCacheRead | HybridCacheEntryFlags.DisableDistributedCacheRead)) != (HybridCacheEntryFlags.DisableLocalCacheRead | HybridCacheEntryFlags.DisableDistributedCacheRead)
-            : (flags & HybridCacheEntryFlags.DisableLocalCacheRead) == 0;
-
-    /// <summary>Whether a call may write the store; see <see cref="CanRead"/>.</summary>
-    private bool CanWrite(HybridCacheEntryFlags flags) =>
-        _sharedStore
-            ? (flags & (HybridCacheEntryFlags.DisableLocalCacheWrite | HybridCacheEntryFlags.DisableDistributedCacheWrite)) != (HybridCacheEntryFlags.DisableLocalCacheWrite | HybridCacheEntryFlags.DisableDistributedCacheWrite)
-            : (flags & HybridCacheEntryFlags.DisableLocalCacheWrite) == 0;
-
-    /// <summary>HybridCache's key rules: not blank, at most <see cref="HybridCacheOptions.MaximumKeyLength"/> characters, no control characters.</summary>
-    private bool KeyUsable(string key)
-    {
-        string? reason = string.IsNullOrWhiteSpace(key) ? "empty or whitespace"
-            : key.Length > _options.MaximumKeyLength ? $"{key.Length} characters, over MaximumKeyLength ({_options.MaximumKeyLength})"
-            : key.AsSpan().IndexOfAnyInRange('\0', (char)31) >= 0 ? "a control character"
-            : null;
-        if (reason is null)
-            return true;
-        HybridLog.KeyRejected(_logger, reason);
-        return false;
-    }
-
-    /// <summary>The factory registered by name whose prefix <paramref name="key"/> starts with (the longest), if any.</summary>
-    private HybridFactory? FactoryFor(string key)
-    {
-        HybridFactory? found = null;
-        foreach (var factory in _factories)
-        {
-            if (key.StartsWith(factory.KeyPrefix, StringComparison.Ordinal) && (found is null || factory.KeyPrefix.Length > found.KeyPrefix.Length))
-                found = factory;
-        }
-
-        return found;
-    }
-
-    private SingleFlight<T> FlightsOf<T>() =>
-        (SingleFlight<T>)_flights.GetOrAdd(typeof(T), static _ => new SingleFlight<T>());
 }
