@@ -60,15 +60,15 @@ public sealed class CachedFetch<TArgs, TResult> : IDisposable
 
     /// <summary>Stores <paramref name="value"/> for <paramref name="args"/> as if just fetched.</summary>
     public Task SetAsync(TArgs args, TResult value, CancellationToken cancellationToken = default) =>
-        _executor.SetAsync(KeyOf(args), args, value, cancellationToken);
+        _executor.Operations.SetAsync(KeyOf(args), args, value, cancellationToken);
 
     /// <summary>Removes the item; whether one was there.</summary>
     public Task<bool> DeleteAsync(TArgs args, CancellationToken cancellationToken = default) =>
-        _executor.DeleteAsync(KeyOf(args), cancellationToken);
+        _executor.Operations.DeleteAsync(KeyOf(args), cancellationToken);
 
     /// <summary>Marks the item stale and enqueues its refresh; whether an item was there.</summary>
     public Task<bool> InvalidateAsync(TArgs args, CancellationToken cancellationToken = default) =>
-        _executor.InvalidateAsync(KeyOf(args), args, cancellationToken);
+        _executor.Operations.InvalidateAsync(KeyOf(args), args, cancellationToken);
 
     /// <summary>
     /// Marks every entry tagged <paramref name="tag"/> (<c>"*"</c>: every tagged entry) stale, in every
@@ -87,17 +87,17 @@ public sealed class CachedFetch<TArgs, TResult> : IDisposable
 
     /// <summary>The stored envelope (value, times, lease), with no side effects; <see langword="null"/> when absent, unreadable or past its TTL.</summary>
     public Task<Envelope<TResult>?> RawGetAsync(TArgs args, CancellationToken cancellationToken = default) =>
-        _executor.RawGetAsync(KeyOf(args), cancellationToken);
+        _executor.Operations.RawGetAsync(KeyOf(args), cancellationToken);
 
     /// <summary>Fetches now, stores and returns the value.</summary>
     /// <exception cref="TimeoutException">The fetch outlasted the policy's refresh timeout (it was cancelled, and nothing was stored).</exception>
     /// <exception cref="OperationCanceledException">The caller cancelled.</exception>
     public Task<TResult> RefreshAsync(TArgs args, CancellationToken cancellationToken = default) =>
-        _executor.RefreshAsync(KeyOf(args), args, cancellationToken);
+        _executor.Operations.RefreshAsync(KeyOf(args), args, cancellationToken);
 
     /// <summary>Enqueues a background refresh; if the queue cannot take it, refreshes now (and logs). Never throws for either.</summary>
     public Task EnqueueRefreshAsync(TArgs args, CancellationToken cancellationToken = default) =>
-        _executor.EnqueueRefreshAsync(KeyOf(args), args, cancellationToken);
+        _executor.Operations.EnqueueRefreshAsync(KeyOf(args), args, cancellationToken);
 
     /// <summary>
     /// Unregisters the job from its runtime (what is stored stays until its TTL). Wrap once and

@@ -23,7 +23,6 @@ internal sealed class Executor<TArgs, T> : IRefreshHandler, IDisposable
     private readonly JobTags<TArgs>? _tags;
     private readonly SyncFetch<TArgs, T> _syncFetch;
     private readonly BackgroundRefresh<TArgs, T> _refresh;
-    private readonly JobOperations<TArgs, T> _operations;
 
     public Executor(CachebackRuntime runtime, JobSpec<TArgs, T> spec)
     {
@@ -62,7 +61,7 @@ internal sealed class Executor<TArgs, T> : IRefreshHandler, IDisposable
         var writes = new FreshWrites<TArgs, T>(_store, _clock, _callRules, _random);
         _syncFetch = new SyncFetch<TArgs, T>(_fetch, writes, _tags, _telemetry);
         _refresh = new BackgroundRefresh<TArgs, T>(_store, queue, spec.ArgumentSerializer, _clock, _fetch, writes, _tags, _telemetry);
-        _operations = new JobOperations<TArgs, T>(_store, _clock, _callRules, _fetch, writes, _refresh, _tags, runtime.Options.VerifyCacheWrite, _telemetry);
+        Operations = new JobOperations<TArgs, T>(_store, _clock, _callRules, _fetch, writes, _refresh, _tags, runtime.Options.VerifyCacheWrite, _telemetry);
     }
 
     public string Name { get; }
@@ -75,6 +74,9 @@ internal sealed class Executor<TArgs, T> : IRefreshHandler, IDisposable
 
     /// <summary>Whether the job declared tags: its entries carry a stamp and its reads ask the tag book.</summary>
     public bool IsTagged => _tags is not null;
+
+    /// <summary>The job's other operations: set, delete, raw get, invalidate, refresh now, enqueue a refresh.</summary>
+    public JobOperations<TArgs, T> Operations { get; }
 
     /// <summary>A fetch, synchronous or in the background, may run as long as the refresh lease: the job's refresh timeout.</summary>
     public TimeSpan? Timeout => Policy.RefreshTimeout;
@@ -274,24 +276,6 @@ internal sealed class Executor<TArgs, T> : IRefreshHandler, IDisposable
                 throw new InvalidOperationException("Effect is a closed union.");
         }
     }
-
-    /// <inheritdoc cref="JobOperations{TArgs, T}.SetAsync"/>
-    public Task SetAsync(string key, TArgs args, T value, CancellationToken cancellationToken) => _operations.SetAsync(key, args, value, cancellationToken);
-
-    /// <inheritdoc cref="JobOperations{TArgs, T}.DeleteAsync"/>
-    public Task<bool> DeleteAsync(string key, CancellationToken cancellationToken) => _operations.DeleteAsync(key, cancellationToken);
-
-    /// <inheritdoc cref="JobOperations{TArgs, T}.RawGetAsync"/>
-    public Task<Envelope<T>?> RawGetAsync(string key, CancellationToken cancellationToken) => _operations.RawGetAsync(key, cancellationToken);
-
-    /// <inheritdoc cref="JobOperations{TArgs, T}.InvalidateAsync"/>
-    public Task<bool> InvalidateAsync(string key, TArgs args, CancellationToken cancellationToken) => _operations.InvalidateAsync(key, args, cancellationToken);
-
-    /// <inheritdoc cref="JobOperations{TArgs, T}.RefreshAsync"/>
-    public Task<T> RefreshAsync(string key, TArgs args, CancellationToken cancellationToken) => _operations.RefreshAsync(key, args, cancellationToken);
-
-    /// <inheritdoc cref="JobOperations{TArgs, T}.EnqueueRefreshAsync"/>
-    public Task EnqueueRefreshAsync(string key, TArgs args, CancellationToken cancellationToken) => _operations.EnqueueRefreshAsync(key, args, cancellationToken);
 
     /// <summary>Runs a refresh request taken from the queue (the pipeline calls this).</summary>
     public Task<RefreshResult> RefreshAsync(RefreshRequest request, CancellationToken cancellationToken) => _refresh.RunAsync(request, cancellationToken);
