@@ -107,6 +107,13 @@ run_counted eng/soak.sh 'soak \((embedded|redis)\)'
 # its "web-load (smoke): passed|failed" line counts as one test.
 run_counted eng/web-load-smoke.sh 'web-load \(smoke\)'
 
+# The names of the tests that failed, with their first lines of error, gathered here so that a CI
+# log cut to its tail still says which test it was.
+if grep -qE '^ +Failed [^ ]' "$log"; then
+  echo "Failed tests (the full output is above):"
+  grep -A 4 -E '^ +Failed [^ ]' "$log" | grep -vE '^ +Stack Trace:|^--$' | cut -c1-300
+fi
+
 line="$passed passed, $failed failed"
 [ "$skipped" -gt 0 ] && line="$line, $skipped skipped"
 echo "$line"
