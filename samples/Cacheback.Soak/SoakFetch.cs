@@ -67,8 +67,7 @@ public static class SoakServiceCollectionExtensions
                 provider.GetRequiredService<SoakFetch>().FetchAsync(key, cancellationToken))
             .AddCacheback(options =>
             {
-                options.Lifetime = settings.Lifetime;
-                options.RefreshTimeout = settings.RefreshTimeout;
+                options.Policy = options.Policy.With(lifetime: settings.Lifetime, refreshTimeout: settings.RefreshTimeout);
                 options.DrainTimeout = settings.Drain;
             });
 }

@@ -13,17 +13,41 @@ namespace Cacheback;
 /// </summary>
 internal static class ConfigurationCheck
 {
-    /// <summary>The problems of <paramref name="section"/> bound to <paramref name="type"/>; children named in <paramref name="owned"/> belong to someone else and are skipped.</summary>
-    public static IReadOnlyList<string> Problems(IConfigurationSection section, Type type, IEnumerable<string>? owned = null)
+    /// <summary>
+    /// The problems of <paramref name="section"/> bound to <paramref name="type"/>; children named in
+    /// <paramref name="owned"/> belong to someone else and are skipped; <paramref name="read"/> names
+    /// keys read by hand beside the binder (a policy's thresholds), each with the type of its value.
+    /// </summary>
+    public static IReadOnlyList<string> Problems(
+        IConfigurationSection section, Type type, IEnumerable<string>? owned = null, IReadOnlyDictionary<string, Type>? read = null)
     {
         var problems = new List<string>();
-        CheckObject(section, type, new HashSet<string>(owned ?? [], StringComparer.OrdinalIgnoreCase), problems);
+        CheckObject(section, type, new HashSet<string>(owned ?? [], StringComparer.OrdinalIgnoreCase), problems, read);
         return problems;
     }
 
-    private static void CheckObject(IConfigurationSection section, Type type, HashSet<string> owned, List<string> problems)
+    /// <summary>The value of <paramref name="section"/> as <paramref name="type"/> (converted as the binder does: invariant culture); null when it is empty or does not convert.</summary>
+    public static object? Convert(IConfigurationSection section, Type type)
+    {
+        if (string.IsNullOrEmpty(section.Value))
+            return null;
+        try
+        {
+            return TypeDescriptor.GetConverter(type).ConvertFromInvariantString(section.Value);
+        }
+#pragma warning disable CA1031 // Converters throw whatever they like (FormatException, ArgumentException, OverflowException...): all of it means "not convertible".
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            return null;
+        }
+    }
+
+    private static void CheckObject(IConfigurationSection section, Type type, HashSet<string> owned, List<string> problems, IReadOnlyDictionary<string, Type>? read = null)
     {
         var properties = Settable(type);
+        foreach (var (key, valueType) in read ?? new Dictionary<string, Type>())
+            properties[key] = valueType;
         foreach (var child in section.GetChildren())
         {
             if (owned.Contains(child.Key))
@@ -42,7 +66,7 @@ internal static class ConfigurationCheck
         {
             if (section.GetChildren().Any())
                 problems.Add($"{section.Path} is one value ({Describe(type)}), not a section; it has: {string.Join(", ", section.GetChildren().Select(c => c.Key))}.");
-            else if (!string.IsNullOrEmpty(section.Value) && !Converts(section.Value, type))
+            else if (!string.IsNullOrEmpty(section.Value) && Convert(section, type) is null)
                 problems.Add($"{section.Path} is '{section.Value}', which is not {Describe(type)}.");
             return;
         }
@@ -86,7 +110,11 @@ internal static class ConfigurationCheck
         return settable;
     }
 
-    /// <summary>Whether configuration can make a value of <paramref name="type"/>: not an interface or abstract type (a store, a clock), nor a collection of them; those are given in code.</summary>
+    /// <summary>
+    /// Whether configuration can make a value of <paramref name="type"/>: not an interface or abstract
+    /// type (a store, a clock), nor a collection of them, those are given in code; nor a type without
+    /// a public parameterless constructor (an immutable <see cref="Policy"/>, read key by key instead).
+    /// </summary>
     private static bool FromConfiguration(Type type)
     {
         type = Nullable.GetUnderlyingType(type) ?? type;
@@ -96,29 +124,13 @@ internal static class ConfigurationCheck
             return FromConfiguration(dictionary[1]);
         if ((type.IsArray ? type.GetElementType() : Generic(type, typeof(IEnumerable<>))?[0]) is { } element)
             return FromConfiguration(element);
-        return !type.IsInterface && !type.IsAbstract;
+        return !type.IsInterface && !type.IsAbstract && type.GetConstructor(Type.EmptyTypes) is not null;
     }
 
     private static bool IsScalar(Type type) =>
         type.IsPrimitive || type.IsEnum || type == typeof(string) || type == typeof(decimal) || type == typeof(TimeSpan)
         || type == typeof(DateTimeOffset) || type == typeof(DateTime) || type == typeof(Guid) || type == typeof(Uri)
         || (!type.IsInterface && !type.IsAbstract && TypeDescriptor.GetConverter(type).CanConvertFrom(typeof(string)));
-
-    private static bool Converts(string value, Type type)
-    {
-        try
-        {
-            // What the configuration binder does with a value (invariant culture).
-            TypeDescriptor.GetConverter(type).ConvertFromInvariantString(value);
-            return true;
-        }
-#pragma warning disable CA1031 // Converters throw whatever they like (FormatException, ArgumentException, OverflowException...): all of it means "not convertible".
-        catch (Exception)
-#pragma warning restore CA1031
-        {
-            return false;
-        }
-    }
 
     private static string Describe(Type type) =>
         type == typeof(TimeSpan) ? "a duration (\"00:00:30\" is 30 seconds; a bare number is days)"

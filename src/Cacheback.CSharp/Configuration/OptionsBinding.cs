@@ -7,7 +7,7 @@ namespace Cacheback;
 internal static class OptionsBinding
 {
     /// <exception cref="OptionsValidationException">A value does not convert to its setting's type; every such key is named.</exception>
-    public static void Bind<TOptions>(IConfigurationSection section, TOptions options, IEnumerable<string>? owned = null)
+    public static void Bind<TOptions>(IConfigurationSection section, TOptions options, IEnumerable<string>? owned = null, IReadOnlyDictionary<string, Type>? read = null)
         where TOptions : class
     {
         try
@@ -17,7 +17,7 @@ internal static class OptionsBinding
         catch (InvalidOperationException e)
         {
             // The binder stops at the first value it cannot convert; the check names them all.
-            var problems = ConfigurationCheck.Problems(section, typeof(TOptions), owned);
+            var problems = ConfigurationCheck.Problems(section, typeof(TOptions), owned, read);
             throw new OptionsValidationException(
                 Options.DefaultName, typeof(TOptions), problems.Count > 0 ? problems : [$"{section.Path}: {e.Message} {e.InnerException?.Message}".TrimEnd()]);
         }

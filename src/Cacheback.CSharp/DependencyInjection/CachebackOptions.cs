@@ -2,7 +2,8 @@ namespace Cacheback;
 
 /// <summary>
 /// Cacheback's settings, bound from the configuration section <c>"Cacheback"</c> (names match the
-/// thresholds: <c>"Lifetime": "00:10:00"</c>, ...) and then from the code given to <c>AddCacheback</c>.
+/// properties, and the default <see cref="Policy"/>'s thresholds: <c>"Lifetime": "00:10:00"</c>, ...)
+/// and then from the code given to <c>AddCacheback</c>.
 /// Durations are .NET TimeSpans: <c>"00:00:20"</c> is 20 seconds, while a bare <c>"20"</c> means 20 days.
 /// </summary>
 /// <remarks>
@@ -16,32 +17,33 @@ public sealed class CachebackOptions
     /// <summary>The configuration section read.</summary>
     public const string SectionName = "Cacheback";
 
-    /// <summary>Jobs' default lifetime.</summary>
-    /// <value>Default 600 seconds.</value>
-    public TimeSpan Lifetime { get; set; } = PolicyDefaults.Lifetime;
+    /// <summary>
+    /// The policy of jobs that give none. From the configuration, each threshold is a key of its own,
+    /// named as <see cref="Cacheback.Policy"/>'s property (<c>"Cacheback:Lifetime"</c>,
+    /// <c>"Cacheback:CacheTtl"</c>, <c>"Cacheback:RefreshTimeout"</c>, <c>"Cacheback:FetchOnMiss"</c>,
+    /// <c>"Cacheback:FetchOnStaleThreshold"</c>, <c>"Cacheback:EarlyRefreshBeta"</c>,
+    /// <c>"Cacheback:LifetimeJitter"</c>), read onto this policy. In code, derive from it to keep what
+    /// the configuration set: <c>o.Policy = o.Policy.With(fetchOnMiss: false)</c>.
+    /// </summary>
+    /// <value>Default <see cref="Policy.Default"/>.</value>
+    /// <exception cref="ArgumentNullException">Set to null.</exception>
+    public Policy Policy
+    {
+        get => _policy;
+        set => _policy = value ?? throw new ArgumentNullException(nameof(value), "The default policy cannot be null; Policy.Default is the default.");
+    }
 
-    /// <summary>Jobs' default cache TTL.</summary>
-    /// <value>Default 30 days.</value>
-    public TimeSpan CacheTtl { get; set; } = PolicyDefaults.CacheTtl;
+    private Policy _policy = Policy.Default;
 
-    /// <summary>Jobs' default refresh timeout.</summary>
-    /// <value>Default 60 seconds.</value>
-    public TimeSpan RefreshTimeout { get; set; } = PolicyDefaults.RefreshTimeout;
-
-    /// <summary>Whether jobs fetch synchronously on a miss by default.</summary>
-    /// <value>Default true.</value>
-    public bool FetchOnMiss { get; set; } = PolicyDefaults.FetchOnMiss;
-
-    /// <summary>Jobs' default stale threshold.</summary>
-    /// <value>Default none.</value>
-    public TimeSpan? FetchOnStaleThreshold { get; set; }
+    /// <summary>What the configuration's thresholds got wrong, when they made no policy (reported by the options' check, by key).</summary>
+    internal IReadOnlyList<string> PolicyProblems { get; set; } = [];
 
     /// <summary>How many refreshes run at once, per queue.</summary>
     /// <value>Default 16. Between 1 and <see cref="PolicyLimits.MaxConcurrency"/> (1,024).</value>
     public int MaxConcurrentRefreshes { get; set; } = 16;
 
     /// <summary>A background refresh of a job with no timeout of its own (a handler outside Cacheback's jobs) is cancelled after this.</summary>
-    /// <value>Default: <see cref="RefreshTimeout"/>. Cacheback's jobs use their own refresh timeout. At most <see cref="PolicyLimits.MaxTimerDuration"/> (about 49.7 days).</value>
+    /// <value>Default: the <see cref="Policy"/>'s <see cref="Policy.RefreshTimeout"/>. Cacheback's jobs use their own refresh timeout. At most <see cref="PolicyLimits.MaxTimerDuration"/> (about 49.7 days).</value>
     public TimeSpan? RefreshFetchTimeout { get; set; }
 
     /// <summary>
@@ -87,8 +89,4 @@ public sealed class CachebackOptions
 
     /// <summary>Queues given in code, by name; "default" replaces the default one.</summary>
     public IDictionary<string, IRefreshQueue> Queues { get; } = new Dictionary<string, IRefreshQueue>();
-
-    /// <summary>The default policy these settings make.</summary>
-    /// <exception cref="PolicyValidationException">A threshold is invalid; the message names each one.</exception>
-    public Policy ToPolicy() => Policy.Create(Lifetime, CacheTtl, RefreshTimeout, FetchOnMiss, FetchOnStaleThreshold);
 }

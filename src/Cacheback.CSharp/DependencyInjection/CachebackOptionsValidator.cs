@@ -8,7 +8,7 @@ namespace Cacheback;
 /// Checks <see cref="CachebackOptions"/> when the host starts (<c>ValidateOnStart</c>) or when they
 /// are first read, and names every problem, by its configuration key, in one
 /// <see cref="OptionsValidationException"/>: keys of the <c>"Cacheback"</c> section that are no
-/// setting, values out of range, and thresholds that make no policy.
+/// setting, values out of range, and thresholds that make no policy (<see cref="PolicySettings"/>).
 /// </summary>
 internal sealed class CachebackOptionsValidator(IServiceProvider provider, IOptions<CachebackSections> sections) : IValidateOptions<CachebackOptions>
 {
@@ -19,16 +19,9 @@ internal sealed class CachebackOptionsValidator(IServiceProvider provider, IOpti
         ArgumentNullException.ThrowIfNull(options);
         var errors = new List<string>();
         if (provider.GetService<IConfiguration>()?.GetSection(Section) is { } section)
-            errors.AddRange(ConfigurationCheck.Problems(section, typeof(CachebackOptions), sections.Value.Owned));
+            errors.AddRange(ConfigurationCheck.Problems(section, typeof(CachebackOptions), sections.Value.Owned, PolicySettings.Keys));
         errors.AddRange(Ranges(options));
-        try
-        {
-            options.ToPolicy();
-        }
-        catch (PolicyValidationException e)
-        {
-            errors.AddRange(e.Errors.Select(error => $"{Section}:{error}."));
-        }
+        errors.AddRange(options.PolicyProblems.Select(error => $"{Section}:{error}."));
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }

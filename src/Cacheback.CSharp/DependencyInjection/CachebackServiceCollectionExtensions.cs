@@ -116,7 +116,7 @@ public static class CachebackServiceCollectionExtensions
     {
         var options = provider.GetRequiredService<IOptions<CachebackOptions>>().Value;
         var time = provider.GetService<TimeProvider>() ?? new CachebackRuntimeOptions().TimeProvider;
-        var policy = options.ToPolicy();
+        var policy = options.Policy;
         // Names may come from the configuration and from code alike; a store given in code wins.
         var stores = new Dictionary<string, ICacheStore>(StringComparer.Ordinal);
         foreach (var name in options.StoreNames)
@@ -155,13 +155,26 @@ public static class CachebackServiceCollectionExtensions
         });
     }
 
-    /// <summary>Binds the "Cacheback" section when the container has a configuration; a value of the wrong type fails like any bad setting.</summary>
+    /// <summary>
+    /// Binds the "Cacheback" section when the container has a configuration, and reads its thresholds
+    /// onto the default policy; a value of the wrong type, or thresholds that make no policy, fail
+    /// like any bad setting (by key, when the options are checked).
+    /// </summary>
     private sealed class BindFromConfiguration(IServiceProvider provider, IOptions<CachebackSections> sections) : IConfigureOptions<CachebackOptions>
     {
         public void Configure(CachebackOptions options)
         {
-            if (provider.GetService<IConfiguration>()?.GetSection(CachebackOptions.SectionName) is { } section)
-                OptionsBinding.Bind(section, options, sections.Value.Owned);
+            if (provider.GetService<IConfiguration>()?.GetSection(CachebackOptions.SectionName) is not { } section)
+                return;
+            OptionsBinding.Bind(section, options, sections.Value.Owned, PolicySettings.Keys);
+            try
+            {
+                options.Policy = PolicySettings.Apply(section, options.Policy);
+            }
+            catch (PolicyValidationException e)
+            {
+                options.PolicyProblems = e.Errors;
+            }
         }
     }
 }

@@ -71,6 +71,45 @@ public class DependencyInjectionTests
     }
 
     [Fact]
+    public void Options_EveryThresholdOfThePolicy_IsAKey()
+    {
+        using var host = Build(new()
+        {
+            ["Cacheback:CacheTtl"] = "01:00:00",
+            ["Cacheback:EarlyRefreshBeta"] = "1.5",
+            ["Cacheback:LifetimeJitter"] = "0.25",
+        });
+
+        var policy = host.Services.GetRequiredService<CachebackRuntime>().Options.DefaultPolicy;
+
+        Assert.Equal(Policy.Default.With(cacheTtl: TimeSpan.FromHours(1), earlyRefreshBeta: 1.5, lifetimeJitter: 0.25), policy);
+    }
+
+    [Fact]
+    public void Options_PolicyInCode_DerivedFromTheConfiguredOne_KeepsItsThresholds()
+    {
+        using var host = Build(
+            new() { ["Cacheback:Lifetime"] = "00:00:30" },
+            s => s.AddCacheback(o => o.Policy = o.Policy.With(fetchOnMiss: false)));
+
+        var policy = host.Services.GetRequiredService<CachebackRuntime>().Options.DefaultPolicy;
+
+        Assert.Equal(TimeSpan.FromSeconds(30), policy.Lifetime);
+        Assert.False(policy.FetchOnMiss);
+    }
+
+    [Fact]
+    public void Options_NullPolicy_IsRefusedWhenSet()
+    {
+        var options = new CachebackOptions();
+
+        var e = Assert.Throws<ArgumentNullException>(() => options.Policy = null!);
+
+        Assert.Equal("value", e.ParamName);
+        Assert.Same(Policy.Default, options.Policy);
+    }
+
+    [Fact]
     public void Options_InvalidThresholds_FailWhenTheRuntimeIsBuilt()
     {
         using var host = Build(new() { ["Cacheback:Lifetime"] = "00:00:00" });

@@ -31,6 +31,25 @@ public class OptionsValidationTests
     }
 
     [Fact]
+    public async Task Start_ThresholdsThatMakeNoPolicy_FailNamingEachKey()
+    {
+        var e = await StartFails(new() { ["Cacheback:Lifetime"] = "00:10:00", ["Cacheback:FetchOnStaleThreshold"] = "00:05:00", ["Cacheback:LifetimeJitter"] = "0.9" });
+
+        Assert.Contains(e.Failures, f => f.StartsWith("Cacheback:FetchOnStaleThreshold (00:05:00) must be longer than Lifetime (00:10:00)", StringComparison.Ordinal));
+        Assert.Contains(e.Failures, f => f.StartsWith("Cacheback:LifetimeJitter must be between 0 and", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Start_PolicyAsASection_IsNotASetting()
+    {
+        // The thresholds are flat keys ("Cacheback:Lifetime"); a "Policy" section would be ignored.
+        var e = await StartFails(new() { ["Cacheback:Policy:Lifetime"] = "00:01:00", ["Cacheback:EarlyRefreshBeta"] = "often" });
+
+        Assert.Contains(e.Failures, f => f.StartsWith("Cacheback:Policy is not a setting", StringComparison.Ordinal) && f.Contains("EarlyRefreshBeta", StringComparison.Ordinal));
+        Assert.Contains(e.Failures, f => f.StartsWith("Cacheback:EarlyRefreshBeta is 'often', which is not a Double", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Start_UnknownKey_FailsNamingItAndTheValidOnes()
     {
         // The name README.md once gave beside the real one: it used to be ignored.

@@ -11,7 +11,7 @@ public class RuntimeRegistrationTests
     public async Task AddCacheback_WithoutAHost_StillRefreshes()
     {
         var services = new ServiceCollection();
-        services.AddCacheback(o => o.FetchOnMiss = false);
+        services.AddCacheback(o => o.Policy = o.Policy.With(fetchOnMiss: false));
         await using var provider = services.BuildServiceProvider();
         var runtime = provider.GetRequiredService<CachebackRuntime>();
         var cached = Cache.Wrap<string, string>((k, _) => Task.FromResult(k), runtime: runtime, name: "no-host");
