@@ -23,7 +23,7 @@ namespace Cacheback;
 /// </remarks>
 /// <typeparam name="TArgs">The fetch's arguments (a tuple or a record for several).</typeparam>
 /// <typeparam name="TResult">The fetched value.</typeparam>
-public abstract partial class Job<TArgs, TResult> : ICachebackJob, IContainerJob
+public abstract class Job<TArgs, TResult> : ICachebackJob, IContainerJob
 {
     private readonly object _gate = new();
     private CachebackRuntime? _runtime;
@@ -158,4 +158,112 @@ public abstract partial class Job<TArgs, TResult> : ICachebackJob, IContainerJob
             return await job.Fetch(args, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    // The methods a job overrides to shape its caching (django-cacheback's names). Each one overridden
+    // becomes the matching hook function of ToDefinition; one left alone is not asked at all.
+
+    /// <summary>The expensive read: the only method a job must override.</summary>
+    /// <param name="args">The arguments.</param>
+    /// <param name="cancellationToken">Cancelled when the fetch outlasts the policy's refresh timeout, or by the caller of <see cref="RefreshAsync"/>; never by a caller of <see cref="GetAsync"/>, whose fetch others may share.</param>
+    protected abstract Task<TResult> Fetch(TArgs args, CancellationToken cancellationToken);
+
+    /// <summary>The cache key of <paramref name="args"/> within this job.</summary>
+    /// <remarks>Default: a string is its own key, scalars their invariant text, anything else the SHA-256 of its canonical JSON.</remarks>
+    /// <exception cref="ArgumentException">The arguments cannot be encoded.</exception>
+    public virtual string Key(TArgs args) => (_defaultKey ??= KeyEncoding.For<TArgs>())(args);
+
+    /// <summary>Until when a value fetched at <paramref name="now"/> is fresh.</summary>
+    /// <remarks>Default: <paramref name="now"/> + the policy's lifetime. What an override returns is
+    /// brought into [<paramref name="now"/>, <paramref name="now"/> + the cache TTL]: a time
+    /// already past means stale at once, one past the TTL means fresh for as long as the item is kept.</remarks>
+    public virtual DateTimeOffset Expiry(TArgs args, DateTimeOffset now) => Later(now, Policy.Lifetime);
+
+    /// <summary>Until when a refresh triggered at <paramref name="now"/> holds its lease.</summary>
+    /// <remarks>Default: <paramref name="now"/> + the policy's refresh timeout. What an override returns is
+    /// brought into [<paramref name="now"/>, <paramref name="now"/> + the cache TTL], as for <see cref="Expiry"/>.</remarks>
+    public virtual DateTimeOffset Timeout(TArgs args, DateTimeOffset now) => Later(now, Policy.RefreshTimeout);
+
+    /// <summary>What a miss returns when it does not fetch.</summary>
+    /// <remarks>Default: <c>default</c>.</remarks>
+    public virtual TResult Empty() => default!;
+
+    /// <summary>Whether a miss for <paramref name="args"/> fetches now.</summary>
+    /// <remarks>Default: the policy's <see cref="Policy.FetchOnMiss"/>.</remarks>
+    public virtual bool ShouldMissingItemBeFetchedSynchronously(TArgs args) => Policy.FetchOnMiss;
+
+    /// <summary>Whether a stale item is fetched now instead of served.</summary>
+    /// <param name="delta">How far past its lifetime the data is: its age (since it was fetched) minus the policy's lifetime. An invalidation does not change it.</param>
+    /// <param name="args">The arguments.</param>
+    /// <remarks>Default: when the policy's <see cref="Policy.FetchOnStaleThreshold"/> is set and the data is older than it (delta &gt; threshold - lifetime).</remarks>
+    public virtual bool ShouldStaleItemBeFetchedSynchronously(TimeSpan delta, TArgs args) =>
+        Policy is { FetchOnStaleThreshold: { } threshold } policy && delta > threshold - policy.Lifetime;
+
+    /// <summary>Shapes what <see cref="GetAsync"/> returns, knowing how it was obtained.</summary>
+    /// <param name="result">The value.</param>
+    /// <param name="call">The arguments of the call.</param>
+    /// <param name="status">Hit, stale or miss.</param>
+    /// <param name="syncFetch">True if this call fetched, false if it left the fetch to the background, null if none was needed.</param>
+    /// <remarks>Default: <paramref name="result"/> unchanged.</remarks>
+    public virtual TResult ProcessResult(TResult result, TArgs call, CacheStatus status, bool? syncFetch) => result;
+
+    /// <summary><paramref name="time"/> + <paramref name="duration"/>, at most <see cref="DateTimeOffset.MaxValue"/>.</summary>
+    private static DateTimeOffset Later(DateTimeOffset time, TimeSpan duration) =>
+        duration > DateTimeOffset.MaxValue - time ? DateTimeOffset.MaxValue : time + duration;
+
+    // What client code calls on a job.
+
+    /// <summary>
+    /// The cached value, through <see cref="ProcessResult"/> if overridden: fresh, or stale while one refresh
+    /// runs in the background, or fetched now on a miss (one fetch shared by concurrent callers).
+    /// </summary>
+    /// <param name="args">The arguments.</param>
+    /// <param name="cancellationToken">Stops this caller waiting; never cancels a fetch others share.</param>
+    /// <exception cref="OperationCanceledException">The caller cancelled (with the caller's token).</exception>
+    /// <exception cref="TimeoutException">A fetch made for this read ran longer than the refresh timeout; the message names the job, the key and the timeout.</exception>
+    /// <remarks>A hit takes the same path as <c>Cache.Wrap</c>'s: <see cref="ProcessResult"/>, when overridden, is the only step added.</remarks>
+    public ValueTask<TResult> GetAsync(TArgs args, CancellationToken cancellationToken = default) =>
+        Cached.GetAsync(args, cancellationToken);
+
+    /// <summary>Stores <paramref name="value"/> for <paramref name="args"/>, fresh until <see cref="Expiry"/>.</summary>
+    public Task SetAsync(TArgs args, TResult value, CancellationToken cancellationToken = default) =>
+        Cached.SetAsync(args, value, cancellationToken);
+
+    /// <summary>Removes the item; whether one was there.</summary>
+    public Task<bool> DeleteAsync(TArgs args, CancellationToken cancellationToken = default) =>
+        Cached.DeleteAsync(args, cancellationToken);
+
+    /// <summary>
+    /// Marks every entry tagged <paramref name="tag"/> (<c>"*"</c>: every tagged entry) stale, in every
+    /// tagged job and HybridCache on this job's store, on every node and in every L1: each is served
+    /// while one refresh of it runs; a fetch, refresh or set in flight now never lands as fresh.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="tag"/> is empty or whitespace.</exception>
+    public ValueTask InvalidateByTagAsync(string tag, CancellationToken cancellationToken = default) =>
+        Cached.InvalidateByTagAsync(tag, cancellationToken);
+
+    /// <summary>As <see cref="InvalidateByTagAsync"/>, but the entries are removed: the next read of one is a miss.</summary>
+    /// <exception cref="ArgumentException"><paramref name="tag"/> is empty or whitespace.</exception>
+    public ValueTask RemoveByTagAsync(string tag, CancellationToken cancellationToken = default) =>
+        Cached.RemoveByTagAsync(tag, cancellationToken);
+
+    /// <summary>Marks a present item stale and enqueues its refresh; whether an item was there.</summary>
+    public Task<bool> InvalidateAsync(TArgs args, CancellationToken cancellationToken = default) =>
+        Cached.InvalidateAsync(args, cancellationToken);
+
+    /// <summary>What is stored (the value and until when it is fresh, in an envelope), with no side effects; <see langword="null"/> when absent, unreadable or past its TTL.</summary>
+    public Task<Envelope<TResult>?> RawGetAsync(TArgs args, CancellationToken cancellationToken = default) =>
+        Cached.RawGetAsync(args, cancellationToken);
+
+    /// <summary>Fetches now, stores and returns the value.</summary>
+    /// <exception cref="TimeoutException">The fetch outlasted the policy's refresh timeout (it was cancelled, and nothing was stored).</exception>
+    /// <exception cref="OperationCanceledException">The caller cancelled.</exception>
+    public Task<TResult> RefreshAsync(TArgs args, CancellationToken cancellationToken = default) =>
+        Cached.RefreshAsync(args, cancellationToken);
+
+    /// <summary>
+    /// Enqueues a background refresh. When the queue cannot take it, refreshes now and logs; when
+    /// that fails too, logs. Never throws for either.
+    /// </summary>
+    public Task EnqueueRefreshAsync(TArgs args, CancellationToken cancellationToken = default) =>
+        Cached.EnqueueRefreshAsync(args, cancellationToken);
 }
