@@ -176,12 +176,12 @@ public abstract class Job<TArgs, TResult> : ICachebackJob, IContainerJob
     /// <remarks>Default: <paramref name="now"/> + the policy's lifetime. What an override returns is
     /// brought into [<paramref name="now"/>, <paramref name="now"/> + the cache TTL]: a time
     /// already past means stale at once, one past the TTL means fresh for as long as the item is kept.</remarks>
-    public virtual DateTimeOffset Expiry(TArgs args, DateTimeOffset now) => Later(now, Policy.Lifetime);
+    public virtual DateTimeOffset Expiry(TArgs args, DateTimeOffset now) => Decide.DefaultExpiry(now, Policy);
 
     /// <summary>Until when a refresh triggered at <paramref name="now"/> holds its lease.</summary>
     /// <remarks>Default: <paramref name="now"/> + the policy's refresh timeout. What an override returns is
     /// brought into [<paramref name="now"/>, <paramref name="now"/> + the cache TTL], as for <see cref="Expiry"/>.</remarks>
-    public virtual DateTimeOffset Timeout(TArgs args, DateTimeOffset now) => Later(now, Policy.RefreshTimeout);
+    public virtual DateTimeOffset Timeout(TArgs args, DateTimeOffset now) => Decide.DefaultTimeout(now, Policy);
 
     /// <summary>What a miss returns when it does not fetch.</summary>
     /// <remarks>Default: <c>default</c>.</remarks>
@@ -195,8 +195,7 @@ public abstract class Job<TArgs, TResult> : ICachebackJob, IContainerJob
     /// <param name="delta">How far past its lifetime the data is: its age (since it was fetched) minus the policy's lifetime. An invalidation does not change it.</param>
     /// <param name="args">The arguments.</param>
     /// <remarks>Default: when the policy's <see cref="Policy.FetchOnStaleThreshold"/> is set and the data is older than it (delta &gt; threshold - lifetime).</remarks>
-    public virtual bool ShouldStaleItemBeFetchedSynchronously(TimeSpan delta, TArgs args) =>
-        Policy is { FetchOnStaleThreshold: { } threshold } policy && delta > threshold - policy.Lifetime;
+    public virtual bool ShouldStaleItemBeFetchedSynchronously(TimeSpan delta, TArgs args) => Decide.DefaultFetchStale(delta, Policy);
 
     /// <summary>Shapes what <see cref="GetAsync"/> returns, knowing how it was obtained.</summary>
     /// <param name="result">The value.</param>
@@ -205,10 +204,6 @@ public abstract class Job<TArgs, TResult> : ICachebackJob, IContainerJob
     /// <param name="syncFetch">True if this call fetched, false if it left the fetch to the background, null if none was needed.</param>
     /// <remarks>Default: <paramref name="result"/> unchanged.</remarks>
     public virtual TResult ProcessResult(TResult result, TArgs call, CacheStatus status, bool? syncFetch) => result;
-
-    /// <summary><paramref name="time"/> + <paramref name="duration"/>, at most <see cref="DateTimeOffset.MaxValue"/>.</summary>
-    private static DateTimeOffset Later(DateTimeOffset time, TimeSpan duration) =>
-        duration > DateTimeOffset.MaxValue - time ? DateTimeOffset.MaxValue : time + duration;
 
     // What client code calls on a job.
 

@@ -18,6 +18,40 @@ namespace Cacheback;
 /// </remarks>
 public static class Decide
 {
+    /// <summary>
+    /// The expiry hook's rule when a job gives none: a value fetched at <paramref name="now"/> is
+    /// fresh for the policy's lifetime (until <see cref="DateTimeOffset.MaxValue"/> at most).
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="policy"/> is null.</exception>
+    [Pure]
+    public static DateTimeOffset DefaultExpiry(DateTimeOffset now, Policy policy)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        return EnvelopeTime.Add(now, policy.Lifetime);
+    }
+
+    /// <summary>The timeout hook's rule when a job gives none: a refresh triggered at <paramref name="now"/> holds its lease for the policy's refresh timeout.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="policy"/> is null.</exception>
+    [Pure]
+    public static DateTimeOffset DefaultTimeout(DateTimeOffset now, Policy policy)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        return EnvelopeTime.Add(now, policy.RefreshTimeout);
+    }
+
+    /// <summary>
+    /// The stale-fetch hook's rule when a job gives none: stale data <paramref name="pastLifetime"/>
+    /// past its lifetime is fetched now when the policy has a <see cref="Policy.FetchOnStaleThreshold"/>
+    /// and the data is older than it (measured from its fetch); otherwise it is served while it refreshes.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="policy"/> is null.</exception>
+    [Pure]
+    public static bool DefaultFetchStale(TimeSpan pastLifetime, Policy policy)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        return policy.FetchOnStaleThreshold is { } threshold && pastLifetime > threshold - policy.Lifetime;
+    }
+
     /// <summary>Decides what a read at <paramref name="now"/> does with <paramref name="stored"/> (null: nothing stored).</summary>
     /// <remarks>
     /// <list type="bullet">

@@ -18,9 +18,9 @@ internal sealed class DefinedHooks<TArgs, TResult>(JobDefinition<TArgs, TResult>
     public bool ShouldFetchOnMiss(TArgs args) => _fetchOnMiss?.Invoke(args) ?? policy.FetchOnMiss;
 
     public bool ShouldFetchStale(TArgs args, TimeSpan delta) =>
-        _fetchStale?.Invoke(args, delta) ?? (policy.FetchOnStaleThreshold is { } threshold && delta > threshold - policy.Lifetime);
+        _fetchStale?.Invoke(args, delta) ?? Decide.DefaultFetchStale(delta, policy);
 
-    public DateTimeOffset Expiry(TArgs args, DateTimeOffset now) => _expiry?.Invoke(args, now) ?? EnvelopeTime.Add(now, policy.Lifetime);
+    public DateTimeOffset Expiry(TArgs args, DateTimeOffset now) => _expiry?.Invoke(args, now) ?? Decide.DefaultExpiry(now, policy);
 
-    public DateTimeOffset Timeout(TArgs args, DateTimeOffset now) => _timeout?.Invoke(args, now) ?? EnvelopeTime.Add(now, policy.RefreshTimeout);
+    public DateTimeOffset Timeout(TArgs args, DateTimeOffset now) => _timeout?.Invoke(args, now) ?? Decide.DefaultTimeout(now, policy);
 }

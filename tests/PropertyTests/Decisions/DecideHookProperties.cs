@@ -43,6 +43,25 @@ public class DecideHookProperties
         return effect is Effect<string>.FetchSync == (hooks.FetchStale ?? tooOld);
     }
 
+    /// <summary>
+    /// The public default rules (what <c>Job</c>'s hooks answer when not overridden, and a definition
+    /// without hooks) are the rules <see cref="Decide"/> applies without hooks: a job whose hooks
+    /// answer them reads and writes exactly as one with no hooks.
+    /// </summary>
+    [Property]
+    public bool DefaultHooks_AnswerWhatDecideDoesWithoutHooks(Moment now, Envelope<string> stored, Policy policy)
+    {
+        var at = DateTimeOffset.FromUnixTimeMilliseconds(now);
+        var defaults = new HookAnswers(
+            policy.FetchOnMiss,
+            Decide.DefaultFetchStale(Decide.PastLifetime(now, stored, policy.Rules), policy),
+            Decide.DefaultExpiry(at, policy).ToUnixTimeMilliseconds(),
+            Decide.DefaultTimeout(at, policy).ToUnixTimeMilliseconds());
+        var hooked = defaults.Apply(policy.Rules);
+        return Decide.Read(now, stored, hooked).Equals(Decide.Read(now, stored, policy.Rules))
+            && Decide.Write(now, "v", 7, null, hooked).Equals(Decide.Write(now, "v", 7, null, policy.Rules));
+    }
+
     [Property]
     public bool MissHook_DecidesWhetherAMissFetches(Moment now, Envelope<string> stored, Policy policy, HookAnswers hooks)
     {
