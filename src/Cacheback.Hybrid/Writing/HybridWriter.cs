@@ -105,15 +105,15 @@ internal sealed class HybridWriter(
                 return false;
             }
 
-            var now = clock.NowMs();
-            var envelope = Envelope.FromMs(Envelope.NewVersion(), true, HybridEntry.Of(value, tags, seen, payload), now, EnvelopeTime.Add(now, policy.LifetimeMs), 0);
-            if (expected is not { } version)
+            // Fresh for the entry's expiration, kept for its TTL: Decide's rule for any fetched value.
+            var write = Decide.Write(clock.NowMs(), HybridEntry.Of(value, tags, seen, payload), Envelope.NewVersion(), expected, policy.Rules);
+            if (write.ExpectedVersion is not { } version)
             {
-                await store.WriteAsync(key, envelope, policy.CacheTtl).ConfigureAwait(false);
+                await store.WriteAsync(key, write.Envelope, write.Ttl).ConfigureAwait(false);
                 return true;
             }
 
-            if (await store.CompareAndSetAsync(key, version, envelope, policy.CacheTtl).ConfigureAwait(false))
+            if (await store.CompareAndSetAsync(key, version, write.Envelope, write.Ttl).ConfigureAwait(false))
                 return true;
             HybridLog.RefreshSuperseded(logger, key);
             return false;
