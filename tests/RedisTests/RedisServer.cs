@@ -45,8 +45,35 @@ public sealed class RedisServer : IDisposable
     /// <summary>Starts a server on <paramref name="port"/> (default: a free one); on the port of a killed server to restart it.</summary>
     /// <param name="port">The port; default a free one.</param>
     /// <param name="arguments">More redis-server options, after ours (e.g. <c>--cluster-enabled yes</c>).</param>
-    public static Task<RedisServer> StartAsync(int? port = null, IReadOnlyList<string>? arguments = null) =>
-        StartAsync(port, arguments ?? [], Directory.CreateTempSubdirectory("cacheback-redis-").FullName);
+    public static async Task<RedisServer> StartAsync(int? port = null, IReadOnlyList<string>? arguments = null) =>
+        port is { } given
+            ? await StartAsync(given, arguments ?? [], NewDirectory())
+            : (await StartOnFreePortsAsync(0, _ => arguments ?? [])).Server;
+
+    /// <summary>
+    /// Starts a server on a free port, with <paramref name="extraPorts"/> more free ports handed to
+    /// <paramref name="argumentsFor"/> (a TLS port, say). A port free when picked may be taken by
+    /// another process (another test assembly starting its servers) before the server binds it: a
+    /// start that fails with "Address already in use" tries again, on new ports, a few times.
+    /// </summary>
+    public static async Task<(RedisServer Server, int[] ExtraPorts)> StartOnFreePortsAsync(int extraPorts, Func<int[], IReadOnlyList<string>> argumentsFor)
+    {
+        const int Attempts = 5;
+        for (var attempt = 1; ; attempt++)
+        {
+            var extra = Enumerable.Range(0, extraPorts).Select(_ => FreeLoopbackPort()).ToArray();
+            try
+            {
+                return (await StartAsync(FreeLoopbackPort(), argumentsFor(extra), NewDirectory()), extra);
+            }
+            catch (InvalidOperationException e) when (attempt < Attempts && e.Message.Contains("Address already in use", StringComparison.Ordinal))
+            {
+                // Lost a port to another process between picking it and binding it: pick again.
+            }
+        }
+    }
+
+    private static string NewDirectory() => Directory.CreateTempSubdirectory("cacheback-redis-").FullName;
 
     /// <summary>
     /// Kills the server if it still runs and starts it again on the same port, with the same options and

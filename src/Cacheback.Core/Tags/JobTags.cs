@@ -36,9 +36,10 @@ internal sealed class JobTags<TArgs>(Func<TArgs, IEnumerable<string>?> tagsOf, I
             sums = ValueTask.FromException<(long, long)>(e);
         }
 
-        return sums.IsCompletedSuccessfully
-            ? new(TagRules.Judge(stamp, sums.Result.Versions, sums.Result.Removals))
-            : VerdictSlowAsync(sums, stamp, key, cancellationToken);
+        if (!sums.IsCompletedSuccessfully)
+            return VerdictSlowAsync(sums, stamp, key, cancellationToken);
+        var (versions, removals) = sums.Result;
+        return new(TagRules.Judge(stamp, versions, removals));
     }
 
     private async ValueTask<TagVerdict> VerdictSlowAsync(ValueTask<(long Versions, long Removals)> sums, TagStamp? stamp, string key, CancellationToken cancellationToken)
@@ -67,22 +68,25 @@ internal sealed class JobTags<TArgs>(Func<TArgs, IEnumerable<string>?> tagsOf, I
         var wildcard = book.ReadAsync(TagRules.Wildcard, cancellationToken);
         if (!wildcard.IsCompletedSuccessfully)
             return SumsSlowAsync(wildcard, tags, cancellationToken);
-        long versions = wildcard.Result.Version, removals = wildcard.Result.RemovedAt;
+        // Each ValueTask's result is taken once: a pooled one may serve another read once taken.
+        var all = wildcard.Result;
         if (tags is string[] array)
         {
+            long versions = all.Version, removals = all.RemovedAt;
             for (var i = 0; i < array.Length; i++)
             {
-                var state = book.ReadAsync(TagRules.Checked(array[i], i), cancellationToken);
-                if (!state.IsCompletedSuccessfully)
-                    return SumsSlowAsync(wildcard, tags, cancellationToken);
-                versions += state.Result.Version;
-                removals += state.Result.RemovedAt;
+                var reading = book.ReadAsync(TagRules.Checked(array[i], i), cancellationToken);
+                if (!reading.IsCompletedSuccessfully)
+                    return SumsSlowAsync(new ValueTask<TagState>(all), tags, cancellationToken);
+                var state = reading.Result;
+                versions += state.Version;
+                removals += state.RemovedAt;
             }
 
             return new((versions, removals));
         }
 
-        return SumsSlowAsync(wildcard, tags, cancellationToken);
+        return SumsSlowAsync(new ValueTask<TagState>(all), tags, cancellationToken);
     }
 
     private async ValueTask<(long Versions, long Removals)> SumsSlowAsync(ValueTask<TagState> wildcard, IEnumerable<string>? tags, CancellationToken cancellationToken)

@@ -61,13 +61,20 @@ internal sealed class HybridReader(
 
         // The hit: a store that answers at once (memory, or an L1) with a fresh entry whose tags
         // hold. No allocation, no await.
-        if (read.IsCompletedSuccessfully
-            && read.Result is { HasValue: true } stored
-            && clock.NowMs() < stored.FreshUntilMs
-            && tagVersions.HoldNow(stored.RawValue)
-            && stored.RawValue.TryGetValue<T>(serializers, out var value))
+        if (read.IsCompletedSuccessfully)
         {
-            return new ValueTask<T>(value);
+            // Taken once: a pooled ValueTask (a Redis read's) may serve another read once its
+            // result is taken, so what goes on to the decision is the envelope, not the ValueTask.
+            var stored = read.Result;
+            if (stored is { HasValue: true }
+                && clock.NowMs() < stored.FreshUntilMs
+                && tagVersions.HoldNow(stored.RawValue)
+                && stored.RawValue.TryGetValue<T>(serializers, out var value))
+            {
+                return new ValueTask<T>(value);
+            }
+
+            read = new ValueTask<Envelope<HybridEntry>?>(stored);
         }
 
         return SlowAsync(read, key, state, factory, options, flags, tags, cancellationToken);

@@ -32,7 +32,28 @@ public sealed class PostgresServer : IDisposable
     public string ConnectionString(string database) =>
         $"Host=127.0.0.1;Port={Port};Username=postgres;Database={database};Timeout=30;Command Timeout=60";
 
+    /// <summary>
+    /// Starts a server on a free port. A port free when picked may be taken by another process (another
+    /// test assembly starting its servers) before the server binds it: then it starts again, on a new
+    /// port, a few times.
+    /// </summary>
     public static async Task<PostgresServer> StartAsync()
+    {
+        const int Attempts = 3;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync();
+            }
+            catch (InvalidOperationException e) when (attempt < Attempts && e.Message.Contains("Address already in use", StringComparison.Ordinal))
+            {
+                // Lost the port between picking it and binding it: pick again.
+            }
+        }
+    }
+
+    private static async Task<PostgresServer> StartOnceAsync()
     {
         var bin = FindBinaries() ?? throw new InvalidOperationException(
             "PostgreSQL's server binaries (initdb, pg_ctl) were not found in /usr/lib/postgresql/*/bin or on PATH. The EF Core tests run "

@@ -29,4 +29,30 @@ public sealed class SharedStoreClaimTests
         await refreshed;
         Assert.Equal("new", await cache.GetOrCreateAsync("k", _ => new ValueTask<string>("unused"), OneMinute));
     }
+
+    /// <summary>
+    /// A read the store answered at once with a stale entry is looked at by the hit check, then
+    /// decided on: the store's ValueTask is taken once (a pooled one, as a Redis read's, may serve
+    /// another read once taken). Seen under load before: "the store failed to read", and the stale
+    /// read waited for its factory instead of being served.
+    /// </summary>
+    [Fact]
+    public async Task A_stale_read_answered_at_once_takes_the_store_result_once()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 30, 12, 0, 0, TimeSpan.Zero));
+        using var runtime = new CachebackRuntime(new CachebackRuntimeOptions { TimeProvider = time, Store = new OneShotReadStore(time), RunRefreshWorker = false });
+        using var cache = new CachebackHybridCache(runtime);
+        Assert.True(cache.IsStoreShared);
+        await cache.SetAsync("k", "old", OneMinute);
+        time.Advance(TimeSpan.FromMinutes(2));
+        var refreshed = cache.NextRefreshEnded("k");
+        var factoryCalls = 0;
+
+        var stale = await cache.GetOrCreateAsync("k", _ => new ValueTask<string>($"new #{++factoryCalls}"), OneMinute);
+
+        Assert.Equal("old", stale);
+        await refreshed;
+        Assert.Equal(1, factoryCalls);
+        Assert.Equal("new #1", await cache.GetOrCreateAsync("k", _ => new ValueTask<string>("unused"), OneMinute));
+    }
 }

@@ -15,7 +15,7 @@ public sealed class RedisSecuredServerTests : IAsyncLifetime
     private const string Password = "s3cret-for-tests";
     private static readonly Policy Policy = Cacheback.Policy.Create(lifetime: TimeSpan.FromMinutes(10), cacheTtl: TimeSpan.FromHours(1));
     private readonly string _directory = Directory.CreateTempSubdirectory("cacheback-tls-").FullName;
-    private readonly int _tlsPort = RedisServer.FreeLoopbackPort();
+    private int _tlsPort;
     private X509Certificate2? _certificate;
     private RedisServer? _server;
 
@@ -37,13 +37,14 @@ public sealed class RedisSecuredServerTests : IAsyncLifetime
         var keyFile = Path.Combine(_directory, "redis.key");
         await File.WriteAllTextAsync(certificateFile, _certificate.ExportCertificatePem());
         await File.WriteAllTextAsync(keyFile, key.ExportPkcs8PrivateKeyPem());
-        _server = await RedisServer.StartAsync(arguments:
+        (_server, var extra) = await RedisServer.StartOnFreePortsAsync(1, ports =>
         [
             "--requirepass", Password,
-            "--tls-port", _tlsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--tls-port", ports[0].ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--tls-cert-file", certificateFile, "--tls-key-file", keyFile, "--tls-ca-cert-file", certificateFile,
             "--tls-auth-clients", "no",
         ]);
+        _tlsPort = extra[0];
     }
 
     public Task DisposeAsync()

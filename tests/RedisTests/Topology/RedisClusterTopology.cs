@@ -90,12 +90,27 @@ public sealed class RedisClusterTopology : IRedisTopology, IAsyncDisposable
     {
     }
 
-    /// <summary>Starts the three nodes, forms the cluster and connects to it; cleans up after itself when that fails.</summary>
+    /// <summary>
+    /// Starts the three nodes, forms the cluster and connects to it; cleans up after itself when that
+    /// fails. A node that lost one of its free ports to another process before binding it ("Address
+    /// already in use") starts the whole cluster again, on new ports, a few times.
+    /// </summary>
     public static async Task<RedisClusterTopology> StartAsync()
     {
-        var cluster = new RedisClusterTopology();
-        await cluster.InitializeAsync();
-        return cluster;
+        const int Attempts = 3;
+        for (var attempt = 1; ; attempt++)
+        {
+            var cluster = new RedisClusterTopology();
+            try
+            {
+                await cluster.InitializeAsync();
+                return cluster;
+            }
+            catch (Exception e) when (attempt < Attempts && e.ToString().Contains("Address already in use", StringComparison.Ordinal))
+            {
+                // InitializeAsync disposed what it started: pick new ports.
+            }
+        }
     }
 
     private async Task InitializeAsync()
