@@ -17,21 +17,21 @@ internal static class RefreshPipeline
     /// <summary>Builds the pipeline over pushed <paramref name="requests"/>; nothing runs until it is subscribed.</summary>
     /// <param name="requests">The requests.</param>
     /// <param name="refresh">Runs one request; throws when the fetch fails.</param>
+    /// <param name="scheduler">Where refreshes start and timeouts are timed: one over the runtime's <see cref="TimeProvider"/>, so that tests run on virtual time.</param>
     /// <param name="options">Concurrency and timeout (default: <see cref="RefreshPipelineOptions"/>'s defaults).</param>
-    /// <param name="scheduler">Where refreshes start and timeouts are timed (default: one over <c>TimeProvider.System</c>).</param>
     /// <param name="timeoutFor">A request's own timeout (its job's), when it has one; otherwise <see cref="RefreshPipelineOptions.Timeout"/>.</param>
     /// <param name="inFlight">Where running requests are recorded (default: a record of its own).</param>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     public static IObservable<RefreshOutcome> Run(
         IObservable<RefreshRequest> requests,
         Func<RefreshRequest, CancellationToken, Task<RefreshResult>> refresh,
+        TimeProviderScheduler scheduler,
         RefreshPipelineOptions? options = null,
-        TimeProviderScheduler? scheduler = null,
         Func<RefreshRequest, TimeSpan?>? timeoutFor = null,
         RefreshesInFlight? inFlight = null)
     {
         ArgumentNullException.ThrowIfNull(requests);
-        return Pull(_ => requests, refresh, options, scheduler, timeoutFor, inFlight);
+        return Pull(_ => requests, refresh, scheduler, options, timeoutFor, inFlight);
     }
 
     /// <summary>
@@ -44,16 +44,16 @@ internal static class RefreshPipeline
     public static IObservable<RefreshOutcome> Pull(
         Func<IObservable<Unit>, IObservable<RefreshRequest>> requestsFor,
         Func<RefreshRequest, CancellationToken, Task<RefreshResult>> refresh,
+        TimeProviderScheduler scheduler,
         RefreshPipelineOptions? options = null,
-        TimeProviderScheduler? scheduler = null,
         Func<RefreshRequest, TimeSpan?>? timeoutFor = null,
         RefreshesInFlight? inFlight = null)
     {
         ArgumentNullException.ThrowIfNull(requestsFor);
         ArgumentNullException.ThrowIfNull(refresh);
+        ArgumentNullException.ThrowIfNull(scheduler);
         options ??= new RefreshPipelineOptions();
         options.Validate();
-        scheduler ??= new TimeProviderScheduler(Clock.System);
 
         return Observable.Defer(() =>
         {

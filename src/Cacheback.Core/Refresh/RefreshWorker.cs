@@ -174,7 +174,7 @@ public sealed class RefreshWorker : IDisposable
 
     /// <summary>The loop of one queue: ends when the queue closes, when stopped (after the running refreshes), or when abandoned.</summary>
     private Task Drain(IRefreshQueue queue, Running running) =>
-        RefreshPipeline.Pull(slots => Takes(queue, slots, running.StopTaking.Token), Refresh, _options, _scheduler, _timeoutFor, _inFlight)
+        RefreshPipeline.Pull(slots => Takes(queue, slots, running.StopTaking.Token), Refresh, _scheduler, _options, _timeoutFor, _inFlight)
             .SelectMany(async outcome =>
             {
                 await Acknowledge(queue, outcome).ConfigureAwait(false);

@@ -69,7 +69,7 @@ public class RefreshPipelineTests
         using var requests = new Subject<RefreshRequest>();
         var outcomes = new ConcurrentQueue<RefreshOutcome>();
         var completed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var _ = RefreshPipeline.Run(requests, gates.Refresh, new RefreshPipelineOptions { MaxConcurrency = 2 }, OnVirtualTime())
+        using var _ = RefreshPipeline.Run(requests, gates.Refresh, OnVirtualTime(), new RefreshPipelineOptions { MaxConcurrency = 2 })
             .Subscribe(o =>
             {
                 outcomes.Enqueue(o);
@@ -107,7 +107,7 @@ public class RefreshPipelineTests
         var gates = new Gates();
         using var requests = new Subject<RefreshRequest>();
         var outcome = new TaskCompletionSource<RefreshOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var _ = RefreshPipeline.Run(requests, gates.Refresh, new RefreshPipelineOptions { Timeout = TimeSpan.FromSeconds(30) }, scheduler)
+        using var _ = RefreshPipeline.Run(requests, gates.Refresh, scheduler, new RefreshPipelineOptions { Timeout = TimeSpan.FromSeconds(30) })
             .Subscribe(o => outcome.TrySetResult(o));
 
         requests.OnNext(Request("slow"));
@@ -131,7 +131,7 @@ public class RefreshPipelineTests
         var gates = new Gates();
         using var requests = new Subject<RefreshRequest>();
         var outcomes = new ConcurrentQueue<RefreshOutcome>();
-        using var _ = RefreshPipeline.Run(requests, gates.Refresh, new RefreshPipelineOptions { Timeout = TimeSpan.FromSeconds(1) }, scheduler)
+        using var _ = RefreshPipeline.Run(requests, gates.Refresh, scheduler, new RefreshPipelineOptions { Timeout = TimeSpan.FromSeconds(1) })
             .Subscribe(outcomes.Enqueue);
 
         requests.OnNext(Request("k"));
@@ -165,7 +165,7 @@ public class RefreshPipelineTests
 
                 second.TrySetResult();
                 return Task.FromResult(RefreshResult.Succeeded);
-            }, new RefreshPipelineOptions { MaxConcurrency = 1, Timeout = TimeSpan.FromSeconds(1) }, new TimeProviderScheduler(time))
+            }, new TimeProviderScheduler(time), new RefreshPipelineOptions { MaxConcurrency = 1, Timeout = TimeSpan.FromSeconds(1) })
             .Subscribe(outcomes.Enqueue);
 
         requests.OnNext(Request("deaf"));
@@ -209,7 +209,7 @@ public class RefreshPipelineTests
         using var requests = new Subject<RefreshRequest>();
 
         var e = Assert.Throws<ArgumentOutOfRangeException>(() =>
-            RefreshPipeline.Run(requests, (_, _) => Task.FromResult(RefreshResult.Succeeded), new RefreshPipelineOptions { MaxConcurrency = 0 }));
+            RefreshPipeline.Run(requests, (_, _) => Task.FromResult(RefreshResult.Succeeded), OnVirtualTime(), new RefreshPipelineOptions { MaxConcurrency = 0 }));
         Assert.Equal("MaxConcurrency", e.ParamName);
     }
 
