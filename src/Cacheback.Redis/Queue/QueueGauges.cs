@@ -17,9 +17,12 @@ internal sealed class QueueGauges(Func<Task<RedisQueueCounts>> counts)
     /// <summary>The counts last sampled (null before the first sample lands); starts a sample unless one runs.</summary>
     public RedisQueueCounts? SampleCounts()
     {
+        // Read before the next sample starts: a reply quick enough to land before this returns
+        // would otherwise make the answer depend on the thread's luck.
+        var last = Volatile.Read(ref _sampled);
         if (Interlocked.CompareExchange(ref _sampleRunning, 1, 0) == 0)
             Volatile.Write(ref _sampling, SampleAsync());
-        return Volatile.Read(ref _sampled);
+        return last;
     }
 
     private async Task SampleAsync()

@@ -24,6 +24,23 @@ public class RedisQueueTelemetryTests(RedisServerFixture redis)
         Assert.Equal(new RedisQueueCounts(1, 0, 0), queue.SampleCounts());
     }
 
+    /// <summary>
+    /// A sample that lands before the read returns (here: at once) is the next read's answer, not
+    /// this one's: the read answers what was sampled before it. It used to depend on the thread's
+    /// luck: a quick Redis reply under load made the first read answer the counts (seen in a full run).
+    /// </summary>
+    [Fact]
+    public async Task SampleCounts_ASampleThatLandsAtOnce_IsTheNextReadsAnswer()
+    {
+        var samples = 0;
+        var gauges = new QueueGauges(() => Task.FromResult(new RedisQueueCounts(++samples, 0, 0)));
+
+        Assert.Null(gauges.SampleCounts());
+        await gauges.Sampling.WaitAsync(QueueTesting.Bound);
+        Assert.Equal(new RedisQueueCounts(1, 0, 0), gauges.SampleCounts());
+        Assert.Equal(new RedisQueueCounts(2, 0, 0), gauges.SampleCounts());
+    }
+
     [Fact]
     public async Task Gauges_OfARuntimeOnRedis_ReportDepthAndDeadLetters()
     {
