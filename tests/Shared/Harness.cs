@@ -123,10 +123,23 @@ public sealed class CountingQueue(IRefreshQueue inner) : IRefreshQueue
 
     public ValueTask EnqueueAsync(RefreshRequest request, CancellationToken cancellationToken = default)
     {
-        var enqueued = inner.EnqueueAsync(request, cancellationToken);
-        // Counted only once the inner queue took it (it throws synchronously when it refuses).
-        Received.Enqueue(request);
+        // Counted before the inner queue has it: once it does, a worker (of another node, on Redis)
+        // may run the refresh and report its outcome before this thread gets on, and a test that
+        // waited for the outcome must see the count. Uncounted again when the queue refuses it
+        // (it throws synchronously).
         Interlocked.Increment(ref _count);
+        ValueTask enqueued;
+        try
+        {
+            enqueued = inner.EnqueueAsync(request, cancellationToken);
+        }
+        catch
+        {
+            Interlocked.Decrement(ref _count);
+            throw;
+        }
+
+        Received.Enqueue(request);
         Interlocked.Exchange(ref _next, new TaskCompletionSource<RefreshRequest>(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult(request);
         return enqueued;
     }
