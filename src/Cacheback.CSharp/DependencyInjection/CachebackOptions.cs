@@ -42,10 +42,6 @@ public sealed class CachebackOptions
     /// <value>Default 16. Between 1 and <see cref="PolicyLimits.MaxConcurrency"/> (1,024).</value>
     public int MaxConcurrentRefreshes { get; set; } = 16;
 
-    /// <summary>A background refresh of a job with no timeout of its own (a handler outside Cacheback's jobs) is cancelled after this.</summary>
-    /// <value>Default: the <see cref="Policy"/>'s <see cref="Policy.RefreshTimeout"/>. Cacheback's jobs use their own refresh timeout. At most <see cref="PolicyLimits.MaxTimerDuration"/> (about 49.7 days).</value>
-    public TimeSpan? RefreshFetchTimeout { get; set; }
-
     /// <summary>
     /// Whether this process runs refreshes. False for a node that leaves them to worker processes.
     /// With in-process queues only, the worker starts with the runtime; with a shared queue (Redis),

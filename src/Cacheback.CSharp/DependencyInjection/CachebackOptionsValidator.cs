@@ -38,10 +38,6 @@ internal sealed class CachebackOptionsValidator(IServiceProvider provider, IOpti
             yield return $"{Section}:{nameof(options.DrainTimeout)} must be at most {PolicyLimits.MaxTimerDuration}, the longest timer .NET can start (was {options.DrainTimeout}).";
         if (options.QueueCapacity <= 0)
             yield return $"{Section}:{nameof(options.QueueCapacity)} must be positive (was {options.QueueCapacity}).";
-        if (options.RefreshFetchTimeout is { } timeout && timeout <= TimeSpan.Zero)
-            yield return $"{Section}:{nameof(options.RefreshFetchTimeout)} must be positive (was {timeout}).";
-        if (options.RefreshFetchTimeout is { } longTimeout && longTimeout > PolicyLimits.MaxTimerDuration)
-            yield return $"{Section}:{nameof(options.RefreshFetchTimeout)} must be at most {PolicyLimits.MaxTimerDuration}, the longest timer .NET can start (was {longTimeout}).";
         foreach (var problem in options.MemoryStore.Problems($"{Section}:{nameof(options.MemoryStore)}:"))
             yield return problem;
         foreach (var store in options.StoreNames.Where(string.IsNullOrWhiteSpace))

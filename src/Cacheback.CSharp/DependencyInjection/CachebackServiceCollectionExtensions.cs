@@ -145,7 +145,10 @@ public static class CachebackServiceCollectionExtensions
             Refresh = new RefreshPipelineOptions
             {
                 MaxConcurrency = options.MaxConcurrentRefreshes,
-                Timeout = options.RefreshFetchTimeout ?? policy.RefreshTimeout,
+                // Every job the registry runs times its refreshes itself (its policy's RefreshTimeout, a
+                // HybridCache's RefreshTimeout): the pipeline's own timeout only bounds a request of an
+                // unregistered job, which ends at once. No setting of its own, then: the default policy's.
+                Timeout = policy.RefreshTimeout,
             },
             // With in-process queues only, requests come from this process's own registered jobs:
             // the worker can run at once, host or no host. A shared queue may hold requests for

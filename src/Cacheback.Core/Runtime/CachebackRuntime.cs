@@ -23,7 +23,11 @@ public sealed class CachebackRuntime : IDisposable
     /// Builds a runtime and, unless <see cref="CachebackRuntimeOptions.RunRefreshWorker"/> is false, starts its refresh worker.
     /// When a store keeps a clock of its own (<see cref="IStoreClock"/>, Redis's), its offset is measured first: a few round trips.
     /// </summary>
-    /// <exception cref="ArgumentException">An option is invalid (the message names it), or a store's <see cref="IStoreClock.ClockSyncInterval"/> is out of its bounds.</exception>
+    /// <exception cref="ArgumentException">
+    /// An option is invalid (the message names it), or a store's <see cref="IStoreClock.ClockSyncInterval"/> is out of its bounds,
+    /// or a memory store (<see cref="MemoryStore"/>, <see cref="MemoryBinaryStore"/> in an <see cref="EncodedStore"/>) reads another
+    /// <see cref="TimeProvider"/> than <see cref="CachebackRuntimeOptions.TimeProvider"/> (the message names both).
+    /// </exception>
     public CachebackRuntime(CachebackRuntimeOptions? options = null)
     {
         options ??= new CachebackRuntimeOptions();
@@ -39,6 +43,18 @@ public sealed class CachebackRuntime : IDisposable
         // The runtime's one clock: the memory store it makes reads it too, instead of making its own.
         _stores = Named(options.Store ?? new MemoryStore(options.MemoryStore, Clock), options.Stores, "store");
         _queues = Named(options.Queue ?? new InProcessQueue(), options.Queues, "queue");
+        // A memory store given in the options runs on this clock too (one clock per runtime): every
+        // one is checked before any is moved, so a refused runtime leaves the stores as they were.
+        var memoryStores = _stores
+            .Select(s => (Bounds: (s.Value as IBoundedStore)?.Bounds, Name: $"{s.Value.GetType().Name} named '{s.Key}'",
+                Option: s.Key == CachebackRuntimeOptions.DefaultName ? "options.Store" : "options.Stores"))
+            .Where(s => s.Bounds is not null)
+            .ToArray();
+        foreach (var (bounds, name, option) in memoryStores)
+            bounds!.CheckJoin(Clock, name, option);
+        foreach (var (bounds, name, option) in memoryStores)
+            bounds!.JoinRuntime(Clock, name, option);
+
         // Freshness is judged on the shared store's clock (issue 10, defect 7): the default store's
         // if it keeps one, else the first named one's that does, by name.
         // Last of what may throw: nothing built after it needs undoing if it does.

@@ -13,22 +13,26 @@ public sealed class MemoryBinaryStore : IBinaryStore, IBoundedStore
     private readonly MemoryBounds _bounds;
 
     MemoryBounds? IBoundedStore.Bounds => _bounds;
-    private readonly Clock _clock;
 
-    /// <summary>Creates the store with the default bounds; TTLs run on <paramref name="timeProvider"/> (default: the system clock).</summary>
+    /// <summary>Creates the store with the default bounds; TTLs run on <paramref name="timeProvider"/> (default: the system clock, or the runtime's once a runtime takes the store).</summary>
+    /// <remarks>
+    /// A runtime that takes the store (in an <see cref="EncodedStore"/>) puts it on its one clock; a
+    /// runtime on another <see cref="TimeProvider"/> than the one given here refuses it (<see cref="ArgumentException"/>).
+    /// </remarks>
     public MemoryBinaryStore(TimeProvider? timeProvider = null)
         : this(new MemoryBinaryStoreOptions(), timeProvider)
     {
     }
 
-    /// <summary>Creates the store with the bounds <paramref name="options"/> give; TTLs run on <paramref name="timeProvider"/> (default: the system clock).</summary>
+    /// <summary>Creates the store with the bounds <paramref name="options"/> give; TTLs run on <paramref name="timeProvider"/> (default: the system clock, or the runtime's once a runtime takes the store).</summary>
+    /// <remarks><inheritdoc cref="MemoryBinaryStore(TimeProvider)" path="/remarks" /></remarks>
     /// <exception cref="ArgumentException">An option is out of its bounds (the message names it and the limit).</exception>
     public MemoryBinaryStore(MemoryBinaryStoreOptions options, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        _clock = new Clock(timeProvider ?? Clock.System);
-        _bounds = new MemoryBounds(options.MaxEntries, options.MaxBytes, options.SweepInterval, options.SweepBatchSize, _clock);
+        // A clock of its own: the store may serve with no runtime at all.
+        _bounds = new MemoryBounds(options.MaxEntries, options.MaxBytes, options.SweepInterval, options.SweepBatchSize, new Clock(timeProvider ?? Clock.System), timeGiven: timeProvider is not null);
         _table = new EntryTable<Entry>(_bounds, nameof(MemoryBinaryStore));
     }
 
@@ -37,7 +41,7 @@ public sealed class MemoryBinaryStore : IBinaryStore, IBoundedStore
     {
         get
         {
-            var now = _clock.NowMs();
+            var now = _bounds.Clock.NowMs();
             return _table.Entries.Where(e => e.Value.ExpiresAtMs > now).Select(e => e.Key).ToArray();
         }
     }
@@ -86,7 +90,7 @@ public sealed class MemoryBinaryStore : IBinaryStore, IBoundedStore
             if (!_table.Entries.TryGetValue(key, out var entry))
                 return new(false);
             _table.RemoveLocked(key);
-            return new(entry.ExpiresAtMs > _clock.NowMs());
+            return new(entry.ExpiresAtMs > _bounds.Clock.NowMs());
         }
     }
 
@@ -96,14 +100,14 @@ public sealed class MemoryBinaryStore : IBinaryStore, IBoundedStore
         if (value.LongLength > _bounds.MaxBytes)
             _table.RemoveLocked(key);
         else
-            _table.SetLocked(key, new Entry(value, _clock.NowMs() + (long)ttl.TotalMilliseconds));
+            _table.SetLocked(key, new Entry(value, _bounds.Clock.NowMs() + (long)ttl.TotalMilliseconds));
     }
 
     private Entry? Live(string key)
     {
         if (!_table.Entries.TryGetValue(key, out var entry))
             return null;
-        if (entry.ExpiresAtMs > _clock.NowMs())
+        if (entry.ExpiresAtMs > _bounds.Clock.NowMs())
         {
             if (!entry.Referenced)
                 entry.Referenced = true;

@@ -12,36 +12,52 @@ namespace Cacheback;
 public sealed class MemoryStore : ICacheStore, IBoundedStore
 {
     private readonly Dictionary<string, object> _partitions = new(StringComparer.Ordinal);
-    private readonly Clock _clock;
     private readonly MemoryBounds _bounds;
 
     MemoryBounds? IBoundedStore.Bounds => _bounds;
 
-    /// <summary>Creates a store with the default bounds (<see cref="MemoryStoreOptions"/>) that reads time from <paramref name="timeProvider"/> (default: the system clock).</summary>
+    /// <summary>
+    /// Creates a store with the default bounds (<see cref="MemoryStoreOptions"/>) that reads time from
+    /// <paramref name="timeProvider"/> (default: the system clock, or the runtime's once a runtime takes the store).
+    /// </summary>
+    /// <remarks>
+    /// A runtime that takes the store (<see cref="CachebackRuntimeOptions.Store"/>,
+    /// <see cref="CachebackRuntimeOptions.Stores"/>) puts it on its one clock; a runtime on another
+    /// <see cref="TimeProvider"/> than the one given here refuses it (<see cref="ArgumentException"/>).
+    /// </remarks>
     public MemoryStore(TimeProvider? timeProvider = null)
         : this(new MemoryStoreOptions(), timeProvider)
     {
     }
 
-    /// <summary>Creates a store with the bounds <paramref name="options"/> give, reading time from <paramref name="timeProvider"/> (default: the system clock).</summary>
+    /// <summary>
+    /// Creates a store with the bounds <paramref name="options"/> give, reading time from
+    /// <paramref name="timeProvider"/> (default: the system clock, or the runtime's once a runtime takes the store).
+    /// </summary>
+    /// <remarks><inheritdoc cref="MemoryStore(TimeProvider)" path="/remarks" /></remarks>
     /// <exception cref="ArgumentException">An option is out of its bounds (the message names it and the limit).</exception>
     public MemoryStore(MemoryStoreOptions options, TimeProvider? timeProvider = null)
-        : this(options, new Clock(timeProvider ?? Clock.System))
+        // A clock of its own: the store may serve with no runtime at all.
+        : this(options, new Clock(timeProvider ?? Clock.System), timeGiven: timeProvider is not null)
     {
     }
 
     /// <summary>The store a runtime makes for itself, on the runtime's one <see cref="Clock"/>.</summary>
     internal MemoryStore(MemoryStoreOptions options, Clock clock)
+        : this(options, clock, timeGiven: true)
+    {
+    }
+
+    private MemoryStore(MemoryStoreOptions options, Clock clock, bool timeGiven)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         MaxEntries = options.MaxEntries;
-        _clock = clock;
-        _bounds = new MemoryBounds(options.MaxEntries, long.MaxValue, options.SweepInterval, options.SweepBatchSize, _clock);
+        _bounds = new MemoryBounds(options.MaxEntries, long.MaxValue, options.SweepInterval, options.SweepBatchSize, clock, timeGiven);
     }
 
-    /// <summary>The clock of TTLs and the sweep: the runtime's own when the runtime made the store.</summary>
-    internal Clock Clock => _clock;
+    /// <summary>The clock of TTLs and the sweep: the runtime's once a runtime took the store.</summary>
+    internal Clock Clock => _bounds.Clock;
 
     /// <summary>How many envelopes the store holds now, all jobs together (entries past their TTL count until swept).</summary>
     public long Count => _bounds.Count;
@@ -58,14 +74,14 @@ public sealed class MemoryStore : ICacheStore, IBoundedStore
         lock (_partitions)
         {
             if (!_partitions.TryGetValue(spec.Job, out partition!))
-                _partitions[spec.Job] = partition = new MemoryPartition<T>(new EntryTable<Envelope<T>>(_bounds, spec.Job), _clock, _bounds);
+                _partitions[spec.Job] = partition = new MemoryPartition<T>(new EntryTable<Envelope<T>>(_bounds, spec.Job), _bounds);
         }
 
         return partition as MemoryPartition<T>
             ?? throw new InvalidOperationException($"Job '{spec.Job}' already has a partition for values of another type than {typeof(T).Name}: job names must be unique.");
     }
 
-    private sealed class MemoryPartition<T>(EntryTable<Envelope<T>> table, Clock clock, MemoryBounds bounds) : IEnvelopeStore<T>
+    private sealed class MemoryPartition<T>(EntryTable<Envelope<T>> table, MemoryBounds bounds) : IEnvelopeStore<T>
     {
         public ValueTask<Envelope<T>?> ReadAsync(string key, CancellationToken cancellationToken = default)
         {
@@ -108,6 +124,6 @@ public sealed class MemoryStore : ICacheStore, IBoundedStore
         }
 
         // TimeSpan.MaxValue is about 9.2e14 ms: added to a Unix time in ms, it cannot overflow.
-        private long ExpiresAt(TimeSpan ttl) => clock.NowMs() + (long)ttl.TotalMilliseconds;
+        private long ExpiresAt(TimeSpan ttl) => bounds.Clock.NowMs() + (long)ttl.TotalMilliseconds;
     }
 }

@@ -59,15 +59,15 @@ internal sealed class HybridReader(
                 read = Share(key, read, cancellationToken);
         }
 
-        // The hit: a store that answers at once (memory, or an L1) with a fresh entry whose tags
-        // hold. No allocation, no await.
+        // The hit: a store that answers at once (memory, or an L1) with an entry that Decide's hit
+        // rule calls a hit under the call's policy, whose tags hold. No allocation, no await.
         if (read.IsCompletedSuccessfully)
         {
             // Taken once: a pooled ValueTask (a Redis read's) may serve another read once its
             // result is taken, so what goes on to the decision is the envelope, not the ValueTask.
             var stored = read.Result;
-            if (stored is { HasValue: true }
-                && clock.NowMs() < stored.FreshUntilMs
+            if (stored is not null
+                && rules.IsHit(clock.NowMs(), stored, options)
                 && tagVersions.HoldNow(stored.RawValue)
                 && stored.RawValue.TryGetValue<T>(serializers, out var value))
             {

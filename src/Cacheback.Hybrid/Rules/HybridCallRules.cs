@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Logging;
 
@@ -15,8 +16,13 @@ internal sealed class HybridCallRules
     private readonly bool _sharedStore;
     private readonly ILogger _logger;
     private readonly HybridCacheEntryFlags _defaultFlags;
+    private readonly TimeSpan _defaultExpiration;
     private readonly Policy _defaultPolicy;
     private readonly ConcurrentDictionary<TimeSpan, Policy> _policies = new();
+
+    // The policy of the last call that asked the hit rule: a hit compares lifetimes instead of
+    // looking the policy up. Policies are cached (never rebuilt), so replacing it allocates nothing.
+    private Policy _lastPolicy;
 
     public HybridCallRules(CachebackHybridCacheOptions options, bool sharedStore, ILogger logger)
     {
@@ -24,7 +30,9 @@ internal sealed class HybridCallRules
         _sharedStore = sharedStore;
         _logger = logger;
         _defaultFlags = options.DefaultEntryOptions?.Flags ?? HybridCacheEntryFlags.None;
-        _defaultPolicy = PolicyFor(options.DefaultEntryOptions?.Expiration ?? CachebackHybridCache.DefaultExpiration);
+        _defaultExpiration = options.DefaultEntryOptions?.Expiration ?? CachebackHybridCache.DefaultExpiration;
+        _defaultPolicy = PolicyFor(_defaultExpiration);
+        _lastPolicy = _defaultPolicy;
     }
 
     /// <summary>The thresholds of an entry expiring after <paramref name="expiration"/>: fresh for it, served stale for <see cref="CachebackHybridCacheOptions.StaleFor"/> more.</summary>
@@ -42,6 +50,29 @@ internal sealed class HybridCallRules
         options?.Expiration is { } expiration
             ? PolicyFor(CachebackHybridCacheOptions.EntryExpiration(expiration, "options.Expiration")!.Value)
             : _defaultPolicy;
+
+    /// <summary>
+    /// Whether what is stored is a hit for a call with <paramref name="options"/>: exactly
+    /// <see cref="Decide.IsHit{T}(long, Envelope{T}, long, long)"/> under the call's policy, the
+    /// first rule of the <see cref="Decide.Read{T}(long, Envelope{T}, in Rules, double, TagVerdict)"/>
+    /// the slow path asks (HybridCache draws no early-refresh head start). The read's hot path asks it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool IsHit(long nowMs, Envelope<HybridEntry> stored, HybridCacheEntryOptions? options) =>
+        Decide.IsHit(nowMs, stored, CacheTtlMsOf(options));
+
+    /// <summary>
+    /// <see cref="PolicyOf"/>'s cache TTL, in ms. A policy's lifetime is its call's expiration, so
+    /// when it matches the last policy's, that policy is the call's: one compare on a hit.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public long CacheTtlMsOf(HybridCacheEntryOptions? options)
+    {
+        var last = _lastPolicy;
+        return last.Lifetime == (options?.Expiration ?? _defaultExpiration) ? last.CacheTtlMs : LastPolicyOf(options).CacheTtlMs;
+    }
+
+    private Policy LastPolicyOf(HybridCacheEntryOptions? options) => _lastPolicy = PolicyOf(options);
 
     public HybridCacheEntryFlags FlagsOf(HybridCacheEntryOptions? options) => options?.Flags ?? _defaultFlags;
 

@@ -236,7 +236,7 @@ public abstract class EntityJobBehaviour(TestDatabase database) : IDisposable
     public async Task Values_RoundTripThroughAStoreOfBytes()
     {
         var (contexts, _) = await DatabaseAsync();
-        using var harness = new Harness(new EncodedStore(new MemoryBinaryStore(Harness.Time)));
+        using var harness = new Harness(new EncodedStore(new MemoryBinaryStore()));
         using var items = EntityJobs.Filter<ShopContext, Item>(contexts, "items", TenSeconds, harness.Runtime);
 
         var fetched = await items.GetAsync(FieldValues.Of("Active", true));
@@ -251,7 +251,7 @@ public abstract class EntityJobBehaviour(TestDatabase database) : IDisposable
     public async Task NoMatch_IsCachedAsNull_InAStoreOfBytesToo()
     {
         var (contexts, _) = await DatabaseAsync();
-        using var harness = new Harness(new EncodedStore(new MemoryBinaryStore(Harness.Time)));
+        using var harness = new Harness(new EncodedStore(new MemoryBinaryStore()));
         using var items = EntityJobs.Get<ShopContext, Item>(contexts, "items", TenSeconds, harness.Runtime);
 
         var none = await items.GetAsync(FieldValues.Of("Name", "Nothing"));

@@ -66,6 +66,17 @@ public sealed class CachebackHybridCacheBehaviourTests : IDisposable
     }
 
     [Fact]
+    public async Task A_hit_needs_the_readers_TTL_too_as_Decide_states_so_a_longer_lived_write_past_it_is_fetched_again()
+    {
+        // Written fresh for a day; read with one minute (TTL 11 minutes) after 12: the slow path's
+        // Decide calls it past the TTL, and the inlined hit check must agree (it used to serve it).
+        await _cache.GetOrCreateAsync("k", _ => new ValueTask<string>("old"), new HybridCacheEntryOptions { Expiration = TimeSpan.FromDays(1) });
+        _time.Advance(TimeSpan.FromMinutes(12));
+
+        Assert.Equal("new", await _cache.GetOrCreateAsync("k", _ => new ValueTask<string>("new"), OneMinute));
+    }
+
+    [Fact]
     public async Task A_failing_refresh_keeps_the_stale_value_served_and_is_retried_after_its_lease()
     {
         await _cache.GetOrCreateAsync("k", _ => new ValueTask<string>("old"), OneMinute);

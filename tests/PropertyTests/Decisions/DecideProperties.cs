@@ -51,15 +51,18 @@ public class DecideProperties
     }
 
     [Property(MaxTest = 300)]
-    public bool Stale_ReadsOnOneSnapshot_AllClaimTheSameVersion_SoOneCompareAndSetWins(Policy policy, Offsets offsets)
+    public async Task<bool> Stale_ReadsOnOneSnapshot_AllClaimTheSameVersion_SoOneCompareAndSetWins(Policy policy, Offsets offsets)
     {
         var stored = Written(policy, version: 7);
         var store = new MemoryStore().Partition(new PartitionSpec<string>("p", JsonPayloadSerializer<string>.Default, (_, _, _) => { }));
-        store.WriteAsync("k", stored, policy.CacheTtl).AsTask().Wait();
-        var wins = offsets
-            .Select(o => Read(StaleMoment(policy, o), stored, policy))
-            .OfType<Effect<string>.ReturnAndEnqueue>()
-            .Count(e => store.CompareAndSetAsync("k", e.Claim.ExpectedVersion, e.Claim.ToEnvelope(Envelope.NewVersion()), e.Claim.Ttl).AsTask().Result);
+        await store.WriteAsync("k", stored, policy.CacheTtl);
+        var wins = 0;
+        foreach (var e in offsets.Select(o => Read(StaleMoment(policy, o), stored, policy)).OfType<Effect<string>.ReturnAndEnqueue>())
+        {
+            if (await store.CompareAndSetAsync("k", e.Claim.ExpectedVersion, e.Claim.ToEnvelope(Envelope.NewVersion()), e.Claim.Ttl))
+                wins++;
+        }
+
         return offsets.Count == 0 || wins == 1;
     }
 

@@ -1,4 +1,3 @@
-using System.Reactive.Linq;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
@@ -27,9 +26,15 @@ public class ExecutorModelProperties
     public static Arbitrary<List<(Op Op, int Arg)>> Histories => Gen.ListOf(Commands, 60).ToArbitrary();
 
     [Property(Arbitrary = new[] { typeof(ExecutorModelProperties) }, MaxTest = 1000)]
-    public bool Executor_RandomHistories_KeepTheInvariants(List<(Op Op, int Arg)> commands) => Run(commands);
+    public Task<bool> Executor_RandomHistories_KeepTheInvariants(List<(Op Op, int Arg)> commands) => Run(commands);
 
-    private static bool Run(List<(Op Op, int Arg)> commands)
+    /// <summary>
+    /// Every command runs on the test thread alone (<see cref="TestThread"/>): what a read leaves
+    /// behind it (the claim's enqueue) has run when the command returns, and nothing waits on a
+    /// thread or on real time. Refreshes run when the history delivers them, as the worker (off here)
+    /// would hand them over.
+    /// </summary>
+    private static async Task<bool> Run(List<(Op Op, int Arg)> commands)
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var queue = new CapturingQueue();
@@ -46,13 +51,14 @@ public class ExecutorModelProperties
             switch (op)
             {
                 case Op.Read:
-                    var before = Lease(cached);
-                    cached.GetAsync("k").AsTask().Wait();
-                    var after = Lease(cached);
+                    var before = await Lease(cached);
+                    var arrivals = queue.Arrivals;
+                    await TestThread.Settle(() => cached.GetAsync("k").AsTask(), $"A read at {now:O}");
+                    var after = await Lease(cached);
                     if (after.Version != before.Version && after.LeaseUntil is not null)
                     {
-                        // This read won a claim: its refresh is enqueued off the reader's thread; wait for it.
-                        if (!queue.Arrived.Wait(TimeSpan.FromSeconds(30)))
+                        // This read won a claim: its refresh is enqueued behind the reader, and has been by now.
+                        if (queue.Arrivals == arrivals)
                             throw new InvalidOperationException($"A read at {now:O} claimed a refresh that was never enqueued.");
                         // A read-triggered refresh: never twice inside one lease window of one episode.
                         if (lastReadEnqueue is { } previous && previous > lastWriteAt && now - previous < Policy.RefreshTimeout)
@@ -66,32 +72,28 @@ public class ExecutorModelProperties
                     break;
                 case Op.Deliver when queue.Pending.Count > 0:
                     var request = queue.Take(arg);
-                    var stored = ValueOf(cached);
-                    var result = runtime.Registry.DispatchAsync(request, CancellationToken.None).Result;
+                    var stored = await ValueOf(cached);
+                    var result = await TestThread.Settle(() => runtime.Registry.DispatchAsync(request, CancellationToken.None), $"The refresh enqueued at {request.EnqueuedAt:O}");
                     // A refresh enqueued before the latest write must not land over it, and one that
                     // does not land leaves the store as it was.
                     if (request.EnqueuedAt < lastWriteAt && result == RefreshResult.Succeeded)
                         throw new InvalidOperationException($"A refresh enqueued at {request.EnqueuedAt:O} landed over a write at {lastWriteAt:O}.");
-                    if (result != RefreshResult.Succeeded && ValueOf(cached) != stored)
-                        throw new InvalidOperationException($"A refresh that ended {result} changed the store from {stored} to {ValueOf(cached)}.");
+                    if (result != RefreshResult.Succeeded && await ValueOf(cached) != stored)
+                        throw new InvalidOperationException($"A refresh that ended {result} changed the store from {stored} to {await ValueOf(cached)}.");
                     if (result == RefreshResult.Succeeded)
                         lastWriteAt = Tick(time); // landed: the stale episode is over
                     break;
                 case Op.Set:
-                    cached.SetAsync("k", $"set-{++sets}").Wait();
+                    await TestThread.Settle(() => cached.SetAsync("k", $"set-{++sets}"), $"A set at {now:O}");
                     lastWriteAt = Tick(time);
                     break;
                 case Op.Delete:
-                    cached.DeleteAsync("k").Wait();
+                    await TestThread.Settle(() => cached.DeleteAsync("k"), $"A delete at {now:O}");
                     lastWriteAt = Tick(time);
                     break;
                 case Op.Invalidate:
-                    cached.InvalidateAsync("k").Wait();
-                    while (queue.Arrived.Wait(0))
-                    {
-                        // Invalidate enqueues before it returns: its arrival is no read's.
-                    }
-
+                    // Invalidate enqueues before it returns: its arrival is no read's (reads compare counts around themselves).
+                    await TestThread.Settle(() => cached.InvalidateAsync("k"), $"An invalidate at {now:O}");
                     lastWriteAt = Tick(time);
                     break;
             }
@@ -108,38 +110,35 @@ public class ExecutorModelProperties
         return at;
     }
 
-    private static string ValueOf(CachedFetch<string, string> cached) =>
-        cached.RawGetAsync("k").Result?.Value ?? "<absent>";
+    private static async Task<string> ValueOf(CachedFetch<string, string> cached) =>
+        (await Raw(cached))?.Value ?? "<absent>";
 
-    private static (long Version, DateTimeOffset? LeaseUntil) Lease(CachedFetch<string, string> cached) =>
-        cached.RawGetAsync("k").Result is { } e ? (e.Version, e.LeaseUntil) : (0L, null);
+    private static async Task<(long Version, DateTimeOffset? LeaseUntil)> Lease(CachedFetch<string, string> cached) =>
+        await Raw(cached) is { } e ? (e.Version, e.LeaseUntil) : (0L, null);
 
-    /// <summary>Keeps requests until the history delivers them; signals each arrival.</summary>
+    private static Task<Envelope<string>?> Raw(CachedFetch<string, string> cached) =>
+        TestThread.Settle(() => cached.RawGetAsync("k"), "A look at the store");
+
+    /// <summary>Keeps requests until the history delivers them; counts arrivals. Only the test thread touches it.</summary>
     private sealed class CapturingQueue : IRefreshQueue
     {
-        private readonly object _gate = new();
-
         public List<RefreshRequest> Pending { get; } = [];
 
-        public SemaphoreSlim Arrived { get; } = new(0);
+        public int Arrivals { get; private set; }
 
         public ValueTask<RefreshRequest?> TakeAsync(CancellationToken cancellationToken) => NeverTake.Until(cancellationToken);
 
         public RefreshRequest Take(int index)
         {
-            lock (_gate)
-            {
-                var request = Pending[index % Pending.Count];
-                Pending.Remove(request);
-                return request;
-            }
+            var request = Pending[index % Pending.Count];
+            Pending.Remove(request);
+            return request;
         }
 
         public ValueTask EnqueueAsync(RefreshRequest request, CancellationToken cancellationToken = default)
         {
-            lock (_gate)
-                Pending.Add(request);
-            Arrived.Release();
+            Pending.Add(request);
+            Arrivals++;
             return ValueTask.CompletedTask;
         }
 

@@ -160,14 +160,12 @@ public class SettingsBoundsTests
         using var host = TestHost.Build(new()
         {
             ["Cacheback:DrainTimeout"] = "60.00:00:00",
-            ["Cacheback:RefreshFetchTimeout"] = "60.00:00:00",
             ["Cacheback:MaxConcurrentRefreshes"] = "5000",
         }, s => s.AddCacheback());
 
         var e = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
 
         Assert.Contains(e.Failures, f => f.StartsWith("Cacheback:DrainTimeout must be at most " + TimerLimit, StringComparison.Ordinal));
-        Assert.Contains(e.Failures, f => f.StartsWith("Cacheback:RefreshFetchTimeout must be at most " + TimerLimit, StringComparison.Ordinal));
         Assert.Contains(e.Failures, f => f.StartsWith("Cacheback:MaxConcurrentRefreshes must be at most 1024", StringComparison.Ordinal));
     }
 }

@@ -3,7 +3,8 @@ namespace Cacheback;
 /// <summary>
 /// The bound of one memory store, over all its tables: the count of entries and bytes, the
 /// eviction that brings a store back under its bound after a write (CLOCK, see below), and the
-/// sweep of expired entries that a timer on the store's <see cref="TimeProvider"/> runs.
+/// sweep of expired entries that a timer on the store's <see cref="TimeProvider"/> runs, and the
+/// store's clock: its own until a runtime takes the store, then the runtime's one clock.
 /// </summary>
 /// <remarks>
 /// <para>Why CLOCK (second chance): a read only sets a bit on the entry, and only when it is clear, so
@@ -22,7 +23,11 @@ internal sealed class MemoryBounds
     private readonly long _maxEntries;
     private readonly long _maxBytes;
     private readonly int _sweepBatch;
-    private readonly Clock _clock;
+    private readonly TimeSpan _sweepInterval;
+    private readonly bool _timeGiven;
+    private Clock _clock;
+    private bool _onRuntimeClock;
+    private SweepTimer _sweepTimer;
     private readonly object _evictGate = new();
     private readonly object _sweepGate = new();
     private IEvictionSegment[] _segments = [];
@@ -31,14 +36,90 @@ internal sealed class MemoryBounds
     private int _hand;
     private int _sweepAt;
 
-    public MemoryBounds(long maxEntries, long maxBytes, TimeSpan sweepInterval, int sweepBatch, Clock clock)
+    /// <param name="maxEntries">The bound on entries.</param>
+    /// <param name="maxBytes">The bound on bytes.</param>
+    /// <param name="sweepInterval">How often the sweep runs.</param>
+    /// <param name="sweepBatch">How many entries a sweep looks at.</param>
+    /// <param name="clock">The store's clock until a runtime takes it (<see cref="JoinRuntime"/>).</param>
+    /// <param name="timeGiven">
+    /// Whether the store was given its <see cref="TimeProvider"/> (by its user, or by the runtime that
+    /// made it): a runtime on another one must refuse it. A store left on the default (the system
+    /// clock) takes its runtime's.
+    /// </param>
+    public MemoryBounds(long maxEntries, long maxBytes, TimeSpan sweepInterval, int sweepBatch, Clock clock, bool timeGiven)
     {
         _maxEntries = maxEntries;
         _maxBytes = maxBytes;
         _sweepBatch = sweepBatch;
+        _sweepInterval = sweepInterval;
+        _timeGiven = timeGiven;
         _clock = clock;
-        SweepTimer.Start(this, clock.TimeProvider, sweepInterval);
+        _sweepTimer = SweepTimer.Start(this, clock.TimeProvider, sweepInterval);
     }
+
+    /// <summary>The clock of the store's TTLs and sweep: the runtime's once a runtime took the store.</summary>
+    public Clock Clock => Volatile.Read(ref _clock);
+
+    /// <summary>
+    /// Puts the store on <paramref name="runtimeClock"/> when a runtime takes it (issue 9: one clock
+    /// per runtime, so that the store's TTLs and the runtime's decisions read the same time). A store
+    /// already on a runtime's clock stays on it, if the new runtime reads the same
+    /// <see cref="TimeProvider"/>; a store left on the default system clock moves to the runtime's
+    /// <see cref="TimeProvider"/> while it is empty (what it holds was stamped on the other time).
+    /// </summary>
+    /// <param name="runtimeClock">The runtime's clock.</param>
+    /// <param name="store">The store as the runtime names it, for the message.</param>
+    /// <param name="option">The runtime's option that gave the store, for the exception.</param>
+    /// <exception cref="ArgumentException">See <see cref="CheckJoin"/>.</exception>
+    public void JoinRuntime(Clock runtimeClock, string store, string option)
+    {
+        lock (_sweepGate)
+        {
+            CheckJoin(runtimeClock, store, option);
+            if (!ReferenceEquals(_clock.TimeProvider, runtimeClock.TimeProvider))
+            {
+                // Empty, on the default clock: nothing was stamped yet; the sweep follows the new time.
+                _sweepTimer.Stop();
+                _sweepTimer = SweepTimer.Start(this, runtimeClock.TimeProvider, _sweepInterval);
+            }
+            else if (_onRuntimeClock)
+            {
+                // The same time as the runtime that took it first: that runtime's clock (and its store offset) stays.
+                return;
+            }
+
+            Volatile.Write(ref _clock, runtimeClock);
+            _onRuntimeClock = true;
+        }
+    }
+
+    /// <summary>Whether <see cref="JoinRuntime"/> would take the store onto <paramref name="runtimeClock"/>: a runtime checks every store before it moves one.</summary>
+    /// <exception cref="ArgumentException">
+    /// The store reads another <see cref="TimeProvider"/> than the runtime: given to it, or taken from
+    /// another runtime, or the system clock its entries were stamped on (the message names both).
+    /// </exception>
+    public void CheckJoin(Clock runtimeClock, string store, string option)
+    {
+        lock (_sweepGate)
+        {
+            var mine = _clock.TimeProvider;
+            var theirs = runtimeClock.TimeProvider;
+            if (ReferenceEquals(mine, theirs) || !(_timeGiven || _onRuntimeClock || Count > 0))
+                return;
+            var why = _onRuntimeClock ? "another runtime's clock"
+                : _timeGiven ? "the TimeProvider it was built with"
+                : $"the default system clock, on which its {Count} entries were stamped";
+            throw new ArgumentException(
+                $"The {store} reads time from {Describe(mine)} ({why}), but the runtime from {Describe(theirs, mine)}: "
+                + "a store in a runtime runs on the runtime's one clock. Build the store with the runtime's TimeProvider, or with none (it then takes the runtime's).",
+                option);
+        }
+    }
+
+    private static string Describe(TimeProvider time, TimeProvider? other = null) =>
+        ReferenceEquals(time, Clock.System) ? "the system clock"
+        : other is not null && other.GetType() == time.GetType() ? $"another {time.GetType().Name}"
+        : $"a {time.GetType().Name}";
 
     public long Count => Volatile.Read(ref _count);
 
@@ -115,7 +196,7 @@ internal sealed class MemoryBounds
             var segments = _segments;
             if (segments.Length == 0)
                 return;
-            var now = _clock.NowMs();
+            var now = Clock.NowMs();
             var budget = _sweepBatch;
             // Each table at most once per tick, so an empty store does not spin.
             for (var visited = 0; budget > 0 && visited < segments.Length; visited++)
@@ -143,11 +224,14 @@ internal sealed class MemoryBounds
 
         private SweepTimer(MemoryBounds bounds) => _bounds = new WeakReference<MemoryBounds>(bounds);
 
-        public static void Start(MemoryBounds bounds, TimeProvider time, TimeSpan interval)
+        public static SweepTimer Start(MemoryBounds bounds, TimeProvider time, TimeSpan interval)
         {
             var state = new SweepTimer(bounds);
             state._timer = time.CreateTimer(static s => ((SweepTimer)s!).Tick(), state, interval, interval);
+            return state;
         }
+
+        public void Stop() => _timer?.Dispose();
 
         private void Tick()
         {

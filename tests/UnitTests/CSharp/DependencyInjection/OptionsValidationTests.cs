@@ -61,6 +61,15 @@ public class OptionsValidationTests
     }
 
     [Fact]
+    public async Task Start_RefreshFetchTimeout_IsNoSettingAnyMore_AndFailsRatherThanBeingIgnored()
+    {
+        // It only bounded refreshes of unregistered jobs (every job times its own): folded away.
+        var e = await StartFails(new() { ["Cacheback:RefreshFetchTimeout"] = "00:00:30" });
+
+        Assert.StartsWith("Cacheback:RefreshFetchTimeout is not a setting", Assert.Single(e.Failures), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Start_UnknownNestedKey_FailsNamingItsPath()
     {
         var e = await StartFails(new() { ["Cacheback:StoreNames:first"] = "secondary", ["Cacheback:Lifetime:Minutes"] = "5" });
