@@ -51,6 +51,9 @@ public sealed record CachebackRuntimeOptions
     /// <summary>Concurrency and timeout of the refresh pipeline.</summary>
     public RefreshPipelineOptions Refresh { get; init; } = new();
 
+    /// <summary>How many refreshes may wait in the runtime's local lane (see <see cref="LocalLane"/>); more are refused and dropped.</summary>
+    internal int LocalLaneCapacity { get; init; } = LocalLane.DefaultCapacity;
+
     /// <summary>
     /// Whether the refresh worker starts with the runtime. False for a node that only reads and
     /// leaves refreshing to worker processes on a shared queue, or when a host starts it
