@@ -58,7 +58,8 @@ public sealed class CachebackHybridCache : HybridCache, IDisposable
         if (runtime is null)
         {
             // No runtime in the container: an embedded one of our own, on the container's clock and
-            // logging. No refresh worker: anonymous factories refresh here, never through a queue.
+            // logging. No queue worker: anonymous factories refresh here, never through a queue, in the
+            // runtime's local lane, which it drains anyway.
             runtime = new CachebackRuntime(new CachebackRuntimeOptions
             {
                 TimeProvider = services?.GetService<TimeProvider>() ?? Clock.System,

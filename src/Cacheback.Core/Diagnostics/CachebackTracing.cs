@@ -24,6 +24,9 @@ internal static class CachebackTracing
     public const string StatusTag = "cacheback.status";
     public const string AttemptTag = "cacheback.attempt";
 
+    /// <summary>On a refresh span: the refresh ran in the process that asked for it (the local lane), not one taken from a queue.</summary>
+    public const string HereTag = "cacheback.refresh.here";
+
     public static readonly ActivitySource Source = new(CachebackDiagnostics.ActivitySourceName);
 
     /// <summary>Starts a span about one key of one job, under <paramref name="parent"/> (default: the current span); null when nobody listens.</summary>

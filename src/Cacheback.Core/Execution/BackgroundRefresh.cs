@@ -2,11 +2,15 @@ namespace Cacheback;
 
 /// <summary>
 /// A job's background refreshes: claiming a read's refresh and enqueueing it, running the requests
-/// the pipeline hands over, and refreshing here (one per key at a time) when the queue is down.
+/// the pipeline hands over, and, when the queue refuses one, handing it to the runtime's local lane:
+/// the same request, run here by the same pipeline (one per claim, timed, bounded).
+/// The lane's refreshes run within the job's refresh timeout.
 /// </summary>
 internal sealed class BackgroundRefresh<TArgs, T>(
     IEnvelopeStore<T> store,
     IRefreshQueue queue,
+    LocalLane lane,
+    TimeSpan refreshTimeout,
     IPayloadSerializer<TArgs> argsSerializer,
     Clock clock,
     JobFetch<TArgs, T> fetch,
@@ -14,8 +18,6 @@ internal sealed class BackgroundRefresh<TArgs, T>(
     JobTags<TArgs>? tags,
     JobTelemetry telemetry)
 {
-    private readonly SingleFlight<RefreshResult> _refreshesHere = new();
-
     /// <summary>Runs a refresh request taken from the queue (the pipeline calls this).</summary>
     public async Task<RefreshResult> RunAsync(RefreshRequest request, CancellationToken cancellationToken)
     {
@@ -66,17 +68,19 @@ internal sealed class BackgroundRefresh<TArgs, T>(
         // A memory store claims synchronously, on the reader's thread: leave it before encoding the
         // arguments (the first JSON serialization in a process costs tens of ms) and enqueueing.
         await Task.Yield();
-        if (await TryEnqueueAsync(key, args, version, CancellationToken.None).ConfigureAwait(false))
-            return;
-        // The queue is down: refresh here (already off the reader's thread).
-        await RefreshHereAsync(key, args, version, CancellationToken.None).ConfigureAwait(false);
+        if (await TryEnqueueAsync(key, args, version, CancellationToken.None).ConfigureAwait(false) is { } refused)
+            await RefreshHereAsync(refused, CancellationToken.None).ConfigureAwait(false);
     }
 
-    /// <summary>Enqueues a refresh that lands only over <paramref name="expected"/>; refreshes here when the queue will not take it.</summary>
+    /// <summary>
+    /// Enqueues a refresh that lands only over <paramref name="expected"/>; when the queue will not take
+    /// it, refreshes here through the local lane and waits for its outcome (<paramref name="cancellationToken"/>
+    /// stops only the wait: the refresh carries on).
+    /// </summary>
     public async Task EnqueueOrRefreshHereAsync(string key, TArgs args, long expected, CancellationToken cancellationToken)
     {
-        if (!await TryEnqueueAsync(key, args, expected, cancellationToken).ConfigureAwait(false))
-            await RefreshHereAsync(key, args, expected, cancellationToken).ConfigureAwait(false);
+        if (await TryEnqueueAsync(key, args, expected, cancellationToken).ConfigureAwait(false) is { } refused)
+            await RefreshHereAsync(refused, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -113,62 +117,53 @@ internal sealed class BackgroundRefresh<TArgs, T>(
         }
     }
 
-    /// <summary>Enqueues a refresh; false (logged, reported) when the queue would not take it.</summary>
-    private async Task<bool> TryEnqueueAsync(string key, TArgs args, long? expectedVersion, CancellationToken cancellationToken)
+    /// <summary>Enqueues a refresh; null once the queue took it, else the request it refused (logged, reported).</summary>
+    private async Task<RefreshRequest?> TryEnqueueAsync(string key, TArgs args, long? expectedVersion, CancellationToken cancellationToken)
     {
         // Counted as started whichever way it runs: through the queue, or here when the queue refuses.
         telemetry.Metrics.RefreshesStarted.Add(1, telemetry.Tag);
+        var request = new RefreshRequest(telemetry.Job, key, expectedVersion, argsSerializer.Serialize(args), clock.Now());
         try
         {
-            var request = new RefreshRequest(telemetry.Job, key, expectedVersion, argsSerializer.Serialize(args), clock.Now());
             await queue.EnqueueAsync(request, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             Log.QueueFailed(telemetry.Logger, telemetry.Job, key, e);
             telemetry.Publish(CacheEventKind.QueueFailed, key, error: e);
-            return false;
+            return request;
         }
 
         telemetry.Publish(CacheEventKind.RefreshEnqueued, key);
-        return true;
+        return null;
     }
 
     /// <summary>
-    /// The fallback when the queue is down: fetch and store here. Issue 10, defect 5: one such
-    /// refresh per key at a time (callers for a key that has one running join it), bounded by the
-    /// job's refresh timeout; <paramref name="cancellationToken"/> only stops this caller waiting.
-    /// Failures are logged, never thrown.
+    /// The fallback when the queue refused <paramref name="request"/>: the runtime's local lane runs it
+    /// here, as the worker would have run it from the queue (<see cref="RunAsync"/>: the same claim
+    /// check, fetch and compare-and-set), through the same pipeline: one run per claim, within the
+    /// job's refresh timeout, bounded with every other refresh run here. The pipeline counts and
+    /// publishes its outcome; this logs a failure. A full lane refuses it: logged, and the refresh is
+    /// dropped (its lease runs out, and the next read after it claims again).
+    /// <paramref name="cancellationToken"/> only stops this caller waiting. Never throws otherwise.
     /// </summary>
-    private async Task RefreshHereAsync(string key, TArgs args, long? expectedVersion, CancellationToken cancellationToken) =>
-        await _refreshesHere.Run(key, (Self: this, Key: key, Args: args, Expected: expectedVersion), static s => s.Self.RefreshHereOnceAsync(s.Key, s.Args, s.Expected), cancellationToken)
-            .ConfigureAwait(false);
-
-    private async ValueTask<RefreshResult> RefreshHereOnceAsync(string key, TArgs args, long? expectedVersion)
+    private Task RefreshHereAsync(RefreshRequest request, CancellationToken cancellationToken)
     {
-        using var activity = CachebackTracing.Start(CachebackTracing.Refresh, telemetry.Job, key);
-        activity?.SetTag("cacheback.refresh.here", true);
-        try
+        if (lane.TryRun(request, token => RunAsync(request, token), refreshTimeout) is not { } running)
         {
-            var stamp = tags is null ? null : (TagStamp?)await tags.StampAsync(args, CancellationToken.None).ConfigureAwait(false);
-            var value = await fetch.WithinTimeoutAsync(key, args).ConfigureAwait(false);
-            var result = await writes.StoreAsync(key, args, value, expectedVersion, stamp, CancellationToken.None).ConfigureAwait(false);
-            if (result == RefreshResult.Succeeded)
-                telemetry.Metrics.RefreshesSucceeded.Add(1, telemetry.Tag);
-            activity.Ended(result);
-            telemetry.Publish(CacheEventKind.RefreshCompleted, key, result: result);
-            return result;
+            Log.FallbackRefreshFailed(telemetry.Logger, telemetry.Job, request.Key,
+                new RefreshQueueUnavailableException($"The local refresh lane is full ({lane.Capacity} refreshes waiting) or its worker has stopped; the refresh is dropped."));
+            return Task.CompletedTask;
         }
-#pragma warning disable CA1031 // The caller asked for a background refresh: it never sees this failure.
-        catch (Exception e)
-#pragma warning restore CA1031
-        {
-            var result = e is TimeoutException ? RefreshResult.TimedOut : RefreshResult.Failed;
-            activity.Failed(e, CachebackTracing.Outcome(result));
-            Log.FallbackRefreshFailed(telemetry.Logger, telemetry.Job, key, e);
-            telemetry.Metrics.RefreshesFailed.Add(1, telemetry.Tag);
-            telemetry.Publish(CacheEventKind.RefreshCompleted, key, error: e, result: result);
-            return result;
-        }
+
+        // Logged whether or not the caller still waits.
+        return LogFailureAsync(request.Key, running).WaitAsync(cancellationToken);
+    }
+
+    private async Task LogFailureAsync(string key, Task<RefreshOutcome> running)
+    {
+        var outcome = await running.ConfigureAwait(false);
+        if (outcome.Result is RefreshResult.Failed or RefreshResult.TimedOut)
+            Log.FallbackRefreshFailed(telemetry.Logger, telemetry.Job, key, outcome.Error ?? new InvalidOperationException($"The refresh ended {outcome.Result}."));
     }
 }

@@ -60,7 +60,7 @@ internal sealed class Executor<TArgs, T> : IRefreshHandler, IDisposable
         _tags = spec.Tags is { } tagsOf ? new JobTags<TArgs>(tagsOf, tagBook!, _telemetry) : null;
         var writes = new FreshWrites<TArgs, T>(_store, _clock, _callRules, _random);
         _syncFetch = new SyncFetch<TArgs, T>(_fetch, writes, _tags, _telemetry);
-        _refresh = new BackgroundRefresh<TArgs, T>(_store, queue, spec.ArgumentSerializer, _clock, _fetch, writes, _tags, _telemetry);
+        _refresh = new BackgroundRefresh<TArgs, T>(_store, queue, runtime.Lane, Policy.RefreshTimeout, spec.ArgumentSerializer, _clock, _fetch, writes, _tags, _telemetry);
         Operations = new JobOperations<TArgs, T>(_store, _clock, _callRules, _fetch, writes, _refresh, _tags, runtime.Options.VerifyCacheWrite, _telemetry);
     }
 

@@ -33,8 +33,8 @@ internal sealed class JobOperations<TArgs, T>(
     }
 
     /// <summary>
-    /// Marks a present item stale and leased, and enqueues its refresh (refreshing here if the queue
-    /// is down). Readers get the old value, as stale, until the refresh lands. Whether an item was there.
+    /// Marks a present item stale and leased, and enqueues its refresh (refreshing here, through the
+    /// runtime's local lane, if the queue is down, and waiting for that refresh's outcome). Readers get the old value, as stale, until the refresh lands. Whether an item was there.
     /// </summary>
     public async Task<bool> InvalidateAsync(string key, TArgs args, CancellationToken cancellationToken)
     {

@@ -4,8 +4,8 @@ namespace Cacheback;
 
 /// <summary>
 /// The embedded default queue: a bounded channel in this process. Enqueueing never waits; a full
-/// queue refuses with <see cref="RefreshQueueUnavailableException"/> (and the caller refreshes
-/// itself). One worker takes from it.
+/// queue refuses with <see cref="RefreshQueueUnavailableException"/> (and the caller runs the
+/// refresh in the runtime's local lane instead). One worker takes from it.
 /// </summary>
 public sealed class InProcessQueue : IRefreshQueue, IMonitoredQueue
 {

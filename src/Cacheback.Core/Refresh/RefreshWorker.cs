@@ -14,6 +14,12 @@ namespace Cacheback;
 /// logged and tried again after a backoff. Stopping it drains: it takes no new requests, lets the
 /// running ones finish within a bounded time, then cancels the rest and reports them.
 /// </summary>
+/// <remarks>
+/// It drains the runtime's local lane too (the refreshes that must run in this process: a job's
+/// when its queue refused it, a HybridCache factory's), through a pipeline of its own, and that one
+/// from the runtime's start, even when it is not started to drain the queues. Stopping it drains
+/// the lane as it drains a queue.
+/// </remarks>
 public sealed class RefreshWorker : IDisposable
 {
     /// <summary>The first wait after a take failed; it doubles with each failure in a row.</summary>
@@ -28,6 +34,7 @@ public sealed class RefreshWorker : IDisposable
     private readonly TimeProviderScheduler _scheduler;
     private readonly Func<IRefreshQueue, RefreshOutcome, Task> _complete;
     private readonly Func<RefreshRequest, TimeSpan?>? _timeoutFor;
+    private readonly LocalLane _lane;
     private readonly ILogger _logger;
     private readonly Subject<RefreshOutcome> _outcomes = new();
     private readonly RefreshesInFlight _inFlight = new();
@@ -42,10 +49,12 @@ public sealed class RefreshWorker : IDisposable
         TimeProviderScheduler scheduler,
         Func<IRefreshQueue, RefreshOutcome, Task> complete,
         ILogger logger,
-        Func<RefreshRequest, TimeSpan?>? timeoutFor = null)
+        Func<RefreshRequest, TimeSpan?>? timeoutFor = null,
+        LocalLane? lane = null)
     {
         options.Validate();
         _timeoutFor = timeoutFor;
+        _lane = lane ?? new LocalLane();
         _queues = queues;
         _dispatch = dispatch;
         _options = options;
@@ -76,7 +85,8 @@ public sealed class RefreshWorker : IDisposable
     /// Whether it is taking requests: started, not stopped, and the loop of every queue still going
     /// (a loop that could not go on, or whose queue was closed, makes it false).
     /// </summary>
-    public bool IsRunning => Volatile.Read(ref _running) is { Stopping: false } running && Array.TrueForAll(running.Loops, loop => !loop.IsCompleted);
+    public bool IsRunning => Volatile.Read(ref _running) is { Stopping: false, DrainsQueues: true } running
+        && Array.TrueForAll(running.Loops, loop => !loop.IsCompleted) && !running.Lane.IsCompleted;
 
     /// <summary>What stopped a queue's loop, when an error did; null otherwise.</summary>
     public Exception? Failure { get; private set; }
@@ -93,24 +103,51 @@ public sealed class RefreshWorker : IDisposable
     /// <summary>Completes when the loops of the last start have all ended (stopped, or died): what tests await instead of sleeping.</summary>
     internal Task Completion => Volatile.Read(ref _running)?.Drained ?? Task.CompletedTask;
 
-    /// <summary>Requests taken and not finished yet.</summary>
+    /// <summary>Requests taken and not finished yet (the local lane's too).</summary>
     public int InFlight => _inFlight.Count;
 
-    /// <summary>Starts taking requests; does nothing if already started.</summary>
+    /// <summary>Starts taking requests (from the queues and the local lane); does nothing if already started.</summary>
     public void Start()
+    {
+        lock (_gate)
+        {
+            if (_running is { Stopping: false, DrainsQueues: true })
+                return;
+            // Cleared before the loops start: one may fail at once, before Start returns.
+            Failure = null;
+            WasStarted = true;
+            // The lane may be drained already (the runtime starts that with itself): the queues join it.
+            var running = _running is { Stopping: false } lane ? lane : DrainingLane();
+            running.Loops = [.. _queues.Select(queue => Drain(queue, running))];
+            running.Drained = Task.WhenAll(running.Loops.Append(running.Lane));
+            running.DrainsQueues = true;
+            Volatile.Write(ref _running, running);
+        }
+    }
+
+    /// <summary>
+    /// Starts draining the local lane only, unless it is drained already: the runtime calls this as it
+    /// starts, so that the refreshes that must run here run even when the queues are drained elsewhere.
+    /// <see cref="Start"/> adds the queues; <see cref="StopAsync"/> stops both.
+    /// </summary>
+    internal void StartLane()
     {
         lock (_gate)
         {
             if (_running is { Stopping: false })
                 return;
-            // Cleared before the loops start: one may fail at once, before Start returns.
-            Failure = null;
-            WasStarted = true;
-            var running = new Running();
-            running.Loops = [.. _queues.Select(queue => Drain(queue, running))];
-            running.Drained = Task.WhenAll(running.Loops);
-            Volatile.Write(ref _running, running);
+            Volatile.Write(ref _running, DrainingLane());
         }
+    }
+
+    /// <summary>A new start with the lane's loop going (the caller holds the gate).</summary>
+    private Running DrainingLane()
+    {
+        var running = new Running();
+        _lane.Accept();
+        running.Lane = DrainLane(running);
+        running.Drained = running.Lane;
+        return running;
     }
 
     /// <summary>
@@ -130,6 +167,8 @@ public sealed class RefreshWorker : IDisposable
         }
 
         var before = Volatile.Read(ref _completed);
+        // From now on a refresh that must run here is refused (and logged by whoever asked), not left waiting.
+        _lane.Refuse();
         running.StopTaking.Cancel();
         try
         {
@@ -142,7 +181,10 @@ public sealed class RefreshWorker : IDisposable
 
         var abandoned = _inFlight.Snapshot();
         running.Abandon.Cancel();
-        var report = new DrainReport(Volatile.Read(ref _completed) - before, abandoned, LeftInQueues());
+        // Whoever waits on a local refresh learns it will not end; what waits in the lane never runs.
+        DropLocal(abandoned, "the refresh worker stopped before it ended");
+        var dropped = _lane.DropWaiting("the refresh worker stopped before it ran");
+        var report = new DrainReport(Volatile.Read(ref _completed) - before, abandoned, LeftInQueues() + dropped);
         if (report.IsClean)
             Log.WorkerDrained(_logger, report.Completed);
         else
@@ -164,8 +206,11 @@ public sealed class RefreshWorker : IDisposable
 
         if (running is not null)
         {
+            _lane.Refuse();
+            var abandoned = _inFlight.Snapshot();
             running.StopTaking.Cancel();
             running.Abandon.Cancel();
+            DropLocal(abandoned, "the runtime was disposed before it ended");
         }
 
         _outcomes.OnCompleted();
@@ -174,7 +219,24 @@ public sealed class RefreshWorker : IDisposable
 
     /// <summary>The loop of one queue: ends when the queue closes, when stopped (after the running refreshes), or when abandoned.</summary>
     private Task Drain(IRefreshQueue queue, Running running) =>
-        RefreshPipeline.Pull(slots => Takes(queue, slots, running.StopTaking.Token), Refresh, _scheduler, _options, _timeoutFor, _inFlight)
+        Loop(queue, slots => Takes(queue, slots, running.StopTaking.Token).InTakeSpans(), Refresh, _timeoutFor, running);
+
+    /// <summary>
+    /// The loop of the local lane: as a queue's, but each request carries its work and its timeout,
+    /// and is not taken in a span of its own (it crossed no queue): its refresh is the child of
+    /// whatever queued it. It shares the record of what runs with the queues' loops, so a claim
+    /// refreshed here and the same claim taken from a queue run once.
+    /// </summary>
+    private Task DrainLane(Running running) =>
+        Loop(_lane, slots => Takes(_lane, slots, running.StopTaking.Token), RefreshHere, request => request.Local?.Timeout, running);
+
+    private Task Loop(
+        IRefreshQueue queue,
+        Func<IObservable<Unit>, IObservable<RefreshRequest>> requestsFor,
+        Func<RefreshRequest, CancellationToken, Task<RefreshResult>> refresh,
+        Func<RefreshRequest, TimeSpan?>? timeoutFor,
+        Running running) =>
+        RefreshPipeline.Pull(requestsFor, refresh, _scheduler, _options, timeoutFor, _inFlight)
             .SelectMany(async outcome =>
             {
                 await Acknowledge(queue, outcome).ConfigureAwait(false);
@@ -201,8 +263,7 @@ public sealed class RefreshWorker : IDisposable
             .Select(taken => taken.Request!)
             // The stop is seen on the scheduler, not inside the cancellation's callback: completing the
             // pipeline there would wait on Dispose's abandon callback, which waits for this callback to end.
-            .TakeUntil(Observable.Create<Unit>(o => stopTaking.Register(() => o.OnNext(Unit.Default))).ObserveOn(_scheduler))
-            .InTakeSpans();
+            .TakeUntil(Observable.Create<Unit>(o => stopTaking.Register(() => o.OnNext(Unit.Default))).ObserveOn(_scheduler));
 
     /// <summary>Takes the next request (null once the queue is closed); a take that throws is logged and tried again after a backoff.</summary>
     private async Task<Taken> TakeAsync(IRefreshQueue queue, CancellationToken cancellationToken)
@@ -232,13 +293,29 @@ public sealed class RefreshWorker : IDisposable
     internal static TimeSpan Backoff(int failures) =>
         failures >= 20 ? LongestBackoff : TimeSpan.FromTicks(Math.Min(LongestBackoff.Ticks, FirstBackoff.Ticks << failures));
 
-    /// <summary>Runs one request, in a span that is the child of the take that handed it over.</summary>
-    private async Task<RefreshResult> Refresh(RefreshRequest request, CancellationToken cancellationToken)
+    /// <summary>Runs one request with the job it names, in a span that is the child of the take that handed it over.</summary>
+    private Task<RefreshResult> Refresh(RefreshRequest request, CancellationToken cancellationToken) =>
+        Traced(request, _inFlight.TakenIn(request), here: false, _dispatch, cancellationToken);
+
+    /// <summary>Runs one request of the local lane: the work it carries, in a span that is the child of whatever queued it.</summary>
+    private Task<RefreshResult> RefreshHere(RefreshRequest request, CancellationToken cancellationToken) =>
+        request.Local is { } local
+            ? Traced(request, local.QueuedIn, here: true, (_, token) => local.RunAsync(token), cancellationToken)
+            : Task.FromException<RefreshResult>(new InvalidOperationException($"A request in the local lane carries no work: {request.Job} '{request.Key}'."));
+
+    private static async Task<RefreshResult> Traced(
+        RefreshRequest request,
+        ActivityContext parent,
+        bool here,
+        Func<RefreshRequest, CancellationToken, Task<RefreshResult>> run,
+        CancellationToken cancellationToken)
     {
-        using var activity = CachebackTracing.Start(CachebackTracing.Refresh, request, ActivityKind.Internal, _inFlight.TakenIn(request));
+        using var activity = CachebackTracing.Start(CachebackTracing.Refresh, request, ActivityKind.Internal, parent);
+        if (here)
+            activity?.SetTag(CachebackTracing.HereTag, true);
         try
         {
-            var result = await _dispatch(request, cancellationToken).ConfigureAwait(false);
+            var result = await run(request, cancellationToken).ConfigureAwait(false);
             activity.Ended(result);
             return result;
         }
@@ -267,7 +344,14 @@ public sealed class RefreshWorker : IDisposable
         Interlocked.Increment(ref _completed);
     }
 
-    private int LeftInQueues() => _queues.OfType<InProcessQueue>().Sum(q => q.Count);
+    private int LeftInQueues() => _queues.OfType<InProcessQueue>().Sum(q => q.Count) + _lane.Count;
+
+    /// <summary>Tells whoever waits on the local ones among <paramref name="requests"/> that they will not end.</summary>
+    private static void DropLocal(IEnumerable<RefreshRequest> requests, string why)
+    {
+        foreach (var request in requests)
+            LocalLane.Dropped(request, why);
+    }
 
     /// <summary>What a take returned: a request, or null once the queue is closed (a wrapper, as Rx sequences carry no nulls well).</summary>
     private readonly record struct Taken(RefreshRequest? Request);
@@ -280,6 +364,12 @@ public sealed class RefreshWorker : IDisposable
         public CancellationTokenSource Abandon { get; } = new();
 
         public Task[] Loops { get; set; } = [];
+
+        /// <summary>The local lane's loop.</summary>
+        public Task Lane { get; set; } = Task.CompletedTask;
+
+        /// <summary>Whether its queues are drained too (<see cref="Start"/>), not only the lane.</summary>
+        public bool DrainsQueues { get; set; }
 
         public Task Drained { get; set; } = Task.CompletedTask;
 

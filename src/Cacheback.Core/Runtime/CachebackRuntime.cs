@@ -66,12 +66,17 @@ public sealed class CachebackRuntime : IDisposable
         Metrics = new CachebackMetrics(options.MeterFactory);
         // One scheduler over the runtime's clock: the pipeline's timeouts, the worker's backoff and drain.
         Scheduler = new TimeProviderScheduler(options.TimeProvider);
+        Lane = new LocalLane(options.LocalLaneCapacity);
         Worker = new RefreshWorker(_queues.Values.Distinct().ToArray(), Registry.DispatchAsync, options.Refresh, Scheduler, Complete, _refreshLogger,
-            request => Registry.TimeoutFor(request.Job));
+            request => Registry.TimeoutFor(request.Job), Lane);
         Metrics.ObserveQueues(_queues, Worker);
         Metrics.ObserveStores(_stores.Values);
+        // The lane always: the refreshes that must run in this process run here even when the
+        // queues are drained by worker processes elsewhere.
         if (options.RunRefreshWorker)
             Worker.Start();
+        else
+            Worker.StartLane();
         if (options.IsHosted)
             MarkHosted();
     }
@@ -85,7 +90,7 @@ public sealed class CachebackRuntime : IDisposable
     /// <summary>Every decision and refresh outcome of every job in this runtime.</summary>
     public IObservable<CacheEvent> Events => EventHub;
 
-    /// <summary>Each refresh request's outcome, as the worker finishes it.</summary>
+    /// <summary>Each refresh request's outcome, as the worker finishes it (those of the refreshes run in this process's local lane too).</summary>
     public IObservable<RefreshOutcome> Outcomes => Worker.Outcomes;
 
     /// <summary>The jobs this runtime can refresh, by name.</summary>
@@ -108,6 +113,12 @@ public sealed class CachebackRuntime : IDisposable
 
     /// <summary>What keeps <see cref="Clock"/> on the store's clock; null when no store keeps one.</summary>
     internal StoreClockSync? StoreClock => _clockSync;
+
+    /// <summary>
+    /// Where the refreshes that must run in this process wait for the pipeline: a job's when its
+    /// queue refuses it, a HybridCache factory's. The worker drains it from the runtime's start.
+    /// </summary>
+    internal LocalLane Lane { get; }
 
     /// <summary>The Rx scheduler over <see cref="CachebackRuntimeOptions.TimeProvider"/>, built once.</summary>
     internal TimeProviderScheduler Scheduler { get; }
@@ -201,6 +212,9 @@ public sealed class CachebackRuntime : IDisposable
                 Log.QueueDropped(_refreshLogger, queue.Count);
         }
 
+        if (Lane.Close("the runtime was disposed before it ran") is > 0 and var dropped)
+            Log.QueueDropped(_refreshLogger, dropped);
+
         EventHub.Dispose();
         Metrics.Dispose();
     }
@@ -237,7 +251,9 @@ public sealed class CachebackRuntime : IDisposable
                 break;
             case RefreshResult.Failed or RefreshResult.TimedOut:
                 Metrics.RefreshesFailed.Add(1, tag);
-                Log.RefreshFailed(_refreshLogger, job, key, result, duration, request.Attempt, error);
+                // A local refresh's failure is logged by whoever queued it, who knows what it was for.
+                if (request.Local is null)
+                    Log.RefreshFailed(_refreshLogger, job, key, result, duration, request.Attempt, error);
                 break;
         }
 

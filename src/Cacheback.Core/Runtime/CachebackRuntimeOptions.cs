@@ -51,10 +51,15 @@ public sealed record CachebackRuntimeOptions
     /// <summary>Concurrency and timeout of the refresh pipeline.</summary>
     public RefreshPipelineOptions Refresh { get; init; } = new();
 
+    /// <summary>How many refreshes may wait in the runtime's local lane (see <see cref="LocalLane"/>); more are refused and dropped.</summary>
+    internal int LocalLaneCapacity { get; init; } = LocalLane.DefaultCapacity;
+
     /// <summary>
     /// Whether the refresh worker starts with the runtime. False for a node that only reads and
     /// leaves refreshing to worker processes on a shared queue, or when a host starts it
-    /// (<see cref="CachebackRuntime.Worker"/>).
+    /// (<see cref="CachebackRuntime.Worker"/>). Either way the runtime runs the refreshes that must
+    /// run in this process (a job's whose queue refused it, a HybridCache factory's) through its
+    /// refresh pipeline.
     /// </summary>
     /// <value>Default <see langword="true"/>.</value>
     public bool RunRefreshWorker { get; init; } = true;

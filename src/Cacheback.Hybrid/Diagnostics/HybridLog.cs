@@ -25,4 +25,7 @@ internal static partial class HybridLog
 
     [LoggerMessage(307, LogLevel.Warning, "HybridCache '{Key}': the refresh queue would not take the refresh for factory '{Factory}'; refreshing here with the call's factory")]
     public static partial void QueueFailed(ILogger logger, string key, string factory, Exception error);
+
+    [LoggerMessage(308, LogLevel.Warning, "HybridCache '{Key}': the runtime's local refresh lane is full ({Capacity} refreshes waiting) or its worker has stopped; the refresh is dropped, and the next read after its lease claims again")]
+    public static partial void RefreshDropped(ILogger logger, string key, int capacity);
 }

@@ -6,8 +6,10 @@ namespace Cacheback.Hybrid;
 
 /// <summary>
 /// The refresh of a stale entry: claimed in the store (a compare-and-set, so one caller per stale
-/// episode wins across every process), then run here with the call's factory, or enqueued for the
-/// process that runs refreshes when a factory is registered by name for the key.
+/// episode wins across every process), then enqueued for the process that runs refreshes when a
+/// factory is registered by name for the key, or else run in this process with the call's factory
+/// through the runtime's local lane: the refresh pipeline's dedupe, timeout and bound, and its
+/// outcome on the runtime's <see cref="CachebackRuntime.Outcomes"/> and metrics.
 /// </summary>
 internal sealed class HybridRefresher(
     IEnvelopeStore<HybridEntry> store,
@@ -18,6 +20,14 @@ internal sealed class HybridRefresher(
     Clock clock,
     ILogger logger)
 {
+    /// <summary>The job name of the refreshes run here with a call's factory, in outcomes, metrics, events and spans.</summary>
+    internal const string LocalJob = "hybrid";
+
+    // The keys whose claim this process is sending. Not a record of running refreshes (the pipeline
+    // keeps that): only a guard in front of the claim, held until the store answers it. Until the
+    // lease shows in the store (or its L1) every stale reader here would send a compare-and-set that
+    // can only lose, and each lost one makes an L1 forget the key. Once answered, the lease (or the
+    // winner's) keeps readers from claiming until it runs out, which is when the refresh times out.
     private readonly ConcurrentDictionary<string, byte> _claiming = new(StringComparer.Ordinal);
 
     /// <summary>Raised when this process enqueued the refresh of a key with a named factory: tests wait on it.</summary>
@@ -48,8 +58,8 @@ internal sealed class HybridRefresher(
 
     /// <summary>
     /// Claims the refresh, then, off the caller's thread, enqueues it (a factory registered by name:
-    /// run by the process that runs refreshes, over this claim) or runs it here. When the queue will
-    /// not take it, this call's factory refreshes here instead. Never throws.
+    /// run by the process that runs refreshes, over this claim) or runs it here through the local
+    /// lane. When the queue will not take it, this call's factory refreshes here instead. Never throws.
     /// </summary>
     private async Task RefreshAsync<TState, T>(
         string key,
@@ -61,18 +71,20 @@ internal sealed class HybridRefresher(
         HybridCacheEntryFlags flags,
         string[] tags)
     {
-        if (await ClaimAsync(key, claim).ConfigureAwait(false) is not { } version)
+        var claimed = await ClaimAsync(key, claim).ConfigureAwait(false);
+        // Answered: the lease (ours, or the winner's) now keeps this process's readers from claiming.
+        _claiming.TryRemove(key, out _);
+        if (claimed is not { } version)
             return;
         // A memory store claims synchronously, on the reader's thread: leave it before the factory runs.
         await Task.Yield();
         if (named is not null && await EnqueueAsync(key, version, named, policy, flags, tags).ConfigureAwait(false))
         {
-            _claiming.TryRemove(key, out _);
             RefreshEnqueued?.Invoke(key);
             return;
         }
 
-        await RunHereAsync(key, version, state, factory, policy, flags, tags).ConfigureAwait(false);
+        await RunHereAsync(key, version, named, state, factory, policy, flags, tags).ConfigureAwait(false);
     }
 
     /// <summary>Enqueues a claimed refresh for its named factory: false when the queue will not take it (logged).</summary>
@@ -101,34 +113,53 @@ internal sealed class HybridRefresher(
         {
             if (await store.CompareAndSetAsync(key, claim.ExpectedVersion, claim.ToEnvelope(version), claim.Ttl).ConfigureAwait(false))
                 return version;
-            _claiming.TryRemove(key, out _);
             return null;
         }
 #pragma warning disable CA1031 // Nobody awaits this task: the next read after the lease tries again.
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            _claiming.TryRemove(key, out _);
             HybridLog.StoreFailed(logger, key, "claim", e);
             return null;
         }
     }
 
-    /// <summary>Runs a claimed refresh here with the call's factory, bounded by the refresh timeout; stores over the claim only. Never throws.</summary>
+    /// <summary>
+    /// Runs a claimed refresh in this process with the call's factory, through the runtime's local
+    /// lane: the pipeline runs it (one per claim, bounded with every refresh run here), cancels it at
+    /// the refresh timeout, counts its outcome and publishes it; it stores over the claim only. A full
+    /// lane refuses it: logged, and the refresh is dropped (the lease runs out, and the next read after
+    /// it claims again). Never throws.
+    /// </summary>
     private async Task RunHereAsync<TState, T>(
         string key,
         long version,
+        HybridFactory? named,
         TState state,
         Func<TState, CancellationToken, ValueTask<T>> factory,
         Policy policy,
         HybridCacheEntryFlags flags,
         string[] tags)
     {
-        using var timeout = new CancellationTokenSource(policy.RefreshTimeout, clock.TimeProvider);
         try
         {
-            // A refresh that outlives its lease does not land: another may have been claimed since.
-            await writer.FetchAndStoreAsync(key, state, factory, policy, flags, tags, version, timeout.Token).ConfigureAwait(false);
+            var request = new RefreshRequest(named?.RequestName ?? LocalJob, key, version, [], clock.Now());
+            runtime.Metrics.RefreshesStarted.Add(1, CachebackMetrics.JobTag(request.Job));
+            var running = runtime.Lane.TryRun(request, async token =>
+            {
+                // A refresh that outlives its lease does not land: another may have been claimed since.
+                var (_, lost) = await writer.FetchAndStoreAsync(key, state, factory, policy, flags, tags, version, token).ConfigureAwait(false);
+                return lost ? RefreshResult.Superseded : RefreshResult.Succeeded;
+            }, policy.RefreshTimeout);
+            if (running is null)
+            {
+                HybridLog.RefreshDropped(logger, key, runtime.Lane.Capacity);
+                return;
+            }
+
+            var outcome = await running.ConfigureAwait(false);
+            if (outcome.Result is RefreshResult.Failed or RefreshResult.TimedOut)
+                HybridLog.RefreshFailed(logger, key, outcome.Error ?? new InvalidOperationException($"The refresh ended {outcome.Result}."));
         }
 #pragma warning disable CA1031 // A background refresh: its failure is logged, the stale value stays served.
         catch (Exception e)
@@ -138,7 +169,6 @@ internal sealed class HybridRefresher(
         }
         finally
         {
-            _claiming.TryRemove(key, out _);
             RefreshEnded?.Invoke(key);
         }
     }

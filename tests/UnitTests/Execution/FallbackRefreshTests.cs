@@ -64,30 +64,79 @@ public class FallbackRefreshTests
         Assert.Equal("old", await cached.GetAsync("k"));
     }
 
+    /// <summary>
+    /// The fallback runs in the refresh pipeline (issue 9, point 4), whose dedupe is per claim: a
+    /// refresh asked for while one of the same key runs is a newer claim, and runs; the older one's
+    /// write is then superseded, so the newest claim's value lands. (Before, the fallback joined the
+    /// running refresh of the key, whose write was superseded by the newer claim: nothing landed.)
+    /// </summary>
     [Fact]
-    public async Task EnqueueRefreshAsync_QueueDown_OneFallbackFetchPerKeyAtATime()
+    public async Task EnqueueRefreshAsync_QueueDown_OneFallbackFetchPerClaimAtATime_AndTheNewestClaimLands()
     {
         using var h = new Harness(queue: new RefusingQueue());
         var fetch = new GatedFetch<string>(n => $"v{n}");
-        var cached = Cache.Wrap<string, string>(fetch.Fetch, Policy, runtime: h.Runtime, name: "fallback-single");
+        var started = new StartedCalls();
+        var cached = Cache.Wrap<string, string>((args, token) => started.Counted(fetch.Fetch(args, token)), Policy, runtime: h.Runtime, name: "fallback-single");
         await cached.SetAsync("k", "old");
         await cached.SetAsync("other", "old");
 
         var first = cached.EnqueueRefreshAsync("k");
-        await fetch.Started.Task.WaitAsync(Bound);
-        var second = cached.EnqueueRefreshAsync("k");
-        var third = cached.EnqueueRefreshAsync("k");
-
+        await started.Reach(1).WaitAsync(Bound);
+        // While it runs, stale reads of the key find its lease: no second claim, no second fetch.
+        h.Time.Advance(TimeSpan.FromSeconds(11));
+        Assert.Equal("old", await cached.GetAsync("k"));
+        Assert.Equal("old", await cached.GetAsync("k"));
         Assert.Equal(1, fetch.Calls);
         // Another key has its own.
         var other = cached.EnqueueRefreshAsync("other");
+        await started.Reach(2).WaitAsync(Bound);
         Assert.Equal(2, fetch.Calls);
+        // A newer claim of the key runs beside the first.
+        var second = cached.EnqueueRefreshAsync("k");
+        await started.Reach(3).WaitAsync(Bound);
         fetch.Open();
-        await Task.WhenAll(first, second, third, other).WaitAsync(Bound);
-        Assert.Equal(2, fetch.Calls);
+        await Task.WhenAll(first, second, other).WaitAsync(Bound);
+
+        Assert.Equal(3, fetch.Calls);
+        Assert.Equal("v3", await cached.GetAsync("k"));
         // Once it ended, the key may be refreshed here again.
         await cached.EnqueueRefreshAsync("k").WaitAsync(Bound);
-        Assert.Equal(3, fetch.Calls);
+        Assert.Equal(4, fetch.Calls);
+    }
+
+    /// <summary>Counts fetches as they start, and lets a test wait until so many have.</summary>
+    private sealed class StartedCalls
+    {
+        private readonly object _gate = new();
+        private readonly List<(int Count, TaskCompletionSource Reached)> _waiting = [];
+        private int _count;
+
+        public Task<T> Counted<T>(Task<T> fetch)
+        {
+            lock (_gate)
+            {
+                _count++;
+                foreach (var (count, reached) in _waiting)
+                {
+                    if (_count >= count)
+                        reached.TrySetResult();
+                }
+            }
+
+            return fetch;
+        }
+
+        public Task Reach(int count)
+        {
+            lock (_gate)
+            {
+                if (_count >= count)
+                    return Task.CompletedTask;
+                var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _waiting.Add((count, reached));
+                return reached.Task;
+            }
+        }
     }
 
     /// <summary>The next fallback refresh's completion event.</summary>
