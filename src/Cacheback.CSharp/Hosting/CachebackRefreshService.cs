@@ -36,9 +36,12 @@ public sealed class CachebackRefreshService(
 
         if (options.Value.IsWorkerProcess)
             ReportWorker();
-        // Usually started with the runtime already; this restarts it after a stop.
+        // Usually started with the runtime already; this restarts it after a stop. Where the queues
+        // are drained elsewhere, the local lane (what must refresh in this process) still is here.
         if (options.Value.RunRefreshWorker)
             runtime.Worker.Start();
+        else
+            runtime.Worker.StartLocalLane();
     }
 
     /// <inheritdoc />

@@ -126,11 +126,13 @@ public sealed class RefreshWorker : IDisposable
     }
 
     /// <summary>
-    /// Starts draining the local lane only, unless it is drained already: the runtime calls this as it
-    /// starts, so that the refreshes that must run here run even when the queues are drained elsewhere.
+    /// Starts draining the local lane only (the refreshes that must run in this process: a job's that
+    /// its queue refused, a HybridCache factory's), unless it is drained already. A runtime does this
+    /// as it starts, so that those refreshes run even where the queues are drained by other
+    /// processes; a host that stopped the worker calls it when it starts again.
     /// <see cref="Start"/> adds the queues; <see cref="StopAsync"/> stops both.
     /// </summary>
-    internal void StartLane()
+    public void StartLocalLane()
     {
         lock (_gate)
         {

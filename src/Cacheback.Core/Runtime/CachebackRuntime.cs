@@ -76,7 +76,7 @@ public sealed class CachebackRuntime : IDisposable
         if (options.RunRefreshWorker)
             Worker.Start();
         else
-            Worker.StartLane();
+            Worker.StartLocalLane();
         if (options.IsHosted)
             MarkHosted();
     }

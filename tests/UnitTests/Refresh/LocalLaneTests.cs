@@ -133,6 +133,24 @@ public class LocalLaneTests
         Assert.Equal("new", await cached.GetAsync("k"));
     }
 
+    [Fact]
+    public async Task StartLocalLane_AfterAStop_RunsFallbackRefreshesAgain_WithoutTheQueues()
+    {
+        // A web node whose queues are drained elsewhere, after its host stopped and started again.
+        using var h = new Harness(queue: new RefusingQueue(), runRefreshes: false);
+        var cached = Cache.Wrap<string, string>((_, _) => Task.FromResult("new"), Policy, runtime: h.Runtime, name: "lane-restart");
+        await cached.SetAsync("k", "old");
+        await h.Runtime.Worker.StopAsync(TimeSpan.FromSeconds(5)).WaitAsync(Watchdog);
+
+        h.Runtime.Worker.StartLocalLane();
+        var outcome = h.NextOutcome();
+        await cached.InvalidateAsync("k").WaitAsync(Watchdog);
+
+        Assert.Equal(RefreshResult.Succeeded, (await outcome.WaitAsync(Watchdog)).Result);
+        Assert.False(h.Runtime.Worker.IsRunning);
+        Assert.Equal("new", await cached.GetAsync("k"));
+    }
+
     /// <summary>A queue that refuses every request, as a queue that is down does.</summary>
     private sealed class RefusingQueue : IRefreshQueue
     {
