@@ -34,7 +34,7 @@ public class ExecutorHookProperties
         partition.WriteAsync("k", stored, TimeSpan.FromDays(3650)).AsTask().GetAwaiter().GetResult();
         var rules = hooks.Apply(policy.Rules);
 
-        var effect = Decide.Read(now, stored, rules);
+        var effect = Ask.Read(now, stored, rules);
         var read = executor.GetReadAsync("k", "k", CancellationToken.None).AsTask().GetAwaiter().GetResult();
         var after = partition.ReadAsync("k").AsTask().GetAwaiter().GetResult()!;
 
@@ -50,7 +50,7 @@ public class ExecutorHookProperties
             Effect<string>.FetchSync f =>
                 read == new CacheRead<string>("fetched", f.Status, true)
                 && fetches == 1 && after.Value == "fetched"
-                && after.FreshUntilMs == Decide.Write(now, "fetched", 1, null, rules).Envelope.FreshUntilMs,
+                && after.FreshUntilMs == Ask.Write(now, "fetched", 1, null, rules).Envelope.FreshUntilMs,
             _ => false,
         };
     }
