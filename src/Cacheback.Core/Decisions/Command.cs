@@ -4,7 +4,8 @@ namespace Cacheback;
 
 /// <summary>
 /// What the executor asks <see cref="Decide.Next{T}"/> about: a closed union with one case per
-/// operation on a key. Each case carries the inputs of its decision that are not (now, what is
+/// operation on a key (a read, invalidate, a refresh requested, run now or run from the queue, a
+/// write, a raw get, a write read back, the store or the tags' book failing). Each case carries the inputs of its decision that are not (now, what is
 /// stored, the rules): the random draws, what the tags say, the value to write.
 /// </summary>
 /// <typeparam name="T">The cached value's type.</typeparam>
@@ -72,6 +73,17 @@ internal abstract record Command<T>
 
         /// <summary>The one instance.</summary>
         public static RequestRefresh Instance { get; } = new();
+    }
+
+    /// <summary>An explicit refresh, fetched by its caller now: over what version does it land?</summary>
+    internal sealed record RefreshNow : Command<T>
+    {
+        private RefreshNow()
+        {
+        }
+
+        /// <summary>The one instance.</summary>
+        public static RefreshNow Instance { get; } = new();
     }
 
     /// <summary>A value to store: a set, or a fetch landing.</summary>

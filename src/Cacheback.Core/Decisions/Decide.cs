@@ -11,8 +11,8 @@ namespace Cacheback;
 /// </summary>
 /// <remarks>
 /// One function, <see cref="Next{T}"/>, answers every command (<see cref="Command{T}"/>: a read, a
-/// read the store could not answer, invalidate, a requested refresh, a write, a queued refresh, a raw
-/// get, a write read back) with an <see cref="Effect{T}"/>. Beside it only the hot path's hit check
+/// read the store could not answer, invalidate, a requested refresh, a refresh run now, a write, a
+/// queued refresh, a raw get, a write read back) with an <see cref="Effect{T}"/>. Beside it only the hot path's hit check
 /// (<see cref="IsHit{T}(long, Envelope{T}, long, long)"/>, the read's first rule), the inputs the hooks
 /// are asked about (<see cref="Classify{T}"/>, <see cref="PastLifetime{T}"/>), the measured fetch time
 /// (<see cref="FetchAverage"/>) and the hooks' defaults.
@@ -83,6 +83,7 @@ public static class Decide
     /// <item>The store, or the tags' book, unavailable: fetch and do not write back.</item>
     /// <item>Invalidate: <see cref="Effect{T}.Lease"/> what is stored, marked stale; <see cref="Effect{T}.Nothing"/> when nothing is.</item>
     /// <item>A requested refresh: <see cref="Effect{T}.Lease"/> what is stored, as it is; on an absent key <see cref="Effect{T}.RefreshOver"/> 0 (it fills the key).</item>
+    /// <item>A refresh run now: <see cref="Effect{T}.RefreshOver"/> the version stored when it starts (0: none).</item>
     /// <item>A write: <see cref="Effect{T}.Store"/> the value, fresh for its lifetime at most, kept for the TTL.</item>
     /// <item>A queued refresh: <see cref="Effect{T}.RefreshOver"/> its version while it is the stored one, else <see cref="Effect{T}.Superseded"/>.</item>
     /// <item>A raw get: <see cref="Effect{T}.Present"/> what the TTL still keeps.</item>
@@ -97,6 +98,8 @@ public static class Decide
         Command<T>.TagsUnavailable fetch => new Effect<T>.FetchSync(fetch.Status, fetch.ExpectedVersion) { WriteBack = false },
         Command<T>.Invalidate => stored is null ? Effect<T>.Nothing.Instance : new Effect<T>.Lease(ClaimFor(nowMs, stored.Version, stored.StaleFrom(nowMs), rules)),
         Command<T>.RequestRefresh => stored is null ? new Effect<T>.RefreshOver(0) : new Effect<T>.Lease(ClaimFor(nowMs, stored.Version, stored, rules)),
+        // Over what the fetch found when it started: a write made meanwhile is newer, and wins.
+        Command<T>.RefreshNow => new Effect<T>.RefreshOver(stored?.Version ?? 0),
         Command<T>.Write write => Write(nowMs, write, rules),
         Command<T>.RunRefresh run => (stored?.Version ?? 0) == run.ExpectedVersion ? new Effect<T>.RefreshOver(run.ExpectedVersion) : Effect<T>.Superseded.Instance,
         Command<T>.RawGet => new Effect<T>.Present(stored is not null && Kept(nowMs, stored, rules.CacheTtlMs) ? stored : null),

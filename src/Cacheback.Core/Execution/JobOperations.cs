@@ -51,9 +51,10 @@ internal sealed class JobOperations<TArgs, T>(
     public async Task<T> RefreshAsync(string key, TArgs args, CancellationToken cancellationToken)
     {
         var before = await store.ReadAsync(key, cancellationToken).ConfigureAwait(false);
+        var over = (Effect<T>.RefreshOver)Decide.Next(Command<T>.RefreshNow.Instance, clock.NowMs(), before, rules.Policy);
         var stamp = await StampAsync(args, cancellationToken).ConfigureAwait(false);
         var value = await fetch.WithinTimeoutAsync(key, args, cancellationToken).ConfigureAwait(false);
-        var (result, written) = await writes.StoreCheckedAsync(key, args, value, before?.Version ?? 0, stamp, cancellationToken).ConfigureAwait(false);
+        var (result, written) = await writes.StoreCheckedAsync(key, args, value, over.ExpectedVersion, stamp, cancellationToken).ConfigureAwait(false);
         if (result == RefreshResult.Succeeded)
             await VerifyAsync(key, written, cancellationToken).ConfigureAwait(false);
         return value;

@@ -89,6 +89,14 @@ public class DecideCommandProperties
     }
 
     [Property]
+    public bool RefreshNow_LandsOverWhatIsStoredWhenItStarts_OrOverNothing(Moment now, Envelope<string> stored, bool absent, Policy policy)
+    {
+        var found = absent ? null : stored;
+        return Next(Command<string>.RefreshNow.Instance, now, found, policy.Rules) is Effect<string>.RefreshOver over
+            && over.ExpectedVersion == (absent ? 0 : stored.Version);
+    }
+
+    [Property]
     public bool Write_IsFreshNoLongerThanItsLifetime_NorTheTtl_AndKeptForTheTtl(Moment now, Policy policy, HookAnswers hooks, Unit draw, Unit jitter, bool conditional)
     {
         var rules = hooks.Apply(policy.Rules) with { LifetimeJitter = jitter.Value / 2 };

@@ -59,6 +59,13 @@ public class DecideCommandTests
     }
 
     [Fact]
+    public void RefreshNow_LandsOverTheStoredVersion_OrNothing()
+    {
+        Assert.Equal(new Effect<string>.RefreshOver(8), Decide.Next(Command<string>.RefreshNow.Instance, T0, Envelope.FromMs(8, true, "v", T0, T0, 0), Rules));
+        Assert.Equal(new Effect<string>.RefreshOver(0), Decide.Next(Command<string>.RefreshNow.Instance, T0, null, Rules));
+    }
+
+    [Fact]
     public void RunRefresh_OverTheStoredVersionOnly()
     {
         var stored = Envelope.FromMs(8, true, "v", T0, T0 + 10_000, T0 + 5_000);
