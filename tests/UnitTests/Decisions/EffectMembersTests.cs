@@ -113,6 +113,14 @@ public class EffectMembersTests
     }
 
     [Fact]
+    public void HookDefaults_ANullPolicy_IsRefusedByName()
+    {
+        Assert.Equal("policy", Assert.Throws<ArgumentNullException>(() => Decide.DefaultExpiry(T0, null!)).ParamName);
+        Assert.Equal("policy", Assert.Throws<ArgumentNullException>(() => Decide.DefaultTimeout(T0, null!)).ParamName);
+        Assert.Equal("policy", Assert.Throws<ArgumentNullException>(() => Decide.DefaultFetchStale(TimeSpan.Zero, null!)).ParamName);
+    }
+
+    [Fact]
     public void Read_TakesTheMillisecondOfItsMoment()
     {
         // Sub-millisecond ticks are dropped (the envelope keeps milliseconds): fresh until T0+1ms means stale at T0+1ms+0.5.
