@@ -12,10 +12,10 @@ namespace Cacheback;
 /// <remarks>
 /// One function, <see cref="Next{T}"/>, answers every command (<see cref="Command{T}"/>: a read, a
 /// read the store could not answer, invalidate, a requested refresh, a refresh run now, a write, a
-/// queued refresh, a raw get, a write read back) with an <see cref="Effect{T}"/>. Beside it only the hot path's hit check
-/// (<see cref="IsHit{T}(long, Envelope{T}, long, long)"/>, the read's first rule), the inputs the hooks
-/// are asked about (<see cref="Classify{T}"/>, <see cref="PastLifetime{T}"/>), the measured fetch time
-/// (<see cref="FetchAverage"/>) and the hooks' defaults.
+/// queued refresh, a raw get, a write read back) with an <see cref="Effect{T}"/>. Beside it only
+/// the hot path's hit check (<see cref="IsHit{T}(long, Envelope{T}, long, long)"/>, the read's first
+/// rule), the inputs the hooks are asked about (<see cref="Classify{T}"/>, <see cref="PastLifetime{T}"/>),
+/// the measured fetch time (<see cref="FetchAverage"/>) and the hooks' defaults.
 /// </remarks>
 public static class Decide
 {
