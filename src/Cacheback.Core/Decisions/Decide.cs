@@ -10,11 +10,12 @@ namespace Cacheback;
 /// carries out what it is told.
 /// </summary>
 /// <remarks>
-/// One function per command: <see cref="Read{T}(long, Envelope{T}, in Rules, double, TagVerdict)"/> (a read),
-/// <see cref="StoreUnavailable{T}"/> (a read the store could not answer), <see cref="Lease{T}"/>
-/// (invalidate, or a refresh requested by the caller), <see cref="Write{T}"/> (a set, or a fetch
-/// landing), <see cref="Superseded{T}"/> (a queued refresh whose claim is gone),
-/// <see cref="Present{T}"/> (a raw get) and <see cref="WriteLost{T}"/> (a write read back).
+/// One function, <see cref="Next{T}"/>, answers every command (<see cref="Command{T}"/>: a read, a
+/// read the store could not answer, invalidate, a requested refresh, a refresh run now, a write, a
+/// queued refresh, a raw get, a write read back) with an <see cref="Effect{T}"/>. Beside it only
+/// the hot path's hit check (<see cref="IsHit{T}(long, Envelope{T}, long, long)"/>, the read's first
+/// rule), the inputs the hooks are asked about (<see cref="Classify{T}"/>, <see cref="PastLifetime{T}"/>),
+/// the measured fetch time (<see cref="FetchAverage"/>) and the hooks' defaults.
 /// </remarks>
 public static class Decide
 {
@@ -69,11 +70,51 @@ public static class Decide
     public static Effect<T> Read<T>(DateTimeOffset now, Envelope<T>? stored, Policy policy)
     {
         ArgumentNullException.ThrowIfNull(policy);
-        return Read(now.ToUnixTimeMilliseconds(), stored, policy.Rules);
+        return Next(Command<T>.Read.Plain, now.ToUnixTimeMilliseconds(), stored, policy.Rules);
     }
 
+    /// <summary>
+    /// What the executor does for <paramref name="command"/> at <paramref name="nowMs"/>, finding
+    /// <paramref name="stored"/> (null: nothing, or unreadable) under the rules of this call.
+    /// </summary>
+    /// <remarks>
+    /// <list type="bullet">
+    /// <item>A read: <see cref="Effect{T}.Return"/>, <see cref="Effect{T}.ReturnAndEnqueue"/> or <see cref="Effect{T}.FetchSync"/> (see <see cref="Read{T}(DateTimeOffset, Envelope{T}, Policy)"/>).</item>
+    /// <item>The store, or the tags' book, unavailable: fetch and do not write back.</item>
+    /// <item>Invalidate: <see cref="Effect{T}.Lease"/> what is stored, marked stale; <see cref="Effect{T}.Nothing"/> when nothing is.</item>
+    /// <item>A requested refresh: <see cref="Effect{T}.Lease"/> what is stored, as it is; on an absent key <see cref="Effect{T}.RefreshOver"/> 0 (it fills the key).</item>
+    /// <item>A refresh run now: <see cref="Effect{T}.RefreshOver"/> the version stored when it starts (0: none).</item>
+    /// <item>A write: <see cref="Effect{T}.Store"/> the value, fresh for its lifetime at most, kept for the TTL.</item>
+    /// <item>A queued refresh: <see cref="Effect{T}.RefreshOver"/> its version while it is the stored one, else <see cref="Effect{T}.Superseded"/>.</item>
+    /// <item>A raw get: <see cref="Effect{T}.Present"/> what the TTL still keeps.</item>
+    /// <item>A write read back: <see cref="Effect{T}.Verified"/> or <see cref="Effect{T}.WriteLost"/>.</item>
+    /// </list>
+    /// </remarks>
     [Pure]
-    internal static Effect<T> Read<T>(long nowMs, Envelope<T>? stored, Policy policy) => Read(nowMs, stored, policy.Rules);
+    internal static Effect<T> Next<T>(Command<T> command, long nowMs, Envelope<T>? stored, in Rules rules) => command switch
+    {
+        Command<T>.Read read => Read(nowMs, stored, rules, read.Draw, read.Tags),
+        Command<T>.StoreUnavailable => Cached<T>.StoreUnavailable,
+        Command<T>.TagsUnavailable fetch => new Effect<T>.FetchSync(fetch.Status, fetch.ExpectedVersion) { WriteBack = false },
+        Command<T>.Invalidate => stored is null ? Effect<T>.Nothing.Instance : new Effect<T>.Lease(ClaimFor(nowMs, stored.Version, stored.StaleFrom(nowMs), rules)),
+        Command<T>.RequestRefresh => stored is null ? new Effect<T>.RefreshOver(0) : new Effect<T>.Lease(ClaimFor(nowMs, stored.Version, stored, rules)),
+        // Over what the fetch found when it started: a write made meanwhile is newer, and wins.
+        Command<T>.RefreshNow => new Effect<T>.RefreshOver(stored?.Version ?? 0),
+        Command<T>.Write write => Write(nowMs, write, rules),
+        Command<T>.RunRefresh run => (stored?.Version ?? 0) == run.ExpectedVersion ? new Effect<T>.RefreshOver(run.ExpectedVersion) : Effect<T>.Superseded.Instance,
+        Command<T>.RawGet => new Effect<T>.Present(stored is not null && Kept(nowMs, stored, rules.CacheTtlMs) ? stored : null),
+        Command<T>.Verify verify => WriteLost(stored, verify.Written) ? new Effect<T>.WriteLost(stored) : Effect<T>.Verified.Instance,
+        _ => throw new ArgumentOutOfRangeException(nameof(command), command, "Command is a closed union."),
+    };
+
+    /// <summary>
+    /// The job's fetch time after a fetch took <paramref name="sampleMs"/>: a moving average of the last
+    /// few (each new one weighs a quarter), the early-refresh rule's <see cref="Rules.FetchMs"/>. The
+    /// first sample (<paramref name="previousMs"/> 0: none yet) is taken as it is.
+    /// </summary>
+    [Pure]
+    internal static long FetchAverage(long previousMs, long sampleMs) =>
+        previousMs == 0 ? sampleMs : previousMs + ((sampleMs - previousMs) / 4);
 
     /// <summary>
     /// A read, under the rules of this call. <paramref name="draw"/> (uniform in [0, 1)) is the
@@ -83,8 +124,7 @@ public static class Decide
     /// runs, as any stale value), a tag removed since makes it a miss; with its version kept, so that
     /// the fetch or the claim that follows lands over it and nothing older.
     /// </summary>
-    [Pure]
-    internal static Effect<T> Read<T>(long nowMs, Envelope<T>? stored, in Rules rules, double draw = 0, TagVerdict tags = TagVerdict.Valid)
+    private static Effect<T> Read<T>(long nowMs, Envelope<T>? stored, in Rules rules, double draw, TagVerdict tags)
     {
         if (tags != TagVerdict.Valid && stored is not null)
         {
@@ -125,7 +165,7 @@ public static class Decide
     /// <summary>
     /// The first rule of a read, alone: a value, within the cache TTL, still fresh. The executor's
     /// hot path asks only this, so that a hit builds no effect; <see cref="Classify{T}"/> (and so
-    /// <see cref="Read{T}(long, Envelope{T}, in Rules, double, TagVerdict)"/>) asks it first.
+    /// a read through <see cref="Next{T}"/>) asks it first.
     /// </summary>
     /// <remarks>With early refresh on, a hit is also outside the head start (<see cref="HeadStartMs"/>) the read drew.</remarks>
     [Pure]
@@ -149,58 +189,30 @@ public static class Decide
     internal static TimeSpan PastLifetime<T>(long nowMs, Envelope<T> stored, in Rules rules) =>
         TimeSpan.FromMilliseconds(nowMs - stored.FetchedAtMs - rules.LifetimeMs);
 
-    /// <summary>A read the store failed to answer: fetch, and do not write back (a store that stopped answering would hold every caller a second timeout).</summary>
-    [Pure]
-    internal static Effect<T> StoreUnavailable<T>() => new Effect<T>.FetchSync(CacheStatus.Miss, 0) { WriteBack = false };
-
-    /// <summary>
-    /// Invalidate (<paramref name="markStale"/>) or a requested refresh: lease what is stored, under a
-    /// new version its refresh must find, marking it stale if asked. Null when nothing is stored
-    /// (nothing to lease: an invalidation does nothing, a requested refresh fills an absent key).
-    /// </summary>
-    [Pure]
-    internal static Claim<T>? Lease<T>(long nowMs, Envelope<T>? stored, in Rules rules, bool markStale)
-    {
-        if (stored is null)
-            return null;
-        var leased = markStale ? stored.StaleFrom(nowMs) : stored;
-        return ClaimFor(nowMs, stored.Version, leased, rules);
-    }
-
     /// <summary>
     /// A fetched (or set) value written at <paramref name="nowMs"/>: fresh for the lifetime (or until the
     /// expiry hook says, brought inside the TTL), shortened by the lifetime jitter's part of it
-    /// (<paramref name="draw"/>, uniform in [0, 1), times <see cref="Rules.LifetimeJitter"/>), kept for the
-    /// TTL; over <paramref name="expectedVersion"/> only, or unconditionally when it is null.
+    /// (the write's draw, uniform in [0, 1), times <see cref="Rules.LifetimeJitter"/>), kept for the
+    /// TTL; over the expected version only, or unconditionally when it is null. A tagged job's write
+    /// carries the stamp of its tags read before its fetch ran.
     /// </summary>
-    /// <remarks>A tagged job's write carries <paramref name="tags"/>, the stamp of its tags read before its fetch ran.</remarks>
-    [Pure]
-    internal static StoreWrite<T> Write<T>(long nowMs, T value, long version, long? expectedVersion, in Rules rules, double draw = 0, TagStamp? tags = null)
+    private static Effect<T>.Store Write<T>(long nowMs, Command<T>.Write write, in Rules rules)
     {
         var freshUntil = rules.ExpiryMs is { } expiry
             ? EnvelopeTime.FromHook(expiry, nowMs, rules.CacheTtlMs)
             : EnvelopeTime.Add(nowMs, rules.LifetimeMs);
         var freshFor = freshUntil - nowMs;
         // Only ever shorter: an item is never fresh past its lifetime (nor its TTL).
-        freshUntil -= (long)(freshFor * rules.LifetimeJitter * Math.Clamp(draw, 0, 1));
-        return new StoreWrite<T>(Envelope.FromMs(version, true, value, nowMs, freshUntil, 0, tags), TimeSpan.FromMilliseconds(rules.CacheTtlMs), expectedVersion);
+        freshUntil -= (long)(freshFor * rules.LifetimeJitter * Math.Clamp(write.Draw, 0, 1));
+        var envelope = Envelope.FromMs(write.Version, true, write.Value, nowMs, freshUntil, 0, write.Tags);
+        return new Effect<T>.Store(envelope, TimeSpan.FromMilliseconds(rules.CacheTtlMs), write.ExpectedVersion);
     }
-
-    /// <summary>Whether a queued refresh's claim is gone: another write (or refresh) replaced the version it expects, so its compare-and-set would fail.</summary>
-    [Pure]
-    internal static bool Superseded<T>(Envelope<T>? stored, long expectedVersion) => (stored?.Version ?? 0) != expectedVersion;
-
-    /// <summary>A raw get: what is stored while the TTL keeps it, else nothing.</summary>
-    [Pure]
-    internal static Envelope<T>? Present<T>(long nowMs, Envelope<T>? stored, long cacheTtlMs) =>
-        stored is not null && Kept(nowMs, stored, cacheTtlMs) ? stored : null;
 
     /// <summary>
     /// Whether a write read back was lost: nothing is there, or older data than ours. Another writer
     /// may have written since (a newer version, or a lease over ours, keeps our fetch time or a later one).
     /// </summary>
-    [Pure]
-    internal static bool WriteLost<T>(Envelope<T>? found, Envelope<T> written) =>
+    private static bool WriteLost<T>(Envelope<T>? found, Envelope<T> written) =>
         found is null || (found.Version != written.Version && found.FetchedAtMs < written.FetchedAtMs);
 
     private static bool Kept<T>(long nowMs, Envelope<T> stored, long cacheTtlMs) => nowMs < stored.FetchedAtMs + cacheTtlMs;
@@ -226,7 +238,7 @@ public static class Decide
     {
         var version = stored?.Version ?? 0;
         if (rules.FetchOnMiss)
-            return version == 0 ? Absent<T>.Fetch : new Effect<T>.FetchSync(CacheStatus.Miss, version);
+            return version == 0 ? Cached<T>.Fetch : new Effect<T>.FetchSync(CacheStatus.Miss, version);
         // A lease held is a fill (or refresh) running, until the lease ends (then the next read claims
         // again: no limbo); past the TTL too, since a store may still hold what another clock, or a
         // reader that read long ago, leased and stamped.
@@ -251,9 +263,13 @@ public static class Decide
         return new Claim<T>(expectedVersion, DateTimeOffset.FromUnixTimeMilliseconds(leaseUntil), TimeSpan.FromMilliseconds(ttlMs), leased);
     }
 
-    /// <summary>The effect of a miss on an absent key, made once per value type: every miss would otherwise allocate an equal one.</summary>
-    private static class Absent<T>
+    /// <summary>The effects that depend on nothing, made once per value type: every miss (or store failure) would otherwise allocate an equal one.</summary>
+    private static class Cached<T>
     {
+        /// <summary>A miss on an absent key: fetch now.</summary>
         public static readonly Effect<T> Fetch = new Effect<T>.FetchSync(CacheStatus.Miss, 0);
+
+        /// <summary>A read the store failed to answer: fetch, and do not write back (a store that stopped answering would hold every caller a second timeout).</summary>
+        public static readonly Effect<T> StoreUnavailable = new Effect<T>.FetchSync(CacheStatus.Miss, 0) { WriteBack = false };
     }
 }

@@ -8,6 +8,12 @@ namespace Cacheback;
 /// <see cref="Return"/>, <see cref="ReturnAndEnqueue"/> and <see cref="FetchSync"/>.
 /// </summary>
 /// <typeparam name="T">The cached value's type.</typeparam>
+/// <remarks>
+/// The public cases are a read's effects. The executor's other commands (invalidate, a requested
+/// or queued refresh, a write, a raw get, a write read back) have effects of their own, internal
+/// cases of this union: <see cref="Decide"/> answers every command with an effect, and a read's
+/// effect never is one of them.
+/// </remarks>
 public abstract record Effect<T>
 {
     private Effect()
@@ -32,7 +38,7 @@ public abstract record Effect<T>
             Return r => Return(r),
             ReturnAndEnqueue e => ReturnAndEnqueue(e),
             FetchSync f => FetchSync(f),
-            _ => throw new InvalidOperationException("Effect is a closed union."),
+            _ => throw new InvalidOperationException($"{GetType().Name} is not a read's effect."),
         };
     }
 
@@ -94,4 +100,66 @@ public abstract record Effect<T>
         /// <value>Default <see langword="true"/>; <see langword="false"/> when the read found the store failing: the value is returned unstored.</value>
         public bool WriteBack { get; init; } = true;
     }
+
+    /// <summary>The effect of a command that is not a read: it reports no read, so no hit or stale (<see cref="CacheStatus.Miss"/>).</summary>
+    internal abstract record Operation : Effect<T>
+    {
+        /// <inheritdoc />
+        public sealed override CacheStatus Status => CacheStatus.Miss;
+    }
+
+    /// <summary>Take this lease by compare-and-set; if it wins, refresh the key over the version won.</summary>
+    /// <param name="Claim">The compare-and-set that takes the lease.</param>
+    internal sealed record Lease(Claim<T> Claim) : Operation;
+
+    /// <summary>Refresh the key with no claim to take, landing only over <paramref name="ExpectedVersion"/>.</summary>
+    /// <param name="ExpectedVersion">The version the refresh must find (0: nothing stored).</param>
+    internal sealed record RefreshOver(long ExpectedVersion) : Operation;
+
+    /// <summary>Do nothing: nothing is stored to act on.</summary>
+    internal sealed record Nothing : Operation
+    {
+        private Nothing()
+        {
+        }
+
+        /// <summary>The one instance.</summary>
+        public static Nothing Instance { get; } = new();
+    }
+
+    /// <summary>Write <paramref name="Envelope"/>, kept for <paramref name="Ttl"/>: over <paramref name="ExpectedVersion"/> only, or unconditionally when it is null.</summary>
+    /// <param name="Envelope">The envelope to write.</param>
+    /// <param name="Ttl">How long the store keeps it: the cache TTL.</param>
+    /// <param name="ExpectedVersion">Write only over this version (0: only where nothing is stored); null: unconditionally.</param>
+    internal sealed record Store(Envelope<T> Envelope, TimeSpan Ttl, long? ExpectedVersion) : Operation;
+
+    /// <summary>Skip the queued refresh: its claim is gone (another write or refresh replaced it), so its compare-and-set would fail.</summary>
+    internal sealed record Superseded : Operation
+    {
+        private Superseded()
+        {
+        }
+
+        /// <summary>The one instance.</summary>
+        public static Superseded Instance { get; } = new();
+    }
+
+    /// <summary>A raw get's answer: what is stored, or null when nothing (the TTL ended) is.</summary>
+    /// <param name="Envelope">The stored envelope, or null.</param>
+    internal sealed record Present(Envelope<T>? Envelope) : Operation;
+
+    /// <summary>The write read back is there, or a newer one.</summary>
+    internal sealed record Verified : Operation
+    {
+        private Verified()
+        {
+        }
+
+        /// <summary>The one instance.</summary>
+        public static Verified Instance { get; } = new();
+    }
+
+    /// <summary>The write read back was lost: <paramref name="Found"/> is nothing, or older data than it.</summary>
+    /// <param name="Found">What the read-back found.</param>
+    internal sealed record WriteLost(Envelope<T>? Found) : Operation;
 }

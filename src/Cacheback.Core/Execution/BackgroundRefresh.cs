@@ -13,6 +13,7 @@ internal sealed class BackgroundRefresh<TArgs, T>(
     TimeSpan refreshTimeout,
     IPayloadSerializer<TArgs> argsSerializer,
     Clock clock,
+    CallRules<TArgs> rules,
     JobFetch<TArgs, T> fetch,
     FreshWrites<TArgs, T> writes,
     JobTags<TArgs>? tags,
@@ -94,7 +95,7 @@ internal sealed class BackgroundRefresh<TArgs, T>(
         try
         {
             var stored = await store.ReadAsync(key, cancellationToken).ConfigureAwait(false);
-            return Decide.Superseded(stored, expectedVersion);
+            return Decide.Next(new Command<T>.RunRefresh(expectedVersion), clock.NowMs(), stored, rules.Policy) is Effect<T>.Superseded;
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {

@@ -59,8 +59,8 @@ internal sealed class Executor<TArgs, T> : IRefreshHandler, IDisposable
         _fetch = new JobFetch<TArgs, T>(Name, spec.Fetch, Policy.RefreshTimeout, _clock.TimeProvider, _telemetry.Metrics.FetchDuration, _telemetry.Tag);
         _tags = spec.Tags is { } tagsOf ? new JobTags<TArgs>(tagsOf, tagBook!, _telemetry) : null;
         var writes = new FreshWrites<TArgs, T>(_store, _clock, _callRules, _random);
-        _syncFetch = new SyncFetch<TArgs, T>(_fetch, writes, _tags, _telemetry);
-        _refresh = new BackgroundRefresh<TArgs, T>(_store, queue, runtime.Lane, Policy.RefreshTimeout, spec.ArgumentSerializer, _clock, _fetch, writes, _tags, _telemetry);
+        _syncFetch = new SyncFetch<TArgs, T>(_fetch, writes, _tags, _clock, _callRules, _telemetry);
+        _refresh = new BackgroundRefresh<TArgs, T>(_store, queue, runtime.Lane, Policy.RefreshTimeout, spec.ArgumentSerializer, _clock, _callRules, _fetch, writes, _tags, _telemetry);
         Operations = new JobOperations<TArgs, T>(_store, _clock, _callRules, _fetch, writes, _refresh, _tags, runtime.Options.VerifyCacheWrite, _telemetry);
     }
 
@@ -180,7 +180,7 @@ internal sealed class Executor<TArgs, T> : IRefreshHandler, IDisposable
     /// <summary>
     /// Decides on what a read found at <paramref name="now"/> (its tags saying <paramref name="tags"/>) and carries it out. A hit is Decide's
     /// first rule (<see cref="Decide.IsHit{T}(long, Envelope{T}, long, long)"/>), asked here alone so that
-    /// it builds no rules and no effect; everything else goes through <see cref="Decide.Read{T}(long, Envelope{T}, in Rules, double, TagVerdict)"/>.
+    /// it builds no rules and no effect; everything else goes through <see cref="Decide.Next{T}"/> (a common read's command is one instance: no allocation).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ValueTask<CacheRead<T>> DecidedBy(long now, Envelope<T>? stored, string key, TArgs args, TagVerdict tags, CancellationToken cancellationToken)
@@ -201,7 +201,7 @@ internal sealed class Executor<TArgs, T> : IRefreshHandler, IDisposable
             return new ValueTask<CacheRead<T>>(new CacheRead<T>(stored.RawValue, CacheStatus.Hit, null));
         }
 
-        return Interpret(Decide.Read(now, stored, _callRules.Read(args, now, stored, fetchMs), draw, tags), key, args, cancellationToken);
+        return Interpret(Decide.Next(Command<T>.Read.Of(draw, tags), now, stored, _callRules.Read(args, now, stored, fetchMs)), key, args, cancellationToken);
     }
 
     /// <summary>The value of a read that did not complete at once (a remote store's, always): pooled, like <see cref="ReadSlowAsync"/>, so that a Redis hit allocates no state machine.</summary>
@@ -250,7 +250,7 @@ internal sealed class Executor<TArgs, T> : IRefreshHandler, IDisposable
         {
             // The store is down: a read never fails because of it.
             _telemetry.StoreFailed(key, "read", e);
-            return result(await Interpret(Decide.StoreUnavailable<T>(), key, args, cancellationToken).ConfigureAwait(false));
+            return result(await Interpret(Decide.Next(Command<T>.StoreUnavailable.Instance, _clock.NowMs(), null, _rules), key, args, cancellationToken).ConfigureAwait(false));
         }
 
         var decided = Decided(_clock.NowMs(), stored, key, args, cancellationToken);
@@ -271,9 +271,9 @@ internal sealed class Executor<TArgs, T> : IRefreshHandler, IDisposable
                 _ = _refresh.ClaimAndEnqueueAsync(key, args, e.Claim);
                 return new(new CacheRead<T>(e.TryGetValue(out var stale) ? stale : Empty(), e.Status, false));
             case Effect<T>.FetchSync f:
-                return _syncFetch.RunAsync(key, args, f.ExpectedVersion, f.Status, storeDown: !f.WriteBack, cancellationToken);
+                return _syncFetch.RunAsync(key, args, f.ExpectedVersion, f.Status, f.WriteBack, cancellationToken);
             default:
-                throw new InvalidOperationException("Effect is a closed union.");
+                throw new InvalidOperationException($"{effect.GetType().Name} is not a read's effect.");
         }
     }
 

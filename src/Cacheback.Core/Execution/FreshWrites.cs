@@ -3,8 +3,8 @@ using System.Runtime.CompilerServices;
 namespace Cacheback;
 
 /// <summary>
-/// Stores a freshly fetched (or set) value as <see cref="Decide.Write{T}"/> says: unconditionally,
-/// or only over the version a fetch started from, so that a newer write wins.
+/// Stores a freshly fetched (or set) value as <see cref="Decide"/> says (<see cref="Command{T}.Write"/>
+/// → <see cref="Effect{T}.Store"/>): unconditionally, or only over the version a fetch started from, so that a newer write wins.
 /// </summary>
 internal sealed class FreshWrites<TArgs, T>(IEnvelopeStore<T> store, Clock clock, CallRules<TArgs> rules, Random random)
 {
@@ -24,7 +24,8 @@ internal sealed class FreshWrites<TArgs, T>(IEnvelopeStore<T> store, Clock clock
     public ValueTask<(RefreshResult Result, Envelope<T> Written)> StoreCheckedAsync(string key, TArgs args, T value, long? expectedVersion, TagStamp? stamp, CancellationToken cancellationToken)
     {
         var now = clock.NowMs();
-        var write = Decide.Write(now, value, Envelope.NewVersion(), expectedVersion, rules.Write(args, now), _jitter ? random.NextDouble() : 0, stamp);
+        var command = new Command<T>.Write(value, Envelope.NewVersion(), expectedVersion, _jitter ? random.NextDouble() : 0, stamp);
+        var write = (Effect<T>.Store)Decide.Next(command, now, null, rules.Write(args, now));
         if (write.ExpectedVersion is not { } expected)
         {
             var writing = store.WriteAsync(key, write.Envelope, write.Ttl, cancellationToken);

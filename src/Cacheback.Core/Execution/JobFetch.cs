@@ -12,8 +12,8 @@ internal sealed class JobFetch<TArgs, T>(
     private long _averageMs;
 
     /// <summary>
-    /// How long the job's fetch takes, in ms: a moving average of the last few (each new one weighs a
-    /// quarter), for the early-refresh rule. 0 until one is measured, or when fetches are cheap.
+    /// How long the job's fetch takes, in ms (<see cref="Decide.FetchAverage"/>), for the early-refresh
+    /// rule. 0 until one is measured, or when fetches are cheap.
     /// </summary>
     public long AverageMs => Volatile.Read(ref _averageMs);
 
@@ -125,7 +125,6 @@ internal sealed class JobFetch<TArgs, T>(
         duration.Record(elapsed.TotalSeconds, tag);
         // Racing updates may lose one sample; an average needs no more.
         var ms = (long)elapsed.TotalMilliseconds;
-        var average = Volatile.Read(ref _averageMs);
-        Volatile.Write(ref _averageMs, average == 0 ? ms : average + ((ms - average) / 4));
+        Volatile.Write(ref _averageMs, Decide.FetchAverage(Volatile.Read(ref _averageMs), ms));
     }
 }

@@ -29,7 +29,7 @@ internal sealed class JobOperations<TArgs, T>(
     public async Task<Envelope<T>?> RawGetAsync(string key, CancellationToken cancellationToken)
     {
         var stored = await store.ReadAsync(key, cancellationToken).ConfigureAwait(false);
-        return Decide.Present(clock.NowMs(), stored, rules.Policy.CacheTtlMs);
+        return ((Effect<T>.Present)Decide.Next(Command<T>.RawGet.Instance, clock.NowMs(), stored, rules.Policy)).Envelope;
     }
 
     /// <summary>
@@ -38,7 +38,7 @@ internal sealed class JobOperations<TArgs, T>(
     /// </summary>
     public async Task<bool> InvalidateAsync(string key, TArgs args, CancellationToken cancellationToken)
     {
-        var claim = await ClaimAsync(key, args, markStale: true, cancellationToken).ConfigureAwait(false);
+        var claim = await ClaimAsync(key, args, Command<T>.Invalidate.Instance, cancellationToken).ConfigureAwait(false);
         if (claim.Expected is { } expected)
             await refresh.EnqueueOrRefreshHereAsync(key, args, expected, cancellationToken).ConfigureAwait(false);
         return claim.Present;
@@ -51,9 +51,10 @@ internal sealed class JobOperations<TArgs, T>(
     public async Task<T> RefreshAsync(string key, TArgs args, CancellationToken cancellationToken)
     {
         var before = await store.ReadAsync(key, cancellationToken).ConfigureAwait(false);
+        var over = (Effect<T>.RefreshOver)Decide.Next(Command<T>.RefreshNow.Instance, clock.NowMs(), before, rules.Policy);
         var stamp = await StampAsync(args, cancellationToken).ConfigureAwait(false);
         var value = await fetch.WithinTimeoutAsync(key, args, cancellationToken).ConfigureAwait(false);
-        var (result, written) = await writes.StoreCheckedAsync(key, args, value, before?.Version ?? 0, stamp, cancellationToken).ConfigureAwait(false);
+        var (result, written) = await writes.StoreCheckedAsync(key, args, value, over.ExpectedVersion, stamp, cancellationToken).ConfigureAwait(false);
         if (result == RefreshResult.Succeeded)
             await VerifyAsync(key, written, cancellationToken).ConfigureAwait(false);
         return value;
@@ -66,7 +67,7 @@ internal sealed class JobOperations<TArgs, T>(
     /// </summary>
     public async Task EnqueueRefreshAsync(string key, TArgs args, CancellationToken cancellationToken)
     {
-        var claim = await ClaimAsync(key, args, markStale: false, cancellationToken).ConfigureAwait(false);
+        var claim = await ClaimAsync(key, args, Command<T>.RequestRefresh.Instance, cancellationToken).ConfigureAwait(false);
         if (claim.Expected is { } expected)
             await refresh.EnqueueOrRefreshHereAsync(key, args, expected, cancellationToken).ConfigureAwait(false);
     }
@@ -85,16 +86,17 @@ internal sealed class JobOperations<TArgs, T>(
         if (!verifyWrites)
             return;
         var found = await store.ReadAsync(key, cancellationToken).ConfigureAwait(false);
-        if (Decide.WriteLost(found, written))
+        if (Decide.Next(new Command<T>.Verify(written), clock.NowMs(), found, rules.Policy) is Effect<T>.WriteLost)
             throw new CacheWriteNotVerifiedException(telemetry.Job, key, found is null ? "nothing" : $"an older item (fetched at {found.FetchedAt:O})");
     }
 
     /// <summary>
-    /// Leases a present item under a new version (marking it stale if asked): the version its
-    /// refresh must find. Absent: nothing is written, and the refresh must find nothing (0).
-    /// Expected is null when another writer changed the item first (its refresh, or its write, wins).
+    /// Carries out Decide's answer to invalidate or a requested refresh (<paramref name="command"/>):
+    /// leases a present item under a new version (the version its refresh must find), or refreshes
+    /// with no claim, or does nothing. Expected is null when there is nothing to refresh, or when
+    /// another writer changed the item first (its refresh, or its write, wins).
     /// </summary>
-    private async Task<(bool Present, long? Expected)> ClaimAsync(string key, TArgs args, bool markStale, CancellationToken cancellationToken)
+    private async Task<(bool Present, long? Expected)> ClaimAsync(string key, TArgs args, Command<T> command, CancellationToken cancellationToken)
     {
         Envelope<T>? stored;
         try
@@ -108,8 +110,18 @@ internal sealed class JobOperations<TArgs, T>(
         }
 
         var now = clock.NowMs();
-        if (Decide.Lease(now, stored, rules.Lease(args, now), markStale) is not { } claim)
-            return (false, markStale ? null : 0);
+        Claim<T> claim;
+        switch (Decide.Next(command, now, stored, rules.Lease(args, now)))
+        {
+            case Effect<T>.Lease lease:
+                claim = lease.Claim;
+                break;
+            case Effect<T>.RefreshOver over:
+                return (false, over.ExpectedVersion);
+            default:
+                return (false, null);
+        }
+
         var version = Envelope.NewVersion();
         using var activity = CachebackTracing.Start(CachebackTracing.Claim, telemetry.Job, key);
         try

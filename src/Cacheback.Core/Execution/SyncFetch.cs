@@ -7,21 +7,20 @@ namespace Cacheback;
 /// (callers that arrive while it runs join it), bounded by the job's refresh timeout, its value stored
 /// over the version the read found. Only the fetch's own exception reaches its callers.
 /// </summary>
-internal sealed class SyncFetch<TArgs, T>(JobFetch<TArgs, T> fetch, FreshWrites<TArgs, T> writes, JobTags<TArgs>? tags, JobTelemetry telemetry)
+internal sealed class SyncFetch<TArgs, T>(JobFetch<TArgs, T> fetch, FreshWrites<TArgs, T> writes, JobTags<TArgs>? tags, Clock clock, CallRules<TArgs> rules, JobTelemetry telemetry)
 {
     private readonly SingleFlight<T> _flights = new();
 
     /// <summary>
     /// Joins or starts the fetch of <paramref name="key"/>; the caller's token only stops this caller waiting.
-    /// When the read found the store failing (<paramref name="storeDown"/>), the value is returned
-    /// without writing it back: a store that stopped answering would hold every caller a second
-    /// timeout (issue 10, defect 12). The next read that finds the store answering fetches and stores.
+    /// Without <paramref name="writeBack"/> (Decide's answer to a read that found the store failing),
+    /// the value is returned without writing it back. The next read that finds the store answering fetches and stores.
     /// </summary>
     /// <remarks>A fetch that completed at once, stored by a store that answered at once, costs no await and no task.</remarks>
-    public ValueTask<CacheRead<T>> RunAsync(string key, TArgs args, long expectedVersion, CacheStatus status, bool storeDown, CancellationToken cancellationToken)
+    public ValueTask<CacheRead<T>> RunAsync(string key, TArgs args, long expectedVersion, CacheStatus status, bool writeBack, CancellationToken cancellationToken)
     {
-        var flight = _flights.Run(key, (Self: this, Key: key, Args: args, Expected: expectedVersion, Status: status, StoreDown: storeDown),
-            static s => s.Self.FetchAndStoreAsync(s.Key, s.Args, s.Expected, s.Status, s.StoreDown), cancellationToken);
+        var flight = _flights.Run(key, (Self: this, Key: key, Args: args, Expected: expectedVersion, Status: status, WriteBack: writeBack),
+            static s => s.Self.FetchAndStoreAsync(s.Key, s.Args, s.Expected, s.Status, s.WriteBack), cancellationToken);
         return flight.IsCompletedSuccessfully ? new(new CacheRead<T>(flight.Result, status, true)) : ReadOf(flight, status);
     }
 
@@ -29,15 +28,14 @@ internal sealed class SyncFetch<TArgs, T>(JobFetch<TArgs, T> fetch, FreshWrites<
         new(await flight.ConfigureAwait(false), status, true);
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<T> FetchAndStoreAsync(string key, TArgs args, long expectedVersion, CacheStatus status, bool storeDown)
+    private async ValueTask<T> FetchAndStoreAsync(string key, TArgs args, long expectedVersion, CacheStatus status, bool writeBack)
     {
         // One span per flight, however many callers share it; the caller that started it is its parent.
         using var activity = CachebackTracing.Start(CachebackTracing.Fetch, telemetry.Job, key);
         activity?.SetTag(CachebackTracing.StatusTag, status == CacheStatus.Miss ? "miss" : "stale");
-        // The tags' stamp before the fetch runs; a book that cannot say leaves the value unstored
-        // (it could not be shown fresh later), as a store that is down does.
+        // The tags' stamp before the fetch runs; when the book cannot say, Decide says whether the value is still written back.
         TagStamp? stamp = null;
-        if (tags is not null && !storeDown)
+        if (tags is not null && writeBack)
         {
             try
             {
@@ -46,7 +44,7 @@ internal sealed class SyncFetch<TArgs, T>(JobFetch<TArgs, T> fetch, FreshWrites<
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 telemetry.StoreFailed(key, "read tags", e);
-                storeDown = true;
+                writeBack = Decide.Next(new Command<T>.TagsUnavailable(status, expectedVersion), clock.NowMs(), null, rules.Policy) is Effect<T>.FetchSync { WriteBack: true };
             }
         }
 
@@ -63,7 +61,7 @@ internal sealed class SyncFetch<TArgs, T>(JobFetch<TArgs, T> fetch, FreshWrites<
             throw;
         }
 
-        if (storeDown)
+        if (!writeBack)
         {
             activity.Ended("store_down_not_written");
             return value;

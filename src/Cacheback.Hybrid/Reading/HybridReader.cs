@@ -138,7 +138,7 @@ internal sealed class HybridReader(
                 verdict = TagVerdict.Removed;
         }
 
-        switch (Decide.Read(clock.NowMs(), stored, policy.Rules, 0, verdict))
+        switch (Decide.Next(Command<HybridEntry>.Read.Of(0, verdict), clock.NowMs(), stored, policy.Rules))
         {
             case Effect<HybridEntry>.FetchSync fetch:
                 return await writer.FetchSharedAsync(key, state, factory, policy, flags, tags, fetch.ExpectedVersion, cancellationToken).ConfigureAwait(false);

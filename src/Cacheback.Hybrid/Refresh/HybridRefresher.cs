@@ -182,13 +182,15 @@ internal sealed class HybridRefresher(
     {
         var arguments = HybridRefreshArguments.Deserialize(request.Arguments);
         var stored = await store.ReadAsync(request.Key, cancellationToken).ConfigureAwait(false);
-        if (request.ExpectedVersion is { } expected && Decide.Superseded(stored, expected))
+        var policy = rules.PolicyFor(TimeSpan.FromMilliseconds(arguments.ExpirationMs));
+        if (request.ExpectedVersion is { } expected
+            && Decide.Next(new Command<HybridEntry>.RunRefresh(expected), clock.NowMs(), stored, policy.Rules) is Effect<HybridEntry>.Superseded)
             return RefreshResult.SupersededBeforeFetch;
         var (_, lost) = await writer.FetchAndStoreAsync(
             request.Key,
             (Named: named, Services: services, request.Key),
             static (s, token) => s.Named.RunAsync(s.Services, s.Key, token),
-            rules.PolicyFor(TimeSpan.FromMilliseconds(arguments.ExpirationMs)),
+            policy,
             (HybridCacheEntryFlags)arguments.Flags,
             arguments.Tags,
             request.ExpectedVersion,

@@ -54,7 +54,7 @@ internal sealed class HybridCallRules
     /// <summary>
     /// Whether what is stored is a hit for a call with <paramref name="options"/>: exactly
     /// <see cref="Decide.IsHit{T}(long, Envelope{T}, long, long)"/> under the call's policy, the
-    /// first rule of the <see cref="Decide.Read{T}(long, Envelope{T}, in Rules, double, TagVerdict)"/>
+    /// first rule of the <see cref="Decide.Next{T}(Command{T}, long, Envelope{T}, in Rules)"/> of a read
     /// the slow path asks (HybridCache draws no early-refresh head start). The read's hot path asks it.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -106,7 +106,8 @@ internal sealed class HybridWriter(
             }
 
             // Fresh for the entry's expiration, kept for its TTL: Decide's rule for any fetched value.
-            var write = Decide.Write(clock.NowMs(), HybridEntry.Of(value, tags, seen, payload), Envelope.NewVersion(), expected, policy.Rules);
+            var command = new Command<HybridEntry>.Write(HybridEntry.Of(value, tags, seen, payload), Envelope.NewVersion(), expected);
+            var write = (Effect<HybridEntry>.Store)Decide.Next(command, clock.NowMs(), null, policy.Rules);
             if (write.ExpectedVersion is not { } version)
             {
                 await store.WriteAsync(key, write.Envelope, write.Ttl).ConfigureAwait(false);

@@ -71,7 +71,7 @@ public class HybridHitRuleProperties
             var policy = rules.PolicyOf(entryOptions);
             var stored = call.Stored;
             var hit = rules.IsHit(call.NowMs, stored, entryOptions);
-            var decided = Decide.Read(call.NowMs, stored, policy.Rules, 0, TagVerdict.Valid) is Effect<HybridEntry>.Return { Status: CacheStatus.Hit };
+            var decided = Decide.Next(Command<HybridEntry>.Read.Plain, call.NowMs, stored, policy.Rules) is Effect<HybridEntry>.Return { Status: CacheStatus.Hit };
             if (hit != Decide.IsHit(call.NowMs, stored, policy.CacheTtlMs) || hit != decided)
                 throw new InvalidOperationException($"The hit check said {hit}, Decide {decided} (TTL {policy.CacheTtl}) for {call}.");
         }

@@ -26,7 +26,7 @@ public class DecideBoundaryProperties
         return Sides.All(d =>
         {
             var now = stored.FreshUntilMs + d;
-            var effect = Decide.Read(now, stored, policy);
+            var effect = Ask.Read(now, stored, policy);
             return d < 0
                 ? effect is Effect<string>.Return { Status: CacheStatus.Hit, Value: "v" } && Decide.IsHit(now, stored, policy)
                 : !Decide.IsHit(now, stored, policy)
@@ -41,7 +41,7 @@ public class DecideBoundaryProperties
         return Sides.All(d =>
         {
             var now = stored.FetchedAtMs + policy.CacheTtlMs + d;
-            var status = Decide.Read(now, stored, policy).Status;
+            var status = Ask.Read(now, stored, policy).Status;
             return d < 0 ? status == CacheStatus.Stale : status == CacheStatus.Miss;
         });
     }
@@ -55,7 +55,7 @@ public class DecideBoundaryProperties
         {
             var now = Epoch + policy.CacheTtlMs + d;
             var hit = Decide.IsHit(now, stored, policy);
-            var status = Decide.Read(now, stored, policy).Status;
+            var status = Ask.Read(now, stored, policy).Status;
             return d < 0 ? hit && status == CacheStatus.Hit : !hit && status == CacheStatus.Miss;
         });
     }
@@ -69,7 +69,7 @@ public class DecideBoundaryProperties
         return Sides.All(d =>
         {
             var now = Epoch + background.CacheTtlMs + d;
-            return Decide.Read(now, placeholder, background) is Effect<string>.ReturnAndEnqueue { Status: CacheStatus.Miss } e
+            return Ask.Read(now, placeholder, background) is Effect<string>.ReturnAndEnqueue { Status: CacheStatus.Miss } e
                 && e.Claim.ExpectedVersion == 8
                 && e.Claim.Leased.FetchedAtMs == (d < 0 ? Epoch : now);
         });
@@ -86,7 +86,7 @@ public class DecideBoundaryProperties
         return Sides.All(d =>
         {
             var now = leaseUntil + d;
-            return Decide.Read(now, stored, policy) switch
+            return Ask.Read(now, stored, policy) switch
             {
                 Effect<string>.Return { Status: CacheStatus.Stale, Value: "v" } => d < 0,
                 Effect<string>.ReturnAndEnqueue { Status: CacheStatus.Stale, Value: "v" } e =>
@@ -106,7 +106,7 @@ public class DecideBoundaryProperties
         return Sides.All(d =>
         {
             var now = leaseUntil + d;
-            return Decide.Read(now, placeholder, background) switch
+            return Ask.Read(now, placeholder, background) switch
             {
                 Effect<string>.Return { Status: CacheStatus.Miss, Value: null } => d < 0,
                 Effect<string>.ReturnAndEnqueue { Status: CacheStatus.Miss, Value: null } e =>
@@ -124,7 +124,7 @@ public class DecideBoundaryProperties
         var leaseUntil = Epoch + fetching.RefreshTimeoutMs;
         var placeholder = Envelope.FromMs(9, false, (string)null!, Epoch, Epoch, leaseUntil);
         return Sides.All(d =>
-            Decide.Read(leaseUntil + d, placeholder, fetching) is Effect<string>.FetchSync { Status: CacheStatus.Miss, ExpectedVersion: 9 });
+            Ask.Read(leaseUntil + d, placeholder, fetching) is Effect<string>.FetchSync { Status: CacheStatus.Miss, ExpectedVersion: 9 });
     }
 
     [Property]
@@ -136,7 +136,7 @@ public class DecideBoundaryProperties
         return Sides.All(d =>
         {
             var now = Epoch + policy.FetchOnStaleThresholdMs + d;
-            return Decide.Read(now, stored, policy) switch
+            return Ask.Read(now, stored, policy) switch
             {
                 Effect<string>.ReturnAndEnqueue { Status: CacheStatus.Stale, Value: "v" } => d <= 0,
                 Effect<string>.FetchSync { Status: CacheStatus.Stale, ExpectedVersion: 31 } => d > 0,
@@ -154,8 +154,8 @@ public class DecideBoundaryProperties
         var stored = Envelope.FromMs(32, true, "v", Epoch, Epoch + policy.LifetimeMs, 0);
         var leased = Envelope.FromMs(33, true, "v", Epoch, Epoch + policy.LifetimeMs, Epoch + policy.CacheTtlMs);
         var now = Epoch + policy.FetchOnStaleThresholdMs + 1;
-        return Decide.Read(now, stored, policy) is Effect<string>.FetchSync { ExpectedVersion: 32 }
-            && Decide.Read(now, leased, policy) is Effect<string>.FetchSync { ExpectedVersion: 33 };
+        return Ask.Read(now, stored, policy) is Effect<string>.FetchSync { ExpectedVersion: 32 }
+            && Ask.Read(now, leased, policy) is Effect<string>.FetchSync { ExpectedVersion: 33 };
     }
 
     [Property]
@@ -164,7 +164,7 @@ public class DecideBoundaryProperties
         // Another process's clock runs ahead: fetched-at is in our future, fresh-until already past.
         var now = Epoch + 1_000_000;
         var stored = Envelope.FromMs(7, true, "v", now + 1 + skew % 100_000, now - 1, 0);
-        return Decide.Read(now, stored, policy) is Effect<string>.ReturnAndEnqueue e && e.Claim.Ttl == policy.CacheTtl;
+        return Ask.Read(now, stored, policy) is Effect<string>.ReturnAndEnqueue e && e.Claim.Ttl == policy.CacheTtl;
     }
 
     [Property]
@@ -174,9 +174,9 @@ public class DecideBoundaryProperties
         var lastStale = Epoch + policy.CacheTtlMs - 1;
         if (lastStale - Epoch > policy.FetchOnStaleThresholdMs)
             return true; // Fetched synchronously before: no claim.
-        return Decide.Read(lastStale, stored, policy) is Effect<string>.ReturnAndEnqueue e
+        return Ask.Read(lastStale, stored, policy) is Effect<string>.ReturnAndEnqueue e
             && e.Claim.Ttl == TimeSpan.FromMilliseconds(1)
-            && Decide.Read(Epoch + policy.LifetimeMs, stored, policy) is Effect<string>.ReturnAndEnqueue first
+            && Ask.Read(Epoch + policy.LifetimeMs, stored, policy) is Effect<string>.ReturnAndEnqueue first
             && first.Claim.Ttl == TimeSpan.FromMilliseconds(policy.CacheTtlMs - policy.LifetimeMs);
     }
 
@@ -184,7 +184,7 @@ public class DecideBoundaryProperties
     public bool Miss_TheBackgroundFillPlaceholder_IsStampedNowWithoutALease(Policy policy, Moment now)
     {
         var background = policy.With(fetchOnMiss: false);
-        return Decide.Read<string>(now.Ms, null, background) is Effect<string>.ReturnAndEnqueue e
+        return Ask.Read<string>(now.Ms, null, background) is Effect<string>.ReturnAndEnqueue e
             && e.Claim.Leased is { HasValue: false, FetchedAtMs: var fetched, FreshUntilMs: var fresh, LeaseUntilMs: 0 }
             && fetched == now.Ms && fresh == now.Ms
             && e.Claim.Ttl == background.CacheTtl

@@ -26,7 +26,7 @@ public class DecideHookProperties
     {
         var rules = hooks.Apply(policy.Rules);
         var status = Decide.Classify(now, stored, rules.CacheTtlMs);
-        var effect = Decide.Read(now, stored, rules);
+        var effect = Ask.Read(now, stored, rules);
         return status == effect.Status
             && (status == CacheStatus.Hit) == Decide.IsHit(now, stored, rules.CacheTtlMs)
             && (status != CacheStatus.Hit || effect is Effect<string>.Return { Value: var v } && v == stored.RawValue);
@@ -36,7 +36,7 @@ public class DecideHookProperties
     public bool StaleHook_ReplacesTheThreshold(Moment now, Envelope<string> stored, Policy policy, HookAnswers hooks)
     {
         var rules = hooks.Apply(policy.Rules);
-        var effect = Decide.Read(now, stored, rules);
+        var effect = Ask.Read(now, stored, rules);
         if (effect.Status != CacheStatus.Stale)
             return true;
         var tooOld = now - stored.FetchedAtMs > policy.FetchOnStaleThresholdMs;
@@ -58,15 +58,15 @@ public class DecideHookProperties
             Decide.DefaultExpiry(at, policy).ToUnixTimeMilliseconds(),
             Decide.DefaultTimeout(at, policy).ToUnixTimeMilliseconds());
         var hooked = defaults.Apply(policy.Rules);
-        return Decide.Read(now, stored, hooked).Equals(Decide.Read(now, stored, policy.Rules))
-            && Decide.Write(now, "v", 7, null, hooked).Equals(Decide.Write(now, "v", 7, null, policy.Rules));
+        return Ask.Read(now, stored, hooked).Equals(Ask.Read(now, stored, policy.Rules))
+            && Ask.Write(now, "v", 7, null, hooked).Equals(Ask.Write(now, "v", 7, null, policy.Rules));
     }
 
     [Property]
     public bool MissHook_DecidesWhetherAMissFetches(Moment now, Envelope<string> stored, Policy policy, HookAnswers hooks)
     {
         var rules = hooks.Apply(policy.Rules);
-        var effect = Decide.Read(now, stored, rules);
+        var effect = Ask.Read(now, stored, rules);
         return effect.Status != CacheStatus.Miss || effect is Effect<string>.FetchSync == (hooks.FetchOnMiss ?? policy.FetchOnMiss);
     }
 
@@ -79,9 +79,9 @@ public class DecideHookProperties
             : now.Ms + policy.RefreshTimeoutMs;
         var claims = new[]
         {
-            (Decide.Read(now, stored, rules) as Effect<string>.ReturnAndEnqueue)?.Claim,
-            Decide.Lease(now, stored, rules, markStale: true),
-            Decide.Lease(now, stored, rules, markStale: false),
+            (Ask.Read(now, stored, rules) as Effect<string>.ReturnAndEnqueue)?.Claim,
+            Ask.Lease(now, stored, rules, markStale: true),
+            Ask.Lease(now, stored, rules, markStale: false),
         };
         return claims.All(c => c is null || c.LeaseUntil.ToUnixTimeMilliseconds() == expected);
     }
@@ -90,7 +90,7 @@ public class DecideHookProperties
     public bool ExpiryHook_SetsFreshUntil_InsideNowAndTheTtl(Moment now, Policy policy, HookAnswers hooks, bool conditional)
     {
         var rules = hooks.Apply(policy.Rules);
-        var write = Decide.Write(now, "v", 5, conditional ? 3 : null, rules);
+        var write = Ask.Write(now, "v", 5, conditional ? 3 : null, rules);
         var freshUntil = hooks.Expiry is { } hook ? Math.Clamp(hook, now.Ms, now.Ms + policy.CacheTtlMs) : now.Ms + policy.LifetimeMs;
         return write.Envelope is { Version: 5, HasValue: true, Value: "v", LeaseUntilMs: 0 } e
             && e.FetchedAtMs == now.Ms && e.FreshUntilMs == freshUntil
@@ -102,10 +102,10 @@ public class DecideHookProperties
     public bool Invalidate_LeasesWhatIsStored_StaleFromNow_AndNothingWhenAbsent(Moment now, Envelope<string> stored, Policy policy, HookAnswers hooks)
     {
         var rules = hooks.Apply(policy.Rules);
-        var claim = Decide.Lease(now, stored, rules, markStale: true);
-        var kept = Decide.Lease(now, stored, rules, markStale: false);
+        var claim = Ask.Lease(now, stored, rules, markStale: true);
+        var kept = Ask.Lease(now, stored, rules, markStale: false);
         var leased = claim!.ToEnvelope(9);
-        return Decide.Lease<string>(now, null, rules, markStale: true) is null
+        return Ask.Lease<string>(now, null, rules, markStale: true) is null
             && claim.ExpectedVersion == stored.Version && kept!.ExpectedVersion == stored.Version
             && leased.FetchedAtMs == stored.FetchedAtMs && leased.RawValue == stored.RawValue && leased.HasValue == stored.HasValue
             && leased.FreshUntilMs == Math.Min(stored.FreshUntilMs, now.Ms)
@@ -116,7 +116,7 @@ public class DecideHookProperties
 
     [Property]
     public bool StoreUnavailable_FetchesWithoutWritingBack() =>
-        Decide.StoreUnavailable<string>() is Effect<string>.FetchSync { Status: CacheStatus.Miss, ExpectedVersion: 0, WriteBack: false };
+        Ask.StoreUnavailable<string>() is Effect<string>.FetchSync { Status: CacheStatus.Miss, ExpectedVersion: 0, WriteBack: false };
 
     /// <summary>The hooks' answers for one call; null where the job has no such hook (or did not override it).</summary>
     public sealed record HookAnswers(bool? FetchOnMiss, bool? FetchStale, long? Expiry, long? LeaseUntil)

@@ -97,9 +97,9 @@ public class DecideModelProperties
 
     /// <summary>Decide, planted with the bug: every envelope read as if no lease were held.</summary>
     private static Effect<string> WithoutLeaseCheck(long nowMs, Envelope<string>? stored, in Rules rules, double draw) =>
-        Decide.Read(nowMs, stored is null ? null : Envelope.FromMs(stored.Version, stored.HasValue, stored.RawValue, stored.FetchedAtMs, stored.FreshUntilMs, 0), rules, draw);
+        Ask.Read(nowMs, stored is null ? null : Envelope.FromMs(stored.Version, stored.HasValue, stored.RawValue, stored.FetchedAtMs, stored.FreshUntilMs, 0), rules, draw);
 
-    private static Effect<string> Read(long nowMs, Envelope<string>? stored, in Rules rules, double draw) => Decide.Read(nowMs, stored, rules, draw);
+    private static Effect<string> Read(long nowMs, Envelope<string>? stored, in Rules rules, double draw) => Ask.Read(nowMs, stored, rules, draw);
 
     /// <summary>Runs the history; null when every invariant held, else what broke.</summary>
     private static string? Run(History history, ReadRule read)
@@ -178,7 +178,7 @@ public class DecideModelProperties
                     Complete(Take(arg), succeed: false);
                     break;
                 case Op.Set:
-                    var set = Decide.Write(_now, $"set-{_ops}", Envelope.NewVersion(), null, rules, Draw(arg));
+                    var set = Ask.Write(_now, $"set-{_ops}", Envelope.NewVersion(), null, rules, Draw(arg));
                     Store(set.Envelope, set.Ttl);
                     Landed(set.Envelope.Value);
                     break;
@@ -187,7 +187,7 @@ public class DecideModelProperties
                     Landed(null);
                     break;
                 case Op.Invalidate:
-                    if (Decide.Lease(_now, Load(), rules, markStale: true) is { } claim)
+                    if (Ask.Lease(_now, Load(), rules, markStale: true) is { } claim)
                         Claim(claim, invalidation: true);
                     break;
             }
@@ -244,7 +244,7 @@ public class DecideModelProperties
                     Claim(e.Claim, invalidation: false);
                     break;
                 case Effect<string>.FetchSync f:
-                    var write = Decide.Write(_now, $"fetched-{++_fetches}", Envelope.NewVersion(), f.ExpectedVersion, rules, draw);
+                    var write = Ask.Write(_now, $"fetched-{++_fetches}", Envelope.NewVersion(), f.ExpectedVersion, rules, draw);
                     if (CompareAndSet(f.ExpectedVersion, write.Envelope, write.Ttl))
                         Landed(write.Envelope.Value);
                     break;
@@ -277,14 +277,14 @@ public class DecideModelProperties
         {
             // What the model says: the refresh lands when its claim was the last change to the key.
             var shouldLand = succeed && request.ClaimedBy == _lastChange && Load() is not null;
-            if (Decide.Superseded(Load(), request.ExpectedVersion) || !succeed)
+            if (Ask.Superseded(Load(), request.ExpectedVersion) || !succeed)
             {
                 if (shouldLand)
                     throw new ModelViolation("a refresh whose claim was the last change did not land");
                 return;
             }
 
-            var write = Decide.Write(_now, $"refreshed-{++_fetches}", Envelope.NewVersion(), request.ExpectedVersion, rules, _fetches % 10 / 10.0);
+            var write = Ask.Write(_now, $"refreshed-{++_fetches}", Envelope.NewVersion(), request.ExpectedVersion, rules, _fetches % 10 / 10.0);
             var landed = CompareAndSet(request.ExpectedVersion, write.Envelope, write.Ttl);
             if (landed != shouldLand)
                 throw new ModelViolation(landed ? "a refresh landed over a newer write" : "a refresh whose claim was the last change did not land");

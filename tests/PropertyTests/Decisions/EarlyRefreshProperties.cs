@@ -68,13 +68,13 @@ public class EarlyRefreshProperties
         var unleased = Written(policy, version: 3);
         var leased = Envelope.FromMs(4, true, "v", Epoch, Epoch + policy.LifetimeMs, now + 1);
         var early = Decide.HeadStartMs(beta.Value, fetch.Ms, draw.Value) + now >= unleased.FreshUntilMs;
-        return Decide.Read(now, unleased, rules, draw.Value) switch
+        return Ask.Read(now, unleased, rules, draw.Value) switch
         {
             Effect<string>.ReturnAndEnqueue { Status: CacheStatus.Hit, Value: "v" } e =>
                 early && e.Claim.ExpectedVersion == 3 && e.Claim.LeaseUntil.ToUnixTimeMilliseconds() == now + policy.RefreshTimeoutMs,
             Effect<string>.Return { Status: CacheStatus.Hit, Value: "v" } => !early,
             _ => false,
-        } && Decide.Read(now, leased, rules, draw.Value) is Effect<string>.Return { Status: CacheStatus.Hit, Value: "v" };
+        } && Ask.Read(now, leased, rules, draw.Value) is Effect<string>.Return { Status: CacheStatus.Hit, Value: "v" };
     }
 
     [Property]
@@ -91,7 +91,7 @@ public class EarlyRefreshProperties
             if (now >= stored.FetchedAtMs + policy.CacheTtlMs || now - stored.FetchedAtMs > policy.FetchOnStaleThresholdMs)
                 break;
             var draw = draws.Count == 0 ? 0 : draws[i % draws.Count] % 1000 / 1000.0;
-            if (Decide.Read(now, stored, rules, draw) is Effect<string>.ReturnAndEnqueue e)
+            if (Ask.Read(now, stored, rules, draw) is Effect<string>.ReturnAndEnqueue e)
             {
                 if (leaseEnds is { } end && now < end)
                     return false;
@@ -109,8 +109,8 @@ public class EarlyRefreshProperties
     public bool Jitter_ShortensFreshness_WithinItsBound_AndNeverLengthensIt(Policy policy, Jitter jitter, Draw draw, Moment now)
     {
         var rules = policy.With(lifetimeJitter: jitter.Value).Rules;
-        var freshFor = Decide.Write(now, "v", 1, null, rules, draw.Value).Envelope.FreshUntilMs - now;
-        var unjittered = Decide.Write(now, "v", 1, null, rules, 0).Envelope.FreshUntilMs - now;
+        var freshFor = Ask.Write(now, "v", 1, null, rules, draw.Value).Envelope.FreshUntilMs - now;
+        var unjittered = Ask.Write(now, "v", 1, null, rules, 0).Envelope.FreshUntilMs - now;
         return unjittered == policy.LifetimeMs
             && freshFor <= policy.LifetimeMs
             && freshFor >= policy.LifetimeMs - (long)Math.Ceiling(policy.LifetimeMs * jitter.Value)
@@ -122,7 +122,7 @@ public class EarlyRefreshProperties
     {
         var hookSays = now + expiry % (2 * policy.CacheTtlMs);
         var rules = policy.With(lifetimeJitter: jitter.Value).Rules with { ExpiryMs = hookSays };
-        var freshFor = Decide.Write(now, "v", 1, null, rules, draw.Value).Envelope.FreshUntilMs - now;
+        var freshFor = Ask.Write(now, "v", 1, null, rules, draw.Value).Envelope.FreshUntilMs - now;
         var bound = Math.Min(hookSays - now, policy.CacheTtlMs);
         return freshFor <= bound && freshFor >= bound - (long)Math.Ceiling(bound * jitter.Value);
     }
@@ -131,7 +131,7 @@ public class EarlyRefreshProperties
         policy.With(earlyRefreshBeta: beta.Value).Rules with { FetchMs = fetch.Ms };
 
     private static double Probability(long now, Envelope<string> stored, Rules rules) =>
-        Grid.Count(d => Decide.Read(now, stored, rules, d) is Effect<string>.ReturnAndEnqueue { Status: CacheStatus.Hit }) / (double)Grid.Length;
+        Grid.Count(d => Ask.Read(now, stored, rules, d) is Effect<string>.ReturnAndEnqueue { Status: CacheStatus.Hit }) / (double)Grid.Length;
 
     /// <summary>The early-refresh weight: 0.01 to 10.</summary>
     public readonly record struct Beta(double Value);

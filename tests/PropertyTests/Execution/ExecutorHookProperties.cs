@@ -34,7 +34,7 @@ public class ExecutorHookProperties
         await partition.WriteAsync("k", stored, TimeSpan.FromDays(3650));
         var rules = hooks.Apply(policy.Rules);
 
-        var effect = Decide.Read(now, stored, rules);
+        var effect = Ask.Read(now, stored, rules);
         // On the test thread alone: what the read leaves behind it (a claim's enqueue) has run when it returns.
         var read = await TestThread.Settle(() => executor.GetReadAsync("k", "k", CancellationToken.None).AsTask(), "The read");
         var after = (await partition.ReadAsync("k"))!;
@@ -51,7 +51,7 @@ public class ExecutorHookProperties
             Effect<string>.FetchSync f =>
                 read == new CacheRead<string>("fetched", f.Status, true)
                 && fetches == 1 && after.Value == "fetched"
-                && after.FreshUntilMs == Decide.Write(now, "fetched", 1, null, rules).Envelope.FreshUntilMs,
+                && after.FreshUntilMs == Ask.Write(now, "fetched", 1, null, rules).Envelope.FreshUntilMs,
             _ => false,
         };
     }

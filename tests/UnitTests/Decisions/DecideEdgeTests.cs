@@ -63,10 +63,10 @@ public class DecideEdgeTests
         var stored = Envelope.FromMs(7, true, "v", T0, T0 + 10_000, T0 + 8_000);
         var rules = Early(fetchMs: 5_000);
 
-        var held = Decide.Read(T0 + 7_999, stored, rules, draw: 0.9);
+        var held = Ask.Read(T0 + 7_999, stored, rules, draw: 0.9);
         Assert.Equal(new Effect<string>.Return("v", CacheStatus.Hit), held);
 
-        var ended = Assert.IsType<Effect<string>.ReturnAndEnqueue>(Decide.Read(T0 + 8_000, stored, rules, draw: 0.9));
+        var ended = Assert.IsType<Effect<string>.ReturnAndEnqueue>(Ask.Read(T0 + 8_000, stored, rules, draw: 0.9));
         Assert.Equal(CacheStatus.Hit, ended.Status);
         Assert.Equal("v", ended.Value);
         Assert.Equal(7, ended.Claim.ExpectedVersion);
@@ -84,8 +84,8 @@ public class DecideEdgeTests
         var headStart = Decide.HeadStartMs(1, 1000, 0.9);
         Assert.Equal(2302, headStart);
         var firstEarly = stored.FreshUntilMs - headStart;
-        Assert.Equal(new Effect<string>.Return("v", CacheStatus.Hit), Decide.Read(firstEarly - 1, stored, Early(1000), 0.9));
-        Assert.IsType<Effect<string>.ReturnAndEnqueue>(Decide.Read(firstEarly, stored, Early(1000), 0.9));
+        Assert.Equal(new Effect<string>.Return("v", CacheStatus.Hit), Ask.Read(firstEarly - 1, stored, Early(1000), 0.9));
+        Assert.IsType<Effect<string>.ReturnAndEnqueue>(Ask.Read(firstEarly, stored, Early(1000), 0.9));
     }
 
     // ---- Present: a raw get ----
@@ -95,10 +95,10 @@ public class DecideEdgeTests
     {
         var stored = Envelope.FromMs(3, true, "v", T0, T0 + 1_000, 0);
 
-        Assert.Same(stored, Decide.Present(T0 + 59_999, stored, cacheTtlMs: 60_000));
-        Assert.Null(Decide.Present(T0 + 60_000, stored, cacheTtlMs: 60_000));
-        Assert.Null(Decide.Present(T0 + 90_000, stored, cacheTtlMs: 60_000));
-        Assert.Null(Decide.Present<string>(T0, null, cacheTtlMs: 60_000));
+        Assert.Same(stored, Ask.Present(T0 + 59_999, stored, cacheTtlMs: 60_000));
+        Assert.Null(Ask.Present(T0 + 60_000, stored, cacheTtlMs: 60_000));
+        Assert.Null(Ask.Present(T0 + 90_000, stored, cacheTtlMs: 60_000));
+        Assert.Null(Ask.Present<string>(T0, null, cacheTtlMs: 60_000));
     }
 
     [Fact]
@@ -106,8 +106,8 @@ public class DecideEdgeTests
     {
         var placeholder = Envelope.FromMs(3, false, default(string)!, T0, T0, T0 + 5_000);
 
-        Assert.Same(placeholder, Decide.Present(T0 + 10, placeholder, cacheTtlMs: 60_000));
-        Assert.Null(Decide.Present(T0 + 60_000, placeholder, cacheTtlMs: 60_000));
+        Assert.Same(placeholder, Ask.Present(T0 + 10, placeholder, cacheTtlMs: 60_000));
+        Assert.Null(Ask.Present(T0 + 60_000, placeholder, cacheTtlMs: 60_000));
     }
 
     // ---- WriteLost: a write read back ----
@@ -117,7 +117,7 @@ public class DecideEdgeTests
     {
         var written = Envelope.FromMs(5, true, "ours", T0, T0 + 1_000, 0);
 
-        Assert.True(Decide.WriteLost(null, written));
+        Assert.True(Ask.WriteLost(null, written));
     }
 
     [Fact]
@@ -125,9 +125,9 @@ public class DecideEdgeTests
     {
         var written = Envelope.FromMs(5, true, "ours", T0, T0 + 1_000, 0);
 
-        Assert.False(Decide.WriteLost(written, written));
+        Assert.False(Ask.WriteLost(written, written));
         // Our version, read back with an older fetch time (a store that rounds, a lease rewritten): still ours.
-        Assert.False(Decide.WriteLost(Envelope.FromMs(5, true, "ours", T0 - 1, T0 + 1_000, 0), written));
+        Assert.False(Ask.WriteLost(Envelope.FromMs(5, true, "ours", T0 - 1, T0 + 1_000, 0), written));
     }
 
     [Fact]
@@ -136,10 +136,10 @@ public class DecideEdgeTests
         var written = Envelope.FromMs(5, true, "ours", T0, T0 + 1_000, 0);
 
         // Older data under another version: ours was overwritten by something staler.
-        Assert.True(Decide.WriteLost(Envelope.FromMs(6, true, "older", T0 - 1, T0 + 1_000, 0), written));
+        Assert.True(Ask.WriteLost(Envelope.FromMs(6, true, "older", T0 - 1, T0 + 1_000, 0), written));
         // The same fetch time (a lease over our write takes a new version and keeps our fetch time).
-        Assert.False(Decide.WriteLost(Envelope.FromMs(6, true, "ours", T0, T0 + 1_000, T0 + 500), written));
+        Assert.False(Ask.WriteLost(Envelope.FromMs(6, true, "ours", T0, T0 + 1_000, T0 + 500), written));
         // Newer data: another writer won, and that is not a loss.
-        Assert.False(Decide.WriteLost(Envelope.FromMs(6, true, "newer", T0 + 1, T0 + 1_000, 0), written));
+        Assert.False(Ask.WriteLost(Envelope.FromMs(6, true, "newer", T0 + 1, T0 + 1_000, 0), written));
     }
 }
