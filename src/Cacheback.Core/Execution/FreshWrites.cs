@@ -4,7 +4,7 @@ namespace Cacheback;
 
 /// <summary>
 /// Stores a freshly fetched (or set) value as <see cref="Decide"/> says (<see cref="Command{T}.Write"/>
-/// → <see cref="Effect{T}.Store"/>): unconditionally, or only over the version a fetch started from, so that a newer write wins.
+/// → <see cref="Effect{T}.Store"/>, asked of <see cref="Decide.Store{T}"/>): unconditionally, or only over the version a fetch started from, so that a newer write wins.
 /// </summary>
 internal sealed class FreshWrites<TArgs, T>(IEnvelopeStore<T> store, Clock clock, CallRules<TArgs> rules, Random random)
 {
@@ -24,8 +24,8 @@ internal sealed class FreshWrites<TArgs, T>(IEnvelopeStore<T> store, Clock clock
     public ValueTask<(RefreshResult Result, Envelope<T> Written)> StoreCheckedAsync(string key, TArgs args, T value, long? expectedVersion, TagStamp? stamp, CancellationToken cancellationToken)
     {
         var now = clock.NowMs();
-        var command = new Command<T>.Write(value, Envelope.NewVersion(), expectedVersion, _jitter ? random.NextDouble() : 0, stamp);
-        var write = (Effect<T>.Store)Decide.Next(command, now, null, rules.Write(args, now));
+        // The write's rule without the command and effect objects: every miss lands here (see Decide.Store).
+        var write = Decide.Store(now, value, Envelope.NewVersion(), expectedVersion, _jitter ? random.NextDouble() : 0, stamp, rules.Write(args, now));
         if (write.ExpectedVersion is not { } expected)
         {
             var writing = store.WriteAsync(key, write.Envelope, write.Ttl, cancellationToken);

@@ -115,6 +115,18 @@ public class DecideCommandProperties
     }
 
     [Property]
+    public bool Store_TheWritesFastPath_IsNextsWrite(Moment now, Policy policy, HookAnswers hooks, Unit draw, Unit jitter, bool conditional, bool tagged)
+    {
+        // A job's fetch lands through Decide.Store, without the command and effect objects: the same rule.
+        var rules = hooks.Apply(policy.Rules) with { LifetimeJitter = jitter.Value / 2 };
+        TagStamp? stamp = tagged ? new TagStamp(3, 4) : null;
+        long? expected = conditional ? 16 : null;
+        var fast = Decide.Store(now, "v", 17, expected, draw.Value, stamp, rules);
+        return Next(new Command<string>.Write("v", 17, expected, draw.Value, stamp), now, null, rules) is Effect<string>.Store store
+            && store.Envelope.Equals(fast.Envelope) && store.Ttl == fast.Ttl && store.ExpectedVersion == fast.ExpectedVersion;
+    }
+
+    [Property]
     public bool Write_DoesNotDependOnWhatIsStored(Moment now, Envelope<string> stored, Policy policy)
     {
         var command = new Command<string>.Write("v", 17, null);
@@ -156,11 +168,16 @@ public class DecideCommandProperties
     [Property]
     public bool Read_IsTheHotPathsHit_WhateverTheDraw(Moment now, Envelope<string> stored, Policy policy, Unit draw, Unit beta, Near fetch)
     {
-        // The executor's hot path: IsHit with the head start of the draw; past it, Next. They agree on every hit.
+        // The executor's hot path: IsHit with the head start of the draw; past it, Next. Every hot hit is
+        // Next's hit; the only other hit Next serves is a fresh item inside its head start whose refresh
+        // holds the lease (served, nothing claimed).
         var rules = policy.Rules with { EarlyRefreshBeta = beta.Value * 2, FetchMs = 1_000 + (fetch.Ms * 100) };
         var headStart = Decide.HeadStartMs(rules.EarlyRefreshBeta, rules.FetchMs, draw.Value);
         var effect = Next(Command<string>.Read.Of(draw.Value, TagVerdict.Valid), now, stored, rules);
-        return Decide.IsHit(now, stored, rules.CacheTtlMs, headStart) == effect is Effect<string>.Return { Status: CacheStatus.Hit };
+        var servedHit = effect is Effect<string>.Return { Status: CacheStatus.Hit };
+        return Decide.IsHit(now, stored, rules.CacheTtlMs, headStart)
+            ? servedHit
+            : servedHit == (Decide.IsHit(now, stored, rules.CacheTtlMs) && now < stored.LeaseUntilMs);
     }
 
     [Property]
