@@ -20,11 +20,16 @@ internal sealed class BackgroundRefresh<TArgs, T>(
     JobTelemetry telemetry)
 {
     /// <summary>Runs a refresh request taken from the queue (the pipeline calls this).</summary>
-    public async Task<RefreshResult> RunAsync(RefreshRequest request, CancellationToken cancellationToken)
+    public Task<RefreshResult> RunAsync(RefreshRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var args = argsSerializer.Deserialize(request.Arguments);
-        if (request.ExpectedVersion is { } expected && await ClaimSupersededAsync(request.Key, expected, cancellationToken).ConfigureAwait(false))
+        return RunAsync(request.Key, argsSerializer.Deserialize(request.Arguments), request.ExpectedVersion, cancellationToken);
+    }
+
+    /// <summary>A refresh, from the queue or the local lane: unless its claim is gone, fetch and store over it.</summary>
+    private async Task<RefreshResult> RunAsync(string key, TArgs args, long? expectedVersion, CancellationToken cancellationToken)
+    {
+        if (expectedVersion is { } expected && await ClaimSupersededAsync(key, expected, cancellationToken).ConfigureAwait(false))
         {
             telemetry.Metrics.RefreshesSupersededBeforeFetch.Add(1, telemetry.Tag);
             return RefreshResult.SupersededBeforeFetch;
@@ -34,7 +39,7 @@ internal sealed class BackgroundRefresh<TArgs, T>(
         var value = await fetch.TimedAsync(args, cancellationToken).ConfigureAwait(false);
         // A refresh the pipeline gave up on (timed out) must not land after its outcome was reported.
         cancellationToken.ThrowIfCancellationRequested();
-        return await writes.StoreAsync(request.Key, args, value, request.ExpectedVersion, stamp, cancellationToken).ConfigureAwait(false);
+        return await writes.StoreAsync(key, args, value, expectedVersion, stamp, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -70,7 +75,7 @@ internal sealed class BackgroundRefresh<TArgs, T>(
         // arguments (the first JSON serialization in a process costs tens of ms) and enqueueing.
         await Task.Yield();
         if (await TryEnqueueAsync(key, args, version, CancellationToken.None).ConfigureAwait(false) is { } refused)
-            await RefreshHereAsync(refused, CancellationToken.None).ConfigureAwait(false);
+            await RefreshHereAsync(refused, args, CancellationToken.None).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -81,7 +86,7 @@ internal sealed class BackgroundRefresh<TArgs, T>(
     public async Task EnqueueOrRefreshHereAsync(string key, TArgs args, long expected, CancellationToken cancellationToken)
     {
         if (await TryEnqueueAsync(key, args, expected, cancellationToken).ConfigureAwait(false) is { } refused)
-            await RefreshHereAsync(refused, cancellationToken).ConfigureAwait(false);
+            await RefreshHereAsync(refused, args, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -123,9 +128,11 @@ internal sealed class BackgroundRefresh<TArgs, T>(
     {
         // Counted as started whichever way it runs: through the queue, or here when the queue refuses.
         telemetry.Metrics.RefreshesStarted.Add(1, telemetry.Tag);
-        var request = new RefreshRequest(telemetry.Job, key, expectedVersion, argsSerializer.Serialize(args), clock.Now());
+        // Without its arguments' bytes (the serializer refused them), it can still run here, with the arguments themselves.
+        var request = new RefreshRequest(telemetry.Job, key, expectedVersion, [], clock.Now());
         try
         {
+            request = request with { Arguments = argsSerializer.Serialize(args) };
             await queue.EnqueueAsync(request, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -141,16 +148,16 @@ internal sealed class BackgroundRefresh<TArgs, T>(
 
     /// <summary>
     /// The fallback when the queue refused <paramref name="request"/>: the runtime's local lane runs it
-    /// here, as the worker would have run it from the queue (<see cref="RunAsync"/>: the same claim
-    /// check, fetch and compare-and-set), through the same pipeline: one run per claim, within the
+    /// here, as the worker would have run it from the queue (the same claim check, fetch and
+    /// compare-and-set), with the arguments themselves (not their bytes, which the serializer may have refused), through the same pipeline: one run per claim, within the
     /// job's refresh timeout, bounded with every other refresh run here. The pipeline counts and
     /// publishes its outcome; this logs a failure. A full lane refuses it: logged, and the refresh is
     /// dropped (its lease runs out, and the next read after it claims again).
     /// <paramref name="cancellationToken"/> only stops this caller waiting. Never throws otherwise.
     /// </summary>
-    private Task RefreshHereAsync(RefreshRequest request, CancellationToken cancellationToken)
+    private Task RefreshHereAsync(RefreshRequest request, TArgs args, CancellationToken cancellationToken)
     {
-        if (lane.TryRun(request, token => RunAsync(request, token), refreshTimeout) is not { } running)
+        if (lane.TryRun(request, token => RunAsync(request.Key, args, request.ExpectedVersion, token), refreshTimeout) is not { } running)
         {
             Log.FallbackRefreshFailed(telemetry.Logger, telemetry.Job, request.Key,
                 new RefreshQueueUnavailableException($"The local refresh lane is full ({lane.Capacity} refreshes waiting) or its worker has stopped; the refresh is dropped."));

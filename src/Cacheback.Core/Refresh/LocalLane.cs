@@ -25,6 +25,11 @@ internal sealed class LocalLane : IRefreshQueue
     private readonly object _gate = new();
     private bool _refusing;
 
+    // Set when the worker's start that drains the lane ends (stopped, disposed, or its loop failed), with why:
+    // whoever still waits on a refresh of that start is let go with a dropped outcome, whatever race kept
+    // its outcome from being reported (a take that landed as the loop was stopping, say). A new one per start.
+    private TaskCompletionSource<string> _stopped = NewStop();
+
     /// <summary>Creates a lane where at most <paramref name="capacity"/> refreshes may wait.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacity"/> is not positive.</exception>
     public LocalLane(int capacity = DefaultCapacity)
@@ -57,13 +62,24 @@ internal sealed class LocalLane : IRefreshQueue
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(run);
         var local = new LocalRefresh(run, timeout);
+        var queued = request with { Local = local };
+        Task<string> stopped;
         lock (_gate)
         {
-            if (_refusing || !_channel.Writer.TryWrite(request with { Local = local }))
+            if (_refusing || !_channel.Writer.TryWrite(queued))
                 return null;
+            stopped = _stopped.Task;
         }
 
-        return local.Outcome;
+        return OutcomeOrDropped(queued, local, stopped);
+    }
+
+    /// <summary>The refresh's outcome, or, once the start that should have run it has ended without one, a dropped outcome: nobody waits forever.</summary>
+    private static async Task<RefreshOutcome> OutcomeOrDropped(RefreshRequest request, LocalRefresh local, Task<string> stopped)
+    {
+        if (await Task.WhenAny(local.Outcome, stopped).ConfigureAwait(false) != local.Outcome)
+            Dropped(request, await stopped.ConfigureAwait(false));
+        return await local.Outcome.ConfigureAwait(false);
     }
 
     /// <summary>Queues a request that carries its work already (<see cref="TryRun"/> makes them).</summary>
@@ -107,7 +123,11 @@ internal sealed class LocalLane : IRefreshQueue
     public void Accept()
     {
         lock (_gate)
+        {
             _refusing = false;
+            if (_stopped.Task.IsCompleted)
+                _stopped = NewStop();
+        }
     }
 
     /// <summary>Refuses every refresh from now on (its worker is stopping), until <see cref="Accept"/>.</summary>
@@ -130,17 +150,25 @@ internal sealed class LocalLane : IRefreshQueue
         return dropped;
     }
 
-    /// <summary>Refuses for good and drops what waits (the runtime is disposed): how many were dropped.</summary>
-    public int Close(string why)
+    /// <summary>
+    /// The start that drains the lane has ended (its worker stopped, or its loop failed): refuses, drops
+    /// what still waits, and lets go whoever still waits on a refresh of that start. How many were dropped.
+    /// </summary>
+    public int Stopped(string why)
     {
+        TaskCompletionSource<string> stopped;
         lock (_gate)
         {
             _refusing = true;
-            _channel.Writer.TryComplete();
+            stopped = _stopped;
         }
 
-        return DropWaiting(why);
+        var dropped = DropWaiting(why);
+        stopped.TrySetResult(why);
+        return dropped;
     }
+
+    private static TaskCompletionSource<string> NewStop() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>A refresh that will not run: its outcome, failed with why, for whoever waits on it.</summary>
     public static void Dropped(RefreshRequest request, string why) =>

@@ -166,11 +166,12 @@ public sealed class RefreshWorker : IDisposable
                 return new DrainReport(0, [], LeftInQueues());
             current.Stopping = true;
             running = current;
+            // From now on a refresh that must run here is refused (and logged by whoever asked), not left
+            // waiting; under the gate, so that a start racing this stop is not refused by it.
+            _lane.Refuse();
         }
 
         var before = Volatile.Read(ref _completed);
-        // From now on a refresh that must run here is refused (and logged by whoever asked), not left waiting.
-        _lane.Refuse();
         running.StopTaking.Cancel();
         try
         {
@@ -185,7 +186,7 @@ public sealed class RefreshWorker : IDisposable
         running.Abandon.Cancel();
         // Whoever waits on a local refresh learns it will not end; what waits in the lane never runs.
         DropLocal(abandoned, "the refresh worker stopped before it ended");
-        var dropped = _lane.DropWaiting("the refresh worker stopped before it ran");
+        var dropped = _lane.Stopped("the refresh worker stopped before it ran");
         var report = new DrainReport(Volatile.Read(ref _completed) - before, abandoned, LeftInQueues() + dropped);
         if (report.IsClean)
             Log.WorkerDrained(_logger, report.Completed);
@@ -204,16 +205,18 @@ public sealed class RefreshWorker : IDisposable
             running = _running;
             if (running is not null)
                 running.Stopping = true;
+            _lane.Refuse();
         }
 
         if (running is not null)
         {
-            _lane.Refuse();
-            var abandoned = _inFlight.Snapshot();
             running.StopTaking.Cancel();
             running.Abandon.Cancel();
-            DropLocal(abandoned, "the runtime was disposed before it ended");
+            DropLocal(_inFlight.Snapshot(), "the runtime was disposed before it ended");
         }
+
+        if (_lane.Stopped("the runtime was disposed before it ran") is > 0 and var dropped)
+            Log.QueueDropped(_logger, dropped);
 
         _outcomes.OnCompleted();
         _outcomes.Dispose();
@@ -251,6 +254,9 @@ public sealed class RefreshWorker : IDisposable
                 // Only a fault of the worker's own gets here (everything a request or a take throws is handled where it happens).
                 Failure = e;
                 Log.WorkerFailed(_logger, e);
+                // Nothing drains the lane any more: it refuses, and lets go whoever waits on it.
+                if (queue is LocalLane lane)
+                    lane.Stopped($"the local lane's loop failed ({e.GetType().Name}: {e.Message})");
                 return Observable.Empty<RefreshOutcome>();
             })
             .DefaultIfEmpty()

@@ -212,9 +212,7 @@ public sealed class CachebackRuntime : IDisposable
                 Log.QueueDropped(_refreshLogger, queue.Count);
         }
 
-        if (Lane.Close("the runtime was disposed before it ran") is > 0 and var dropped)
-            Log.QueueDropped(_refreshLogger, dropped);
-
+        // The worker's Dispose dropped (and logged) what waited in the local lane.
         EventHub.Dispose();
         Metrics.Dispose();
     }

@@ -151,6 +151,55 @@ public class LocalLaneTests
         Assert.Equal("new", await cached.GetAsync("k"));
     }
 
+    [Fact]
+    public async Task FallbackRefresh_ArgumentsTheSerializerRefuses_StillRunHere_WithTheArgumentsThemselves()
+    {
+        // Before, the serializer's exception escaped InvalidateAsync (and, behind a read's claim, left
+        // the key under its lease with no refresh).
+        using var h = new Harness(queue: new RefusingQueue());
+        var cached = Cache.Wrap<string, string>((args, _) => Task.FromResult($"new {args}"), Policy, runtime: h.Runtime, name: "lane-unserializable",
+            argumentSerializer: new RefusingSerializer());
+        await cached.SetAsync("k", "old");
+        var outcome = h.NextOutcome();
+
+        await cached.InvalidateAsync("k").WaitAsync(Watchdog);
+
+        Assert.Equal(RefreshResult.Succeeded, (await outcome.WaitAsync(Watchdog)).Result);
+        Assert.Equal("new k", await cached.GetAsync("k"));
+    }
+
+    [Fact]
+    public async Task ARefreshTakenFromTheLane_WithNoOutcomeWhenItsWorkerStops_LetsItsCallerGo()
+    {
+        // A take that lands as the loop stops is in neither the lane nor the running record: its
+        // caller must still learn that it will not end, not wait forever.
+        var lane = new LocalLane();
+        var running = lane.TryRun(new RefreshRequest("job", "k", 1, [], DateTimeOffset.UnixEpoch), _ => Task.FromResult(RefreshResult.Succeeded), TimeSpan.FromSeconds(1));
+        Assert.NotNull(running);
+        Assert.NotNull(await lane.TakeAsync(CancellationToken.None));
+
+        Assert.Equal(0, lane.Stopped("the refresh worker stopped before it ran"));
+
+        var outcome = await running.WaitAsync(Watchdog);
+        Assert.Equal(RefreshResult.Failed, outcome.Result);
+        Assert.Contains("stopped before it ran", outcome.Error!.Message, StringComparison.Ordinal);
+        Assert.Null(lane.TryRun(new RefreshRequest("job", "k2", 1, [], DateTimeOffset.UnixEpoch), _ => Task.FromResult(RefreshResult.Succeeded), TimeSpan.FromSeconds(1)));
+
+        // A new start takes refreshes again, with a stop of its own.
+        lane.Accept();
+        var next = lane.TryRun(new RefreshRequest("job", "k3", 1, [], DateTimeOffset.UnixEpoch), _ => Task.FromResult(RefreshResult.Succeeded), TimeSpan.FromSeconds(1));
+        Assert.NotNull(next);
+        Assert.False(next.IsCompleted);
+    }
+
+    /// <summary>An argument serializer that refuses every value.</summary>
+    private sealed class RefusingSerializer : IPayloadSerializer<string>
+    {
+        public byte[] Serialize(string value) => throw new NotSupportedException("not serializable");
+
+        public string Deserialize(ReadOnlySpan<byte> bytes) => throw new NotSupportedException("not serializable");
+    }
+
     /// <summary>A queue that refuses every request, as a queue that is down does.</summary>
     private sealed class RefusingQueue : IRefreshQueue
     {
