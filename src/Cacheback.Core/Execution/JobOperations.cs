@@ -62,8 +62,9 @@ internal sealed class JobOperations<TArgs, T>(
 
     /// <summary>
     /// Enqueues a refresh that will land only over what is stored now (leased, so that stale
-    /// reads do not start another); when the queue cannot take it, refreshes here (and logs); when
-    /// that fails too, logs. Never throws for either.
+    /// reads do not start another); when the queue cannot take it, refreshes here through the
+    /// runtime's local lane and waits for it (and logs); when that fails, or the lane is full or
+    /// stopped (the refresh is dropped), logs. Never throws for either; a store that fails the claim does.
     /// </summary>
     public async Task EnqueueRefreshAsync(string key, TArgs args, CancellationToken cancellationToken)
     {

@@ -7,7 +7,7 @@ namespace Cacheback;
 /// pipeline. A job's refresh whose queue refused it (down, or full) and a HybridCache refresh whose
 /// factory is a closure go here, each request carrying its work (<see cref="LocalRefresh"/>). The
 /// runtime's worker drains the lane as it drains a queue, through the same pipeline (the same dedupe
-/// per claim, the same timeout on the runtime's clock, <c>Merge(MaxConcurrency)</c> the only bound),
+/// per claim, the same timeout on the runtime's clock, a <c>Merge(MaxConcurrency)</c> of its own the only bound on it, as each queue's pipeline has its own),
 /// and it drains it even when it does not drain the queues (<see cref="CachebackRuntimeOptions.RunRefreshWorker"/>
 /// false: the queues' workers run elsewhere, the fallbacks of this process still run here).
 /// </summary>

@@ -52,8 +52,6 @@ public sealed class CachebackRuntime : IDisposable
             .ToArray();
         foreach (var (bounds, name, option) in memoryStores)
             bounds!.CheckJoin(Clock, name, option);
-        foreach (var (bounds, name, option) in memoryStores)
-            bounds!.JoinRuntime(Clock, name, option);
 
         // Freshness is judged on the shared store's clock (issue 10, defect 7): the default store's
         // if it keeps one, else the first named one's that does, by name.
@@ -62,6 +60,9 @@ public sealed class CachebackRuntime : IDisposable
             _stores.OrderBy(s => s.Key == CachebackRuntimeOptions.DefaultName ? "" : s.Key, StringComparer.Ordinal).Select(s => (object)s.Value),
             Clock,
             LoggerFactory.CreateLogger("Cacheback.Clock"));
+        // Moved only once nothing can throw any more (checked above).
+        foreach (var (bounds, name, option) in memoryStores)
+            bounds!.JoinRuntime(Clock, name, option);
         Registry = new JobRegistry(_refreshLogger);
         Metrics = new CachebackMetrics(options.MeterFactory);
         // One scheduler over the runtime's clock: the pipeline's timeouts, the worker's backoff and drain.

@@ -19,7 +19,8 @@ public sealed record RedisQueueOptions
 
     /// <summary>
     /// The most requests that may wait; a full queue refuses new ones with
-    /// <see cref="RefreshQueueUnavailableException"/> (and the caller refreshes itself). Requests
+    /// <see cref="RefreshQueueUnavailableException"/> (and the caller's runtime runs the refresh in its
+    /// local lane, or drops it, logged, when that is full). Requests
     /// delivered again (after a failure or a visibility timeout) are let in even when it is full.
     /// </summary>
     /// <value>Default 100,000. At least 1.</value>
