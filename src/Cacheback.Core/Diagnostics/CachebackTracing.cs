@@ -82,4 +82,29 @@ internal static class CachebackTracing
         RefreshResult.SupersededBeforeFetch => "superseded_before_fetch",
         _ => result.ToString(),
     };
+
+    /// <summary>Runs a refresh in its span (the child of <paramref name="parent"/>), ended with its result or failed with what it threw.</summary>
+    internal static async Task<RefreshResult> RefreshTraced(
+        RefreshRequest request,
+        ActivityContext parent,
+        bool here,
+        Func<RefreshRequest, CancellationToken, Task<RefreshResult>> run,
+        CancellationToken cancellationToken)
+    {
+        using var activity = Start(Refresh, request, ActivityKind.Internal, parent);
+        if (here)
+            activity?.SetTag(HereTag, true);
+        try
+        {
+            var result = await run(request, cancellationToken).ConfigureAwait(false);
+            activity.Ended(result);
+            return result;
+        }
+        catch (Exception e)
+        {
+            // Cancelled: the pipeline gave up on it (timeout) or the worker stopped.
+            activity.Failed(e, cancellationToken.IsCancellationRequested ? "cancelled" : "failed");
+            throw;
+        }
+    }
 }

@@ -22,12 +22,6 @@ namespace Cacheback;
 /// </remarks>
 public sealed class RefreshWorker : IDisposable
 {
-    /// <summary>The first wait after a take failed; it doubles with each failure in a row.</summary>
-    internal static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(100);
-
-    /// <summary>The longest wait between takes that keep failing.</summary>
-    internal static readonly TimeSpan LongestBackoff = TimeSpan.FromSeconds(30);
-
     private readonly IReadOnlyList<IRefreshQueue> _queues;
     private readonly Func<RefreshRequest, CancellationToken, Task<RefreshResult>> _dispatch;
     private readonly RefreshPipelineOptions _options;
@@ -39,7 +33,8 @@ public sealed class RefreshWorker : IDisposable
     private readonly Subject<RefreshOutcome> _outcomes = new();
     private readonly RefreshesInFlight _inFlight = new();
     private readonly object _gate = new();
-    private Running? _running;
+    private readonly QueueTakes _takes;
+    private WorkerStart? _running;
     private int _completed;
 
     internal RefreshWorker(
@@ -61,6 +56,7 @@ public sealed class RefreshWorker : IDisposable
         _scheduler = scheduler;
         _complete = complete;
         _logger = logger;
+        _takes = new QueueTakes(scheduler, logger);
     }
 
     /// <summary>Each outcome, as the pipelines finish them. A subscriber that throws is logged; the others still get every outcome.</summary>
@@ -95,7 +91,7 @@ public sealed class RefreshWorker : IDisposable
     /// Why the last take failed, while takes keep failing (the loop goes on, with backoff); null
     /// once a take succeeds. A worker whose queue cannot be read is running, but not draining.
     /// </summary>
-    public Exception? TakeFailure { get; private set; }
+    public Exception? TakeFailure => _takes.Failure;
 
     /// <summary>Whether it was ever started (so a worker that is not running has stopped, or died).</summary>
     public bool WasStarted { get; private set; }
@@ -143,9 +139,9 @@ public sealed class RefreshWorker : IDisposable
     }
 
     /// <summary>A new start with the lane's loop going (the caller holds the gate).</summary>
-    private Running DrainingLane()
+    private WorkerStart DrainingLane()
     {
-        var running = new Running();
+        var running = new WorkerStart();
         _lane.Accept();
         running.Lane = DrainLane(running);
         running.Drained = running.Lane;
@@ -159,7 +155,7 @@ public sealed class RefreshWorker : IDisposable
     /// </summary>
     public async Task<DrainReport> StopAsync(TimeSpan drainTimeout, CancellationToken cancellationToken = default)
     {
-        Running running;
+        WorkerStart running;
         lock (_gate)
         {
             if (_running is not { Stopping: false } current)
@@ -199,7 +195,7 @@ public sealed class RefreshWorker : IDisposable
     /// <summary>Stops at once, cancelling whatever runs.</summary>
     public void Dispose()
     {
-        Running? running;
+        WorkerStart? running;
         lock (_gate)
         {
             running = _running;
@@ -223,8 +219,8 @@ public sealed class RefreshWorker : IDisposable
     }
 
     /// <summary>The loop of one queue: ends when the queue closes, when stopped (after the running refreshes), or when abandoned.</summary>
-    private Task Drain(IRefreshQueue queue, Running running) =>
-        Loop(queue, slots => Takes(queue, slots, running.StopTaking.Token).InTakeSpans(), Refresh, _timeoutFor, running);
+    private Task Drain(IRefreshQueue queue, WorkerStart running) =>
+        Loop(queue, slots => _takes.From(queue, slots, running.StopTaking.Token).InTakeSpans(), Refresh, _timeoutFor, running);
 
     /// <summary>
     /// The loop of the local lane: as a queue's, but each request carries its work and its timeout,
@@ -232,15 +228,15 @@ public sealed class RefreshWorker : IDisposable
     /// whatever queued it. It shares the record of what runs with the queues' loops, so a claim
     /// refreshed here and the same claim taken from a queue run once.
     /// </summary>
-    private Task DrainLane(Running running) =>
-        Loop(_lane, slots => Takes(_lane, slots, running.StopTaking.Token), RefreshHere, request => request.Local?.Timeout, running);
+    private Task DrainLane(WorkerStart running) =>
+        Loop(_lane, slots => _takes.From(_lane, slots, running.StopTaking.Token), RefreshHere, request => request.Local?.Timeout, running);
 
     private Task Loop(
         IRefreshQueue queue,
         Func<IObservable<Unit>, IObservable<RefreshRequest>> requestsFor,
         Func<RefreshRequest, CancellationToken, Task<RefreshResult>> refresh,
         Func<RefreshRequest, TimeSpan?>? timeoutFor,
-        Running running) =>
+        WorkerStart running) =>
         RefreshPipeline.Pull(requestsFor, refresh, _scheduler, _options, timeoutFor, _inFlight)
             .SelectMany(async outcome =>
             {
@@ -262,78 +258,15 @@ public sealed class RefreshWorker : IDisposable
             .DefaultIfEmpty()
             .ToTask(running.Abandon.Token);
 
-    /// <summary>One take per free slot, one at a time, until the queue closes or the worker stops taking.</summary>
-    private IObservable<RefreshRequest> Takes(IRefreshQueue queue, IObservable<Unit> slots, CancellationToken stopTaking) =>
-        slots
-            .Select(_ => Observable.FromAsync(cancellationToken => TakeAsync(queue, cancellationToken)))
-            .Concat()
-            .TakeWhile(taken => taken.Request is not null)
-            .Select(taken => taken.Request!)
-            // The stop is seen on the scheduler, not inside the cancellation's callback: completing the
-            // pipeline there would wait on Dispose's abandon callback, which waits for this callback to end.
-            .TakeUntil(Observable.Create<Unit>(o => stopTaking.Register(() => o.OnNext(Unit.Default))).ObserveOn(_scheduler));
-
-    /// <summary>Takes the next request (null once the queue is closed); a take that throws is logged and tried again after a backoff.</summary>
-    private async Task<Taken> TakeAsync(IRefreshQueue queue, CancellationToken cancellationToken)
-    {
-        // Never completes on the caller's stack: a run of requests the queue hands over at once (duplicates,
-        // say) must not recurse from one take into the next.
-        await Task.Yield();
-        for (var failures = 0; ; failures++)
-        {
-            try
-            {
-                var taken = new Taken(await queue.TakeAsync(cancellationToken).ConfigureAwait(false));
-                TakeFailure = null;
-                return taken;
-            }
-            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
-            {
-                TakeFailure = e;
-                var backoff = Backoff(failures);
-                Log.TakeFailed(_logger, failures + 1, backoff, e);
-                await Task.Delay(backoff, _scheduler.TimeProvider, cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
-
-    /// <summary>The wait after <paramref name="failures"/> failed takes in a row: doubling from <see cref="FirstBackoff"/> up to <see cref="LongestBackoff"/>.</summary>
-    internal static TimeSpan Backoff(int failures) =>
-        failures >= 20 ? LongestBackoff : TimeSpan.FromTicks(Math.Min(LongestBackoff.Ticks, FirstBackoff.Ticks << failures));
-
     /// <summary>Runs one request with the job it names, in a span that is the child of the take that handed it over.</summary>
     private Task<RefreshResult> Refresh(RefreshRequest request, CancellationToken cancellationToken) =>
-        Traced(request, _inFlight.TakenIn(request), here: false, _dispatch, cancellationToken);
+        CachebackTracing.RefreshTraced(request, _inFlight.TakenIn(request), here: false, _dispatch, cancellationToken);
 
     /// <summary>Runs one request of the local lane: the work it carries, in a span that is the child of whatever queued it.</summary>
     private Task<RefreshResult> RefreshHere(RefreshRequest request, CancellationToken cancellationToken) =>
         request.Local is { } local
-            ? Traced(request, local.QueuedIn, here: true, (_, token) => local.RunAsync(token), cancellationToken)
+            ? CachebackTracing.RefreshTraced(request, local.QueuedIn, here: true, (_, token) => local.RunAsync(token), cancellationToken)
             : Task.FromException<RefreshResult>(new InvalidOperationException($"A request in the local lane carries no work: {request.Job} '{request.Key}'."));
-
-    private static async Task<RefreshResult> Traced(
-        RefreshRequest request,
-        ActivityContext parent,
-        bool here,
-        Func<RefreshRequest, CancellationToken, Task<RefreshResult>> run,
-        CancellationToken cancellationToken)
-    {
-        using var activity = CachebackTracing.Start(CachebackTracing.Refresh, request, ActivityKind.Internal, parent);
-        if (here)
-            activity?.SetTag(CachebackTracing.HereTag, true);
-        try
-        {
-            var result = await run(request, cancellationToken).ConfigureAwait(false);
-            activity.Ended(result);
-            return result;
-        }
-        catch (Exception e)
-        {
-            // Cancelled: the pipeline gave up on it (timeout) or the worker stopped.
-            activity.Failed(e, cancellationToken.IsCancellationRequested ? "cancelled" : "failed");
-            throw;
-        }
-    }
 
     /// <summary>Tells the queue (and the runtime) an outcome; what that throws is logged, never the worker's end.</summary>
     private async Task Acknowledge(IRefreshQueue queue, RefreshOutcome outcome)
@@ -359,28 +292,5 @@ public sealed class RefreshWorker : IDisposable
     {
         foreach (var request in requests)
             LocalLane.Dropped(request, why);
-    }
-
-    /// <summary>What a take returned: a request, or null once the queue is closed (a wrapper, as Rx sequences carry no nulls well).</summary>
-    private readonly record struct Taken(RefreshRequest? Request);
-
-    /// <summary>One start of the worker: its loops, and the tokens that stop them.</summary>
-    private sealed class Running
-    {
-        public CancellationTokenSource StopTaking { get; } = new();
-
-        public CancellationTokenSource Abandon { get; } = new();
-
-        public Task[] Loops { get; set; } = [];
-
-        /// <summary>The local lane's loop.</summary>
-        public Task Lane { get; set; } = Task.CompletedTask;
-
-        /// <summary>Whether its queues are drained too (<see cref="Start"/>), not only the lane.</summary>
-        public bool DrainsQueues { get; set; }
-
-        public Task Drained { get; set; } = Task.CompletedTask;
-
-        public bool Stopping { get; set; }
     }
 }

@@ -69,7 +69,10 @@ public class LocalLaneTests
         var cached = Cache.Wrap<string, string>((_, token) =>
         {
             started.TrySetResult(token);
-            return Task.Delay(Timeout.InfiniteTimeSpan, token).ContinueWith(_ => "late", TaskScheduler.Default);
+            // A fetch that answers only once it is cancelled (then, late, with a value): no timer of its own.
+            var answered = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+            token.Register(() => answered.TrySetResult("late"));
+            return answered.Task;
         }, Policy, runtime: h.Runtime, name: job);
         await cached.SetAsync("k", "old");
         var outcome = h.NextOutcome();

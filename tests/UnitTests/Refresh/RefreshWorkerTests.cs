@@ -133,15 +133,15 @@ public class RefreshWorkerTests
         var firstBackoff = time.NextTimer();
         worker.Start();
 
-        Assert.Equal(RefreshWorker.Backoff(0), await firstBackoff.WaitAsync(Watchdog));
+        Assert.Equal(QueueTakes.Backoff(0), await firstBackoff.WaitAsync(Watchdog));
         Assert.True(worker.IsRunning);
         Assert.Same(queue.Error, worker.TakeFailure);
         Assert.Equal(1, queue.Takes);
         var secondBackoff = time.NextTimer();
-        Time.Advance(RefreshWorker.Backoff(0));
-        Assert.Equal(RefreshWorker.Backoff(1), await secondBackoff.WaitAsync(Watchdog)); // doubled
+        Time.Advance(QueueTakes.Backoff(0));
+        Assert.Equal(QueueTakes.Backoff(1), await secondBackoff.WaitAsync(Watchdog)); // doubled
         Assert.Equal(2, queue.Takes);
-        Time.Advance(RefreshWorker.Backoff(1) - TimeSpan.FromTicks(1));
+        Time.Advance(QueueTakes.Backoff(1) - TimeSpan.FromTicks(1));
         Assert.Equal(2, queue.Takes);
         Time.Advance(TimeSpan.FromTicks(1));
 
